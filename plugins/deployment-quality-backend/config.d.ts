@@ -1,0 +1,39 @@
+export interface Config {
+  /** Deployment & Quality plugin. */
+  deploymentQuality?: {
+    /**
+     * Cluster-regions shown even before any event names them. Clusters can also
+     * be registered by `cluster-config` events; ids met only in events are shown
+     * flagged as unconfigured.
+     */
+    clusters?: Array<{
+      /** Stable id used by events, e.g. `mira-us-west-2`. */
+      id: string;
+      /** @visibility frontend */
+      name: string;
+      /** e.g. Development, Staging, Production. */
+      type?: string;
+      /** e.g. Primary, Secondary. */
+      role?: string;
+      description?: string;
+      region?: string;
+    }>;
+    ingestion?: {
+      webhook?: {
+        /** Largest accepted request body in bytes (413 above). Default 1 MiB. */
+        maxBodyBytes?: number;
+        /**
+         * Named credentials for `POST /ingest/webhook`. Each secret is accepted
+         * as `X-Webhook-Secret`, as a bearer key, or as the HMAC-SHA256 key of
+         * `X-Signature-256`. Several keys per source allow rotation; the key's
+         * name is recorded as the event's source identity in logs.
+         */
+        keys?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+        }>;
+      };
+    };
+  };
+}

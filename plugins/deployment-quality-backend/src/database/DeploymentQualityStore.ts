@@ -1,0 +1,74 @@
+import {
+  Attempt,
+  AttemptStatus,
+  EventEnvelope,
+  Gates,
+  Promotion,
+  TestRun,
+} from '@internal/plugin-deployment-quality-common';
+
+/** A cluster registered by a `cluster-config` event. */
+export interface StoredCluster {
+  id: string;
+  name: string;
+  type: string;
+  role: string;
+  description: string;
+  region?: string;
+}
+
+/** The state of one service on one cluster, as the summaries show it. */
+export interface PairState {
+  clusterId: string;
+  serviceId: string;
+  latestAttempt: Attempt;
+  currentVersion: string | null;
+}
+
+export interface AttemptQuery {
+  clusterId?: string;
+  serviceId?: string;
+  status?: AttemptStatus;
+  limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface IngestOutcome {
+  eventId: string;
+  /** True when the event id had been stored before: nothing was changed. */
+  duplicate: boolean;
+}
+
+/** Storage for deployment attempts, test runs, promotions and clusters. */
+export interface DeploymentQualityStore {
+  /**
+   * Applies one validated event in one transaction, idempotently by
+   * `eventId`, following the contract's attempt identity and ordering rules.
+   */
+  ingest(event: EventEnvelope): Promise<IngestOutcome>;
+
+  listRegisteredClusters(): Promise<StoredCluster[]>;
+  /** Cluster ids met in attempts, registered or not. */
+  listSeenClusterIds(): Promise<string[]>;
+  /** Latest attempt and current version of every service on every cluster matching the filter. */
+  listPairStates(filter: {
+    clusterId?: string;
+    serviceId?: string;
+  }): Promise<PairState[]>;
+  countAttemptsByStatus(filter: {
+    clusterId: string;
+  }): Promise<Record<AttemptStatus, number>>;
+  /** Newest first (by `startedAt`, then id), keyset-paginated. */
+  listAttempts(
+    query: AttemptQuery,
+  ): Promise<{ attempts: Attempt[]; nextCursor?: string }>;
+  getAttempt(id: string): Promise<Attempt | undefined>;
+  /** Gates of each attempt: the latest run of every suite. */
+  getGates(attemptIds: string[]): Promise<Map<string, Gates>>;
+  listTestRuns(attemptId: string): Promise<TestRun[]>;
+  listPromotionsOfBuild(
+    serviceId: string,
+    buildVersion: string,
+  ): Promise<Promotion[]>;
+}

@@ -1,0 +1,1 @@
+export { deploymentQualityPlugin as default } from './plugin';

@@ -1,0 +1,59 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { WebhookKey } from '../config';
+
+export interface WebhookCredentials {
+  secret?: string;
+  bearer?: string;
+  /** Hex digest from `X-Signature-256: sha256=<hex>`. */
+  signature?: string;
+}
+
+/** Reads the three accepted credential headers. */
+export function credentialsFromHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): WebhookCredentials {
+  const one = (v: string | string[] | undefined) =>
+    Array.isArray(v) ? v[0] : v;
+  const auth = one(headers.authorization);
+  const sig = one(headers['x-signature-256']);
+  return {
+    secret: one(headers['x-webhook-secret']),
+    bearer: auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim(),
+    signature: sig?.match(/^sha256=([0-9a-fA-F]{64})$/)?.[1]?.toLowerCase(),
+  };
+}
+
+// Hashing both sides first gives equal-length buffers, so timingSafeEqual
+// never throws and the comparison time doesn't depend on where they differ.
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function sameSignature(hex: string, body: Buffer, secret: string): boolean {
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(hex, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The configured key that the request's credentials match, if any. Every key
+ * is checked (no early exit) so timing doesn't reveal which one matched.
+ */
+export function authenticateWebhook(
+  creds: WebhookCredentials,
+  rawBody: Buffer,
+  keys: WebhookKey[],
+): WebhookKey | undefined {
+  let match: WebhookKey | undefined;
+  for (const key of keys) {
+    const ok =
+      (creds.secret !== undefined && sameSecret(creds.secret, key.secret)) ||
+      (creds.bearer !== undefined && sameSecret(creds.bearer, key.secret)) ||
+      (creds.signature !== undefined &&
+        sameSignature(creds.signature, rawBody, key.secret));
+    if (ok && !match) match = key;
+  }
+  return match;
+}

@@ -1,0 +1,208 @@
+import {
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import {
+  clusterAttemptsQuerySchema,
+  serviceAttemptsQuerySchema,
+  ValidationProblem,
+} from '@internal/plugin-deployment-quality-common';
+import express, { Request, Response } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { WebhookKey } from '../config';
+import { EventIngestor } from '../ingestion/EventIngestor';
+import {
+  authenticateWebhook,
+  credentialsFromHeaders,
+} from '../ingestion/webhookAuth';
+import { CatalogLinks } from '../read/catalogLinks';
+import { DeploymentQueries } from '../read/DeploymentQueries';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  logger: LoggerService;
+  ingestor: EventIngestor;
+  queries: DeploymentQueries;
+  links: CatalogLinks;
+  webhook: { maxBodyBytes: number; keys: WebhookKey[] };
+}
+
+/** Backstage's error body, plus the validation problems when there are some. */
+function sendError(
+  req: Request,
+  res: Response,
+  statusCode: number,
+  name: string,
+  message: string,
+  problems?: ValidationProblem[],
+) {
+  res.status(statusCode).json({
+    error: { name, message },
+    request: { method: req.method, url: req.originalUrl },
+    response: { statusCode },
+    ...(problems ? { problems } : {}),
+  });
+}
+
+function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InputError(
+      `Invalid query parameter '${issue.path.join('.')}': ${issue.message}`,
+    );
+  }
+  return result.data;
+}
+
+/** HTTP only: parse, authenticate, call the ingestor or the queries, answer. */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, logger, ingestor, queries, links, webhook } = options;
+  const router = Router();
+
+  // The webhook reads the raw body itself: the HMAC is over the exact bytes.
+  router.post(
+    '/ingest/webhook',
+    express.raw({ type: () => true, limit: webhook.maxBodyBytes }),
+    async (req, res) => {
+      const receivedAt = new Date();
+      const raw: Buffer = Buffer.isBuffer(req.body)
+        ? req.body
+        : Buffer.alloc(0);
+      const key = authenticateWebhook(
+        credentialsFromHeaders(req.headers),
+        raw,
+        webhook.keys,
+      );
+      if (!key) {
+        sendError(
+          req,
+          res,
+          401,
+          'AuthenticationError',
+          'Missing or invalid webhook credentials: send X-Webhook-Secret, Authorization: Bearer, or X-Signature-256',
+        );
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (e) {
+        sendError(req, res, 400, 'InputError', `Body is not valid JSON: ${e}`, [
+          { path: '(root)', message: 'not valid JSON' },
+        ]);
+        return;
+      }
+      const outcome = await ingestor.handleWebhookBody(body, receivedAt);
+      if (outcome.kind === 'invalid') {
+        sendError(
+          req,
+          res,
+          400,
+          'InputError',
+          `Invalid event: ${outcome.problems
+            .map(p => `${p.path}: ${p.message}`)
+            .join('; ')}`,
+          outcome.problems,
+        );
+        return;
+      }
+      if (outcome.kind === 'batch') {
+        logger.debug(`Webhook batch from key ${key.name}`, {
+          accepted: outcome.accepted,
+        });
+        res.status(outcome.accepted > 0 ? 202 : 400).json(outcome.result);
+        return;
+      }
+      res.status(202).json(outcome.result);
+    },
+  );
+
+  // body-parser's errors (413 over the limit, 400 on a bad encoding) as
+  // Backstage error bodies; anything else goes to the root error handler.
+  router.use(
+    '/ingest',
+    (
+      err: { status?: number; type?: string; message?: string },
+      req: Request,
+      res: Response,
+      next: express.NextFunction,
+    ) => {
+      if (err.type === 'entity.too.large') {
+        sendError(
+          req,
+          res,
+          413,
+          'PayloadTooLargeError',
+          `Body exceeds ${webhook.maxBodyBytes} bytes`,
+        );
+      } else if (err.status && err.status >= 400 && err.status < 500) {
+        sendError(req, res, err.status, 'InputError', String(err.message));
+      } else {
+        next(err);
+      }
+    },
+  );
+
+  const credentialsOf = (req: Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
+
+  router.get('/clusters', async (req, res) => {
+    await credentialsOf(req);
+    res.json(await queries.listClusters());
+  });
+
+  router.get('/clusters/:clusterId/summary', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    res.json(await queries.clusterSummary(req.params.clusterId, credentials));
+  });
+
+  router.get('/clusters/:clusterId/attempts', async (req, res) => {
+    await credentialsOf(req);
+    const query = parseQuery(clusterAttemptsQuerySchema, req.query);
+    res.json(
+      await queries.listAttempts({ ...query, clusterId: req.params.clusterId }),
+    );
+  });
+
+  router.get('/services', async (req, res) => {
+    res.json(await queries.listServices(await credentialsOf(req)));
+  });
+
+  router.get('/services/:serviceId/attempts', async (req, res) => {
+    await credentialsOf(req);
+    const query = parseQuery(serviceAttemptsQuerySchema, req.query);
+    await queries.assertServiceKnown(req.params.serviceId);
+    res.json(
+      await queries.listAttempts({ ...query, serviceId: req.params.serviceId }),
+    );
+  });
+
+  router.get('/builds/:attemptId', async (req, res) => {
+    await credentialsOf(req);
+    res.json(await queries.buildDetail(req.params.attemptId));
+  });
+
+  router.get('/entities/:namespace/:kind/:name/summary', async (req, res) => {
+    const { entityRef, serviceId } = await links.resolveEntity(
+      req.params,
+      await credentialsOf(req),
+    );
+    res.json(await queries.entitySummary(entityRef, serviceId));
+  });
+
+  router.get('/entities/:namespace/:kind/:name/attempts', async (req, res) => {
+    const query = parseQuery(serviceAttemptsQuerySchema, req.query);
+    const { serviceId } = await links.resolveEntity(
+      req.params,
+      await credentialsOf(req),
+    );
+    res.json(await queries.listAttempts({ ...query, serviceId }));
+  });
+
+  return router;
+}

@@ -1,0 +1,323 @@
+import { z } from 'zod';
+
+/** Statuses of a deployment attempt. @public */
+export const ATTEMPT_STATUSES = [
+  'IN_PROGRESS',
+  'SUCCESS',
+  'FAILED',
+  'ROLLBACK',
+  'LIVE',
+] as const;
+/** @public */
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+
+/** Statuses that end an attempt; a later IN_PROGRESS never replaces them. @public */
+export const FINISHED_STATUSES: readonly AttemptStatus[] = [
+  'SUCCESS',
+  'FAILED',
+  'ROLLBACK',
+  'LIVE',
+];
+/** Statuses that count as a deploy (deployment frequency, current version). @public */
+export const DEPLOYED_STATUSES: readonly AttemptStatus[] = ['SUCCESS', 'LIVE'];
+/** Statuses that count as a change failure. @public */
+export const FAILURE_STATUSES: readonly AttemptStatus[] = ['FAILED', 'ROLLBACK'];
+
+/** @public */
+export const TRIGGERS = ['merge', 'promotion', 'manual', 'rollback'] as const;
+/** @public */
+export type Trigger = (typeof TRIGGERS)[number];
+
+/** The suites the views know by name; other upper-case names are kept. @public */
+export const KNOWN_SUITES = ['FUNCTIONAL', 'SANITY', 'REGRESSION'] as const;
+
+/** @public */
+export const EVENT_TYPES = [
+  'deployment',
+  'test-result',
+  'promotion',
+  'cluster-config',
+] as const;
+/** @public */
+export type EventType = (typeof EVENT_TYPES)[number];
+
+// Ids become parts of an attempt id (`cluster:service:build:n`) and of URLs,
+// so they may not contain ':' '/' or whitespace.
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+const identifier = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(
+      idPattern,
+      `${what} must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`,
+    );
+
+const buildVersion = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(
+    versionPattern,
+    "buildVersion must contain only letters, digits, '.', '_', '+' and '-'",
+  );
+
+/** An ISO-8601 timestamp with a zone (`Z` or an offset). */
+const timestamp = z.iso.datetime({ offset: true });
+
+const count = z.number().int().min(0);
+
+/** @public */
+export const deploymentPayloadSchema = z
+  .object({
+    clusterId: identifier('clusterId'),
+    serviceId: identifier('serviceId'),
+    buildVersion,
+    gitSha: z
+      .string()
+      .regex(/^[0-9a-fA-F]{4,64}$/, 'gitSha must be 4 to 64 hex digits'),
+    status: z.enum(ATTEMPT_STATUSES),
+    startedAt: timestamp,
+    endedAt: timestamp.nullish(),
+    trigger: z.enum(TRIGGERS),
+    attemptId: z.string().min(1).max(400).optional(),
+    runNumber: z
+      .union([z.number().int().min(0), z.string().regex(/^[0-9]{1,18}$/)])
+      .optional(),
+    commitAt: timestamp.optional(),
+    failureReason: z.string().max(4000).optional(),
+    rollbackToBuild: buildVersion.optional(),
+  })
+  .superRefine((p, ctx) => {
+    const finished = (FINISHED_STATUSES as readonly string[]).includes(
+      p.status,
+    );
+    if (finished && !p.endedAt) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedAt'],
+        message: `endedAt is required when status is ${p.status}`,
+      });
+    }
+    if (!finished && p.endedAt) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedAt'],
+        message: 'endedAt must be absent while status is IN_PROGRESS',
+      });
+    }
+    if (p.endedAt && Date.parse(p.endedAt) < Date.parse(p.startedAt)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedAt'],
+        message: 'endedAt must not be before startedAt',
+      });
+    }
+  });
+/** @public */
+export type DeploymentPayload = z.infer<typeof deploymentPayloadSchema>;
+
+/** @public */
+export const testResultPayloadSchema = z
+  .object({
+    attemptId: z.string().min(1).max(400).optional(),
+    clusterId: identifier('clusterId').optional(),
+    serviceId: identifier('serviceId').optional(),
+    buildVersion: buildVersion.optional(),
+    suiteType: z
+      .string()
+      .regex(
+        /^[A-Z][A-Z0-9_]{0,63}$/,
+        'suiteType must be an upper-case name such as FUNCTIONAL, SANITY or REGRESSION',
+      ),
+    total: count,
+    passed: count,
+    failed: count,
+    skipped: count,
+    durationSec: z.number().min(0),
+    executedAt: timestamp,
+    reportUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (!p.attemptId && !(p.clusterId && p.serviceId && p.buildVersion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attemptId'],
+        message:
+          'either attemptId or all of clusterId, serviceId and buildVersion are required',
+      });
+    }
+    if (p.passed + p.failed + p.skipped > p.total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['total'],
+        message: 'passed + failed + skipped must not exceed total',
+      });
+    }
+  });
+/** @public */
+export type TestResultPayload = z.infer<typeof testResultPayloadSchema>;
+
+/** @public */
+export const promotionPayloadSchema = z.object({
+  promotionId: z.string().min(1).max(400).optional(),
+  serviceId: identifier('serviceId'),
+  buildVersion,
+  fromClusterId: identifier('fromClusterId'),
+  toClusterId: identifier('toClusterId'),
+  promotedBy: z.string().min(1).max(200),
+  promotedAt: timestamp,
+});
+/** @public */
+export type PromotionPayload = z.infer<typeof promotionPayloadSchema>;
+
+/** @public */
+export const clusterConfigPayloadSchema = z.object({
+  id: identifier('id'),
+  name: z.string().min(1).max(200),
+  type: z.string().min(1).max(100),
+  role: z.string().min(1).max(100),
+  description: z.string().max(2000).default(''),
+  region: z.string().min(1).max(100).optional(),
+});
+/** @public */
+export type ClusterConfigPayload = z.infer<typeof clusterConfigPayloadSchema>;
+
+const eventHeader = {
+  source: z.string().min(1).max(100),
+  eventId: z.string().min(1).max(200).optional(),
+};
+
+/**
+ * The body of `POST /ingest/webhook` (one event).
+ * @public
+ */
+export const webhookEventSchema = z.discriminatedUnion('eventType', [
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('deployment'),
+    payload: deploymentPayloadSchema,
+  }),
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('test-result'),
+    payload: testResultPayloadSchema,
+  }),
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('promotion'),
+    payload: promotionPayloadSchema,
+  }),
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('cluster-config'),
+    payload: clusterConfigPayloadSchema,
+  }),
+]);
+/** @public */
+export type WebhookEvent = z.infer<typeof webhookEventSchema>;
+
+/** Most events one batch webhook request may carry. @public */
+export const MAX_BATCH_EVENTS = 500;
+
+/**
+ * The batch body of `POST /ingest/webhook`: `{ events: [...] }`. Each event is
+ * validated on its own so one bad event doesn't reject the others.
+ * @public
+ */
+export const webhookBatchSchema = z.object({
+  events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS),
+});
+
+/**
+ * The internal envelope: what the webhook publishes to SQS, what CI may send
+ * straight to the queue, and what the store ingests.
+ * @public
+ */
+export type EventEnvelope = WebhookEvent & {
+  eventId: string;
+  receivedAt: string;
+};
+
+/** @public */
+export const eventEnvelopeSchema = z
+  .object({
+    eventId: z.string().min(1).max(200),
+    receivedAt: timestamp,
+  })
+  .and(webhookEventSchema);
+
+/** One validation problem: where (a JSON path) and why. @public */
+export type ValidationProblem = { path: string; message: string };
+
+/** @public */
+export type ValidationResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; problems: ValidationProblem[] };
+
+function toProblems(error: z.ZodError): ValidationProblem[] {
+  return error.issues.map(issue => ({
+    path: issue.path.length
+      ? issue.path
+          .map(p => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(root)',
+    message: issue.message,
+  }));
+}
+
+function validateWith<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+): ValidationResult<T> {
+  const result = schema.safeParse(input);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: toProblems(result.error) };
+}
+
+/** Validates one webhook event, listing every problem. @public */
+export function validateWebhookEvent(
+  input: unknown,
+): ValidationResult<WebhookEvent> {
+  return validateWith(webhookEventSchema, input);
+}
+
+/** Validates the batch form's outer shape (each event is validated on its own). @public */
+export function validateWebhookBatch(
+  input: unknown,
+): ValidationResult<{ events: unknown[] }> {
+  return validateWith(webhookBatchSchema, input);
+}
+
+/** Validates an SQS envelope, listing every problem. @public */
+export function validateEventEnvelope(
+  input: unknown,
+): ValidationResult<EventEnvelope> {
+  return validateWith(eventEnvelopeSchema, input) as ValidationResult<EventEnvelope>;
+}
+
+/** @public */
+export function isFinishedStatus(status: AttemptStatus): boolean {
+  return FINISHED_STATUSES.includes(status);
+}
+
+/**
+ * The attempt a deployment event belongs to: its `attemptId` when given, else
+ * `{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same with the
+ * `startedAt` epoch seconds as the run number, so the IN_PROGRESS and the final
+ * event of one attempt land on one row.
+ * @public
+ */
+export function deriveAttemptId(p: DeploymentPayload): string {
+  if (p.attemptId) return p.attemptId;
+  const n =
+    p.runNumber !== undefined
+      ? String(p.runNumber)
+      : String(Math.floor(Date.parse(p.startedAt) / 1000));
+  return `${p.clusterId}:${p.serviceId}:${p.buildVersion}:${n}`;
+}

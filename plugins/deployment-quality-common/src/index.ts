@@ -1,0 +1,9 @@
+/**
+ * The Deployment & Quality contract: event schemas and validators, API answer
+ * types, shared by the backend, the frontend and the tests.
+ *
+ * @packageDocumentation
+ */
+export * from './events';
+export * from './api';
+export * from './queries';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { ATTEMPT_STATUSES } from './events';
+import { LIST_LIMITS } from './api';
+
+const idParam = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a cluster or service id');
+
+const listQuery = (defaultLimit: number) =>
+  z.object({
+    status: z.enum(ATTEMPT_STATUSES).optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(LIST_LIMITS.max)
+      .default(defaultLimit),
+    cursor: z.string().min(1).max(1000).optional(),
+  });
+
+/** Query of `GET /clusters/:clusterId/attempts`. @public */
+export const clusterAttemptsQuerySchema = listQuery(
+  LIST_LIMITS.clusterDefault,
+).extend({ serviceId: idParam.optional() });
+
+/** Query of `GET /services/:serviceId/attempts` and the entity attempts route. @public */
+export const serviceAttemptsQuerySchema = listQuery(
+  LIST_LIMITS.serviceDefault,
+).extend({ clusterId: idParam.optional() });
+
+/** @public */
+export type ClusterAttemptsQuery = z.input<typeof clusterAttemptsQuerySchema>;
+/** @public */
+export type ServiceAttemptsQuery = z.input<typeof serviceAttemptsQuerySchema>;

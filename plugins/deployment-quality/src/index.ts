@@ -1,0 +1,1 @@
+export { deploymentQualityPlugin, DeploymentQualityPage } from './plugin';
