@@ -15,7 +15,6 @@ import {
 } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
-import { DeploymentQualityPage } from '@internal/plugin-deployment-quality';
 
 const app = createApp({
   apis,
@@ -39,7 +38,6 @@ const routes = (
     >
       {entityPage}
     </Route>
-    <Route path="/deployment-quality" element={<DeploymentQualityPage />} />
   </FlatRoutes>
 );
 

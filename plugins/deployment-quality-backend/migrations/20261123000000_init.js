@@ -85,7 +85,10 @@ exports.up = async function up(knex) {
     table.double('duration_sec').notNullable();
     table.bigInteger('executed_at').notNullable();
     table.text('report_url').nullable();
-    table.index(['attempt_id', 'suite_type', 'executed_at'], 'dq_test_runs_attempt_idx');
+    table.index(
+      ['attempt_id', 'suite_type', 'executed_at'],
+      'dq_test_runs_attempt_idx',
+    );
     table.index(
       ['cluster_id', 'service_id', 'build_version'],
       'dq_test_runs_build_idx',

@@ -1,4 +1,5 @@
 import {
+  TestDatabaseId,
   TestDatabases,
   mockCredentials,
   mockServices,
@@ -11,7 +12,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { deploymentQualityPlugin } from './plugin';
-import { testDatabaseIds } from './testing/databases';
+import { testDatabaseIds } from './__testUtils__/databases';
 
 jest.setTimeout(60_000);
 
@@ -77,7 +78,7 @@ function catalogWithRestrictedEntity() {
 const databases = TestDatabases.create({ ids: testDatabaseIds() });
 
 async function startBackend(
-  databaseId: Parameters<typeof databases.init>[0],
+  databaseId: TestDatabaseId,
   webhook: Record<string, unknown> = {},
 ) {
   const knex = await databases.init(databaseId);
@@ -136,444 +137,491 @@ const deployment = (payload: Record<string, unknown> = {}, extra = {}) => ({
 
 const ATTEMPT_ID = 'mira-us-west-2:authn:3.4.3:7';
 
-describe.each(databases.eachSupportedId())('plugin on %p', databaseId => {
-  describe('POST /ingest/webhook', () => {
-    it('accepts the shared secret, a bearer key and an HMAC signature', async () => {
-      const { server } = await startBackend(databaseId);
-      const bodies = [1, 2, 3].map(n => deployment({ runNumber: n }));
+describe.each(databases.eachSupportedId())(
+  'plugin on %p',
+  (databaseId: TestDatabaseId) => {
+    describe('POST /ingest/webhook', () => {
+      it('accepts the shared secret, a bearer key and an HMAC signature', async () => {
+        const { server } = await startBackend(databaseId);
+        const bodies = [1, 2, 3].map(n => deployment({ runNumber: n }));
 
-      await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send(bodies[0])
-        .expect(202)
-        .expect(res =>
-          expect(res.body).toEqual({ eventId: expect.any(String), status: 'stored' }),
-        );
-      await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('Authorization', `Bearer ${OTHER_SECRET}`)
-        .send(bodies[1])
-        .expect(202);
-      const raw = JSON.stringify(bodies[2]);
-      await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('Content-Type', 'application/json')
-        .set(
-          'X-Signature-256',
-          `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`,
-        )
-        .send(raw)
-        .expect(202);
-
-      const page = await request(server)
-        .get(`${BASE}/services/authn/attempts`)
-        .expect(200);
-      expect(page.body.attempts.map((a: any) => a.id)).toEqual([
-        'mira-us-west-2:authn:3.4.3:3',
-        'mira-us-west-2:authn:3.4.3:2',
-        'mira-us-west-2:authn:3.4.3:1',
-      ]);
-    });
-
-    it('answers 401 and stores nothing without valid credentials', async () => {
-      const { server, knex } = await startBackend(databaseId);
-      const raw = JSON.stringify(deployment());
-      const attempts = [
-        request(server).post(`${BASE}/ingest/webhook`).send(deployment()),
-        request(server)
+        await request(server)
           .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', 'wrong-secret-0123456789')
-          .send(deployment()),
-        request(server)
+          .set('X-Webhook-Secret', SECRET)
+          .send(bodies[0])
+          .expect(202)
+          .expect(res =>
+            expect(res.body).toEqual({
+              eventId: expect.any(String),
+              status: 'stored',
+            }),
+          );
+        await request(server)
           .post(`${BASE}/ingest/webhook`)
-          .set('Authorization', 'Bearer nope')
-          .send(deployment()),
-        request(server)
+          .set('Authorization', `Bearer ${OTHER_SECRET}`)
+          .send(bodies[1])
+          .expect(202);
+        const raw = JSON.stringify(bodies[2]);
+        await request(server)
           .post(`${BASE}/ingest/webhook`)
           .set('Content-Type', 'application/json')
           .set(
             'X-Signature-256',
-            `sha256=${createHmac('sha256', SECRET).update(`${raw} `).digest('hex')}`,
+            `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`,
           )
-          .send(raw),
-      ];
-      for (const attempt of attempts) {
-        const res = await attempt;
-        expect(res.status).toBe(401);
-        expect(res.body.error.name).toBe('AuthenticationError');
-      }
-      const [{ n }] = await knex('dq_ingested_events').count({ n: '*' });
-      expect(Number(n)).toBe(0);
-    });
+          .send(raw)
+          .expect(202);
 
-    it('answers 400 listing every problem, and stores nothing', async () => {
-      const { server, knex } = await startBackend(databaseId);
-      const res = await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send(
-          deployment({
-            status: 'DONE',
-            startedAt: 'yesterday',
-            gitSha: 'not-hex!',
-            serviceId: undefined,
-          }),
-        )
-        .expect(400);
-      expect(res.body.error.name).toBe('InputError');
-      expect(res.body.problems.map((p: any) => p.path).sort()).toEqual([
-        'payload.gitSha',
-        'payload.serviceId',
-        'payload.startedAt',
-        'payload.status',
-      ]);
-      const [{ n }] = await knex('dq_ingested_events').count({ n: '*' });
-      expect(Number(n)).toBe(0);
-    });
+        const page = await request(server)
+          .get(`${BASE}/services/authn/attempts`)
+          .expect(200);
+        expect(page.body.attempts.map((a: any) => a.id)).toEqual([
+          'mira-us-west-2:authn:3.4.3:3',
+          'mira-us-west-2:authn:3.4.3:2',
+          'mira-us-west-2:authn:3.4.3:1',
+        ]);
+      });
 
-    it('answers 400 for an unknown event type and for a body that is not JSON', async () => {
-      const { server } = await startBackend(databaseId);
-      const unknownType = await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send({ ...deployment(), eventType: 'scorecard-v9' })
-        .expect(400);
-      expect(unknownType.body.problems[0].path).toBe('eventType');
+      it('answers 401 and stores nothing without valid credentials', async () => {
+        const { server, knex } = await startBackend(databaseId);
+        const raw = JSON.stringify(deployment());
+        const attempts = [
+          request(server).post(`${BASE}/ingest/webhook`).send(deployment()),
+          request(server)
+            .post(`${BASE}/ingest/webhook`)
+            .set('X-Webhook-Secret', 'wrong-secret-0123456789')
+            .send(deployment()),
+          request(server)
+            .post(`${BASE}/ingest/webhook`)
+            .set('Authorization', 'Bearer nope')
+            .send(deployment()),
+          request(server)
+            .post(`${BASE}/ingest/webhook`)
+            .set('Content-Type', 'application/json')
+            .set(
+              'X-Signature-256',
+              `sha256=${createHmac('sha256', SECRET)
+                .update(`${raw} `)
+                .digest('hex')}`,
+            )
+            .send(raw),
+        ];
+        for (const attempt of attempts) {
+          const res = await attempt;
+          expect(res.status).toBe(401);
+          expect(res.body.error.name).toBe('AuthenticationError');
+        }
+        const [{ n }] = await knex('dq_ingested_events').count({ n: '*' });
+        expect(Number(n)).toBe(0);
+      });
 
-      await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .set('Content-Type', 'application/json')
-        .send('{"source": ')
-        .expect(400);
-    });
-
-    it('answers 413 for a body over the limit', async () => {
-      const { server } = await startBackend(databaseId, { maxBodyBytes: 1024 });
-      const res = await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send(deployment({ failureReason: 'x'.repeat(2000), status: 'FAILED' }))
-        .expect(413);
-      expect(res.body.error.name).toBe('PayloadTooLargeError');
-    });
-
-    it('stores the same event twice once, answering 202 both times', async () => {
-      const { server, knex } = await startBackend(databaseId);
-      const body = deployment({}, { eventId: 'ci-run-1' });
-      for (const duplicate of [undefined, true]) {
+      it('answers 400 listing every problem, and stores nothing', async () => {
+        const { server, knex } = await startBackend(databaseId);
         const res = await request(server)
           .post(`${BASE}/ingest/webhook`)
           .set('X-Webhook-Secret', SECRET)
-          .send(body)
-          .expect(202);
-        expect(res.body).toEqual({
-          eventId: 'ci-run-1',
-          status: 'stored',
-          ...(duplicate ? { duplicate } : {}),
-        });
-      }
-      // Without an eventId the id is derived from the body: a retry is a duplicate too.
-      const first = await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send(deployment({ runNumber: 8 }));
-      const retry = await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send(deployment({ runNumber: 8 }));
-      expect(retry.body).toEqual({ ...first.body, duplicate: true });
-      const [{ n }] = await knex('dq_ingested_events').count({ n: '*' });
-      expect(Number(n)).toBe(2);
-    });
-
-    it('accepts a batch, answering per event', async () => {
-      const { server } = await startBackend(databaseId);
-      const res = await request(server)
-        .post(`${BASE}/ingest/webhook`)
-        .set('X-Webhook-Secret', SECRET)
-        .send({
-          events: [
-            deployment(),
-            { ...deployment(), eventId: 'bad-1', payload: { clusterId: 'x' } },
-          ],
-        })
-        .expect(202);
-      expect(res.body.results).toEqual([
-        { eventId: expect.any(String), status: 'stored' },
-        {
-          eventId: 'bad-1',
-          status: 'rejected',
-          problems: expect.arrayContaining([
-            { path: 'payload.serviceId', message: expect.any(String) },
-          ]),
-        },
-      ]);
-    });
-  });
-
-  describe('read routes', () => {
-    async function seeded() {
-      const backend = await startBackend(databaseId);
-      const send = (body: unknown) =>
-        request(backend.server)
-          .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', SECRET)
-          .send(body)
-          .expect(202);
-      await send(deployment());
-      await send(
-        deployment({
-          clusterId: 'aquila-eu-west-1',
-          serviceId: 'billing',
-          buildVersion: '1.0.0',
-          status: 'FAILED',
-          failureReason: 'health check failed',
-        }),
-      );
-      await send({
-        source: 'ci',
-        eventType: 'test-result',
-        payload: {
-          attemptId: ATTEMPT_ID,
-          suiteType: 'FUNCTIONAL',
-          total: 20,
-          passed: 19,
-          failed: 1,
-          skipped: 0,
-          durationSec: 30.5,
-          executedAt: '2026-02-24T09:12:00Z',
-          reportUrl: 'https://ci.example.com/reports/1',
-        },
-      });
-      await send({
-        source: 'ci',
-        eventType: 'promotion',
-        payload: {
-          serviceId: 'authn',
-          buildVersion: '3.4.3',
-          fromClusterId: 'mira-us-west-2',
-          toClusterId: 'pavo-us-east-1',
-          promotedBy: 'alice',
-          promotedAt: '2026-02-24T10:00:00Z',
-        },
-      });
-      return backend;
-    }
-
-    it('GET /clusters lists configured and seen clusters with health', async () => {
-      const { server } = await seeded();
-      const res = await request(server).get(`${BASE}/clusters`).expect(200);
-      expect(res.body.clusters).toEqual([
-        expect.objectContaining({
-          id: 'mira-us-west-2',
-          name: 'Mira US-West-2',
-          region: 'us-west-2',
-          configured: true,
-          summary: {
-            services: 1,
-            healthy: 1,
-            attention: 0,
-            latestAttemptAt: '2026-02-24T09:00:00.000Z',
-          },
-        }),
-        expect.objectContaining({
-          id: 'pavo-us-east-1',
-          configured: true,
-          summary: { services: 0, healthy: 0, attention: 0, latestAttemptAt: null },
-        }),
-        expect.objectContaining({
-          id: 'aquila-eu-west-1',
-          configured: false,
-          summary: expect.objectContaining({ services: 1, attention: 1 }),
-        }),
-      ]);
-    });
-
-    it('GET /clusters/:id/summary answers totals, versions and gates; 404 for an unknown cluster', async () => {
-      const { server } = await seeded();
-      const res = await request(server)
-        .get(`${BASE}/clusters/mira-us-west-2/summary`)
-        .expect(200);
-      expect(res.body).toEqual({
-        cluster: expect.objectContaining({ id: 'mira-us-west-2' }),
-        summary: { totalAttempts: 1, success: 1, failed: 0, rollback: 0, inProgress: 0 },
-        services: [
-          {
-            serviceId: 'authn',
-            serviceName: 'Authentication',
-            entityRef: 'component:default/authentication',
-            currentVersion: '3.4.3',
-            latestAttempt: {
-              id: ATTEMPT_ID,
-              status: 'SUCCESS',
-              buildVersion: '3.4.3',
-              startedAt: '2026-02-24T09:00:00.000Z',
-            },
-            gates: { functional: { passed: 19, total: 20, failed: 1, skipped: 0 } },
-          },
-        ],
-      });
-      const missing = await request(server)
-        .get(`${BASE}/clusters/nowhere/summary`)
-        .expect(404);
-      expect(missing.body.error.name).toBe('NotFoundError');
-    });
-
-    it('GET /clusters/:id/attempts filters, pages, and rejects bad parameters', async () => {
-      const { server } = await seeded();
-      const res = await request(server)
-        .get(`${BASE}/clusters/aquila-eu-west-1/attempts?status=FAILED&limit=1`)
-        .expect(200);
-      expect(res.body.attempts).toEqual([
-        expect.objectContaining({
-          serviceId: 'billing',
-          status: 'FAILED',
-          failureReason: 'health check failed',
-          gates: {},
-        }),
-      ]);
-      expect(res.body.nextCursor).toBeUndefined();
-
-      const empty = await request(server)
-        .get(`${BASE}/clusters/aquila-eu-west-1/attempts?status=SUCCESS`)
-        .expect(200);
-      expect(empty.body).toEqual({ attempts: [] });
-
-      for (const [query, param] of [
-        ['limit=0', 'limit'],
-        ['limit=501', 'limit'],
-        ['limit=ten', 'limit'],
-        ['status=DONE', 'status'],
-        ['cursor=%%%', 'cursor'],
-      ]) {
-        const bad = await request(server)
-          .get(`${BASE}/clusters/mira-us-west-2/attempts?${query}`)
+          .send(
+            deployment({
+              status: 'DONE',
+              startedAt: 'yesterday',
+              gitSha: 'not-hex!',
+              serviceId: undefined,
+            }),
+          )
           .expect(400);
-        expect(bad.body.error.message).toContain(param);
-      }
-      await request(server).get(`${BASE}/clusters/nowhere/attempts`).expect(404);
-    });
-
-    it('GET /services and /services/:id/attempts; 404 for an unknown service', async () => {
-      const { server } = await seeded();
-      const services = await request(server).get(`${BASE}/services`).expect(200);
-      expect(services.body.services).toEqual(
-        expect.arrayContaining([
-          {
-            serviceId: 'authn',
-            entityRef: 'component:default/authentication',
-            clusters: ['mira-us-west-2'],
-            latestAttemptAt: '2026-02-24T09:00:00.000Z',
-          },
-          {
-            serviceId: 'billing',
-            entityRef: 'component:default/billing',
-            clusters: ['aquila-eu-west-1'],
-            latestAttemptAt: '2026-02-24T09:00:00.000Z',
-          },
-        ]),
-      );
-      const attempts = await request(server)
-        .get(`${BASE}/services/authn/attempts?clusterId=mira-us-west-2`)
-        .expect(200);
-      expect(attempts.body.attempts).toHaveLength(1);
-      expect(attempts.body.attempts[0].gates.functional.passed).toBe(19);
-      await request(server).get(`${BASE}/services/nope/attempts`).expect(404);
-      await request(server)
-        .get(`${BASE}/services/authn/attempts?clusterId=bad:id`)
-        .expect(400);
-    });
-
-    it('GET /builds/:attemptId answers attempt, test runs and promotions; 404 when unknown', async () => {
-      const { server } = await seeded();
-      const res = await request(server)
-        .get(`${BASE}/builds/${encodeURIComponent(ATTEMPT_ID)}`)
-        .expect(200);
-      expect(res.body.attempt).toMatchObject({ id: ATTEMPT_ID, status: 'SUCCESS' });
-      expect(res.body.testRuns).toEqual([
-        {
-          attemptId: ATTEMPT_ID,
-          suiteType: 'FUNCTIONAL',
-          total: 20,
-          passed: 19,
-          failed: 1,
-          skipped: 0,
-          durationSec: 30.5,
-          executedAt: '2026-02-24T09:12:00.000Z',
-          reportUrl: 'https://ci.example.com/reports/1',
-        },
-      ]);
-      expect(res.body.promotions).toEqual([
-        expect.objectContaining({ toClusterId: 'pavo-us-east-1', promotedBy: 'alice' }),
-      ]);
-      await request(server).get(`${BASE}/builds/no-such-attempt`).expect(404);
-    });
-
-    it('entity routes resolve the annotation or the name, and hide unreadable entities', async () => {
-      const { server } = await seeded();
-      const summary = await request(server)
-        .get(`${BASE}/entities/default/component/authentication/summary`)
-        .expect(200);
-      expect(summary.body).toEqual({
-        entityRef: 'component:default/authentication',
-        serviceId: 'authn',
-        clusters: [
-          {
-            cluster: expect.objectContaining({ id: 'mira-us-west-2' }),
-            currentVersion: '3.4.3',
-            latestAttempt: expect.objectContaining({ id: ATTEMPT_ID }),
-            gates: { functional: { passed: 19, total: 20, failed: 1, skipped: 0 } },
-          },
-        ],
+        expect(res.body.error.name).toBe('InputError');
+        expect(res.body.problems.map((p: any) => p.path).sort()).toEqual([
+          'payload.gitSha',
+          'payload.serviceId',
+          'payload.startedAt',
+          'payload.status',
+        ]);
+        const [{ n }] = await knex('dq_ingested_events').count({ n: '*' });
+        expect(Number(n)).toBe(0);
       });
-      const byName = await request(server)
-        .get(`${BASE}/entities/default/component/billing/attempts?status=FAILED`)
-        .expect(200);
-      expect(byName.body.attempts).toHaveLength(1);
 
-      await request(server)
-        .get(`${BASE}/entities/default/component/ghost/summary`)
-        .expect(404);
-      // vault exists, but the outsider may not read it: same 404 as a missing entity.
-      await request(server)
-        .get(`${BASE}/entities/default/component/vault/summary`)
-        .expect(200);
-      const hidden = await request(server)
-        .get(`${BASE}/entities/default/component/vault/summary`)
-        .set('Authorization', mockCredentials.user.header(OUTSIDER))
-        .expect(404);
-      expect(hidden.body.error.name).toBe('NotFoundError');
-      await request(server)
-        .get(`${BASE}/entities/default/component/vault/attempts`)
-        .set('Authorization', mockCredentials.user.header(OUTSIDER))
-        .expect(404);
-    });
+      it('answers 400 for an unknown event type and for a body that is not JSON', async () => {
+        const { server } = await startBackend(databaseId);
+        const unknownType = await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send({ ...deployment(), eventType: 'scorecard-v9' })
+          .expect(400);
+        expect(unknownType.body.problems[0].path).toBe('eventType');
 
-    it('every read route answers 401 without Backstage credentials', async () => {
-      const { server } = await seeded();
-      for (const path of [
-        '/clusters',
-        '/clusters/mira-us-west-2/summary',
-        '/clusters/mira-us-west-2/attempts',
-        '/services',
-        '/services/authn/attempts',
-        `/builds/${encodeURIComponent(ATTEMPT_ID)}`,
-        '/entities/default/component/authentication/summary',
-        '/entities/default/component/authentication/attempts',
-      ]) {
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .set('Content-Type', 'application/json')
+          .send('{"source": ')
+          .expect(400);
+      });
+
+      it('answers 413 for a body over the limit', async () => {
+        const { server } = await startBackend(databaseId, {
+          maxBodyBytes: 1024,
+        });
         const res = await request(server)
-          .get(`${BASE}${path}`)
-          .set('Authorization', mockCredentials.none.header());
-        expect({ path, status: res.status }).toEqual({ path, status: 401 });
-      }
-      // A service principal may read.
-      await request(server)
-        .get(`${BASE}/clusters`)
-        .set('Authorization', mockCredentials.service.header())
-        .expect(200);
-      expect(stringifyEntityRef(entities[0])).toBe('component:default/authentication');
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send(
+            deployment({ failureReason: 'x'.repeat(2000), status: 'FAILED' }),
+          )
+          .expect(413);
+        expect(res.body.error.name).toBe('PayloadTooLargeError');
+      });
+
+      it('stores the same event twice once, answering 202 both times', async () => {
+        const { server, knex } = await startBackend(databaseId);
+        const body = deployment({}, { eventId: 'ci-run-1' });
+        for (const duplicate of [undefined, true]) {
+          const res = await request(server)
+            .post(`${BASE}/ingest/webhook`)
+            .set('X-Webhook-Secret', SECRET)
+            .send(body)
+            .expect(202);
+          expect(res.body).toEqual({
+            eventId: 'ci-run-1',
+            status: 'stored',
+            ...(duplicate ? { duplicate } : {}),
+          });
+        }
+        // Without an eventId the id is derived from the body: a retry is a duplicate too.
+        const first = await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send(deployment({ runNumber: 8 }));
+        const retry = await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send(deployment({ runNumber: 8 }));
+        expect(retry.body).toEqual({ ...first.body, duplicate: true });
+        const [{ n }] = await knex('dq_ingested_events').count({ n: '*' });
+        expect(Number(n)).toBe(2);
+      });
+
+      it('accepts a batch, answering per event', async () => {
+        const { server } = await startBackend(databaseId);
+        const res = await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send({
+            events: [
+              deployment(),
+              {
+                ...deployment(),
+                eventId: 'bad-1',
+                payload: { clusterId: 'x' },
+              },
+            ],
+          })
+          .expect(202);
+        expect(res.body.results).toEqual([
+          { eventId: expect.any(String), status: 'stored' },
+          {
+            eventId: 'bad-1',
+            status: 'rejected',
+            problems: expect.arrayContaining([
+              { path: 'payload.serviceId', message: expect.any(String) },
+            ]),
+          },
+        ]);
+      });
     });
-  });
-});
+
+    describe('read routes', () => {
+      async function seeded() {
+        const backend = await startBackend(databaseId);
+        const send = (body: object) =>
+          request(backend.server)
+            .post(`${BASE}/ingest/webhook`)
+            .set('X-Webhook-Secret', SECRET)
+            .send(body)
+            .expect(202);
+        await send(deployment());
+        await send(
+          deployment({
+            clusterId: 'aquila-eu-west-1',
+            serviceId: 'billing',
+            buildVersion: '1.0.0',
+            status: 'FAILED',
+            failureReason: 'health check failed',
+          }),
+        );
+        await send({
+          source: 'ci',
+          eventType: 'test-result',
+          payload: {
+            attemptId: ATTEMPT_ID,
+            suiteType: 'FUNCTIONAL',
+            total: 20,
+            passed: 19,
+            failed: 1,
+            skipped: 0,
+            durationSec: 30.5,
+            executedAt: '2026-02-24T09:12:00Z',
+            reportUrl: 'https://ci.example.com/reports/1',
+          },
+        });
+        await send({
+          source: 'ci',
+          eventType: 'promotion',
+          payload: {
+            serviceId: 'authn',
+            buildVersion: '3.4.3',
+            fromClusterId: 'mira-us-west-2',
+            toClusterId: 'pavo-us-east-1',
+            promotedBy: 'alice',
+            promotedAt: '2026-02-24T10:00:00Z',
+          },
+        });
+        return backend;
+      }
+
+      it('GET /clusters lists configured and seen clusters with health', async () => {
+        const { server } = await seeded();
+        const res = await request(server).get(`${BASE}/clusters`).expect(200);
+        expect(res.body.clusters).toEqual([
+          expect.objectContaining({
+            id: 'mira-us-west-2',
+            name: 'Mira US-West-2',
+            region: 'us-west-2',
+            configured: true,
+            summary: {
+              services: 1,
+              healthy: 1,
+              attention: 0,
+              latestAttemptAt: '2026-02-24T09:00:00.000Z',
+            },
+          }),
+          expect.objectContaining({
+            id: 'pavo-us-east-1',
+            configured: true,
+            summary: {
+              services: 0,
+              healthy: 0,
+              attention: 0,
+              latestAttemptAt: null,
+            },
+          }),
+          expect.objectContaining({
+            id: 'aquila-eu-west-1',
+            configured: false,
+            summary: expect.objectContaining({ services: 1, attention: 1 }),
+          }),
+        ]);
+      });
+
+      it('GET /clusters/:id/summary answers totals, versions and gates; 404 for an unknown cluster', async () => {
+        const { server } = await seeded();
+        const res = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/summary`)
+          .expect(200);
+        expect(res.body).toEqual({
+          cluster: expect.objectContaining({ id: 'mira-us-west-2' }),
+          summary: {
+            totalAttempts: 1,
+            success: 1,
+            failed: 0,
+            rollback: 0,
+            inProgress: 0,
+          },
+          services: [
+            {
+              serviceId: 'authn',
+              serviceName: 'Authentication',
+              entityRef: 'component:default/authentication',
+              currentVersion: '3.4.3',
+              latestAttempt: {
+                id: ATTEMPT_ID,
+                status: 'SUCCESS',
+                buildVersion: '3.4.3',
+                startedAt: '2026-02-24T09:00:00.000Z',
+              },
+              gates: {
+                functional: { passed: 19, total: 20, failed: 1, skipped: 0 },
+              },
+            },
+          ],
+        });
+        const missing = await request(server)
+          .get(`${BASE}/clusters/nowhere/summary`)
+          .expect(404);
+        expect(missing.body.error.name).toBe('NotFoundError');
+      });
+
+      it('GET /clusters/:id/attempts filters, pages, and rejects bad parameters', async () => {
+        const { server } = await seeded();
+        const res = await request(server)
+          .get(
+            `${BASE}/clusters/aquila-eu-west-1/attempts?status=FAILED&limit=1`,
+          )
+          .expect(200);
+        expect(res.body.attempts).toEqual([
+          expect.objectContaining({
+            serviceId: 'billing',
+            status: 'FAILED',
+            failureReason: 'health check failed',
+            gates: {},
+          }),
+        ]);
+        expect(res.body.nextCursor).toBeUndefined();
+
+        const empty = await request(server)
+          .get(`${BASE}/clusters/aquila-eu-west-1/attempts?status=SUCCESS`)
+          .expect(200);
+        expect(empty.body).toEqual({ attempts: [] });
+
+        for (const [query, param] of [
+          ['limit=0', 'limit'],
+          ['limit=501', 'limit'],
+          ['limit=ten', 'limit'],
+          ['status=DONE', 'status'],
+          ['cursor=%%%', 'cursor'],
+        ]) {
+          const bad = await request(server)
+            .get(`${BASE}/clusters/mira-us-west-2/attempts?${query}`)
+            .expect(400);
+          expect(bad.body.error.message).toContain(param);
+        }
+        await request(server)
+          .get(`${BASE}/clusters/nowhere/attempts`)
+          .expect(404);
+      });
+
+      it('GET /services and /services/:id/attempts; 404 for an unknown service', async () => {
+        const { server } = await seeded();
+        const services = await request(server)
+          .get(`${BASE}/services`)
+          .expect(200);
+        expect(services.body.services).toEqual(
+          expect.arrayContaining([
+            {
+              serviceId: 'authn',
+              entityRef: 'component:default/authentication',
+              clusters: ['mira-us-west-2'],
+              latestAttemptAt: '2026-02-24T09:00:00.000Z',
+            },
+            {
+              serviceId: 'billing',
+              entityRef: 'component:default/billing',
+              clusters: ['aquila-eu-west-1'],
+              latestAttemptAt: '2026-02-24T09:00:00.000Z',
+            },
+          ]),
+        );
+        const attempts = await request(server)
+          .get(`${BASE}/services/authn/attempts?clusterId=mira-us-west-2`)
+          .expect(200);
+        expect(attempts.body.attempts).toHaveLength(1);
+        expect(attempts.body.attempts[0].gates.functional.passed).toBe(19);
+        await request(server).get(`${BASE}/services/nope/attempts`).expect(404);
+        await request(server)
+          .get(`${BASE}/services/authn/attempts?clusterId=bad:id`)
+          .expect(400);
+      });
+
+      it('GET /builds/:attemptId answers attempt, test runs and promotions; 404 when unknown', async () => {
+        const { server } = await seeded();
+        const res = await request(server)
+          .get(`${BASE}/builds/${encodeURIComponent(ATTEMPT_ID)}`)
+          .expect(200);
+        expect(res.body.attempt).toMatchObject({
+          id: ATTEMPT_ID,
+          status: 'SUCCESS',
+        });
+        expect(res.body.testRuns).toEqual([
+          {
+            attemptId: ATTEMPT_ID,
+            suiteType: 'FUNCTIONAL',
+            total: 20,
+            passed: 19,
+            failed: 1,
+            skipped: 0,
+            durationSec: 30.5,
+            executedAt: '2026-02-24T09:12:00.000Z',
+            reportUrl: 'https://ci.example.com/reports/1',
+          },
+        ]);
+        expect(res.body.promotions).toEqual([
+          expect.objectContaining({
+            toClusterId: 'pavo-us-east-1',
+            promotedBy: 'alice',
+          }),
+        ]);
+        await request(server).get(`${BASE}/builds/no-such-attempt`).expect(404);
+      });
+
+      it('entity routes resolve the annotation or the name, and hide unreadable entities', async () => {
+        const { server } = await seeded();
+        const summary = await request(server)
+          .get(`${BASE}/entities/default/component/authentication/summary`)
+          .expect(200);
+        expect(summary.body).toEqual({
+          entityRef: 'component:default/authentication',
+          serviceId: 'authn',
+          clusters: [
+            {
+              cluster: expect.objectContaining({ id: 'mira-us-west-2' }),
+              currentVersion: '3.4.3',
+              latestAttempt: expect.objectContaining({ id: ATTEMPT_ID }),
+              gates: {
+                functional: { passed: 19, total: 20, failed: 1, skipped: 0 },
+              },
+            },
+          ],
+        });
+        const byName = await request(server)
+          .get(
+            `${BASE}/entities/default/component/billing/attempts?status=FAILED`,
+          )
+          .expect(200);
+        expect(byName.body.attempts).toHaveLength(1);
+
+        await request(server)
+          .get(`${BASE}/entities/default/component/ghost/summary`)
+          .expect(404);
+        // vault exists, but the outsider may not read it: same 404 as a missing entity.
+        await request(server)
+          .get(`${BASE}/entities/default/component/vault/summary`)
+          .expect(200);
+        const hidden = await request(server)
+          .get(`${BASE}/entities/default/component/vault/summary`)
+          .set('Authorization', mockCredentials.user.header(OUTSIDER))
+          .expect(404);
+        expect(hidden.body.error.name).toBe('NotFoundError');
+        await request(server)
+          .get(`${BASE}/entities/default/component/vault/attempts`)
+          .set('Authorization', mockCredentials.user.header(OUTSIDER))
+          .expect(404);
+      });
+
+      it('every read route answers 401 without Backstage credentials', async () => {
+        const { server } = await seeded();
+        for (const path of [
+          '/clusters',
+          '/clusters/mira-us-west-2/summary',
+          '/clusters/mira-us-west-2/attempts',
+          '/services',
+          '/services/authn/attempts',
+          `/builds/${encodeURIComponent(ATTEMPT_ID)}`,
+          '/entities/default/component/authentication/summary',
+          '/entities/default/component/authentication/attempts',
+        ]) {
+          const res = await request(server)
+            .get(`${BASE}${path}`)
+            .set('Authorization', mockCredentials.none.header());
+          expect({ path, status: res.status }).toEqual({ path, status: 401 });
+        }
+        // A service principal may read.
+        await request(server)
+          .get(`${BASE}/clusters`)
+          .set('Authorization', mockCredentials.service.header())
+          .expect(200);
+        expect(stringifyEntityRef(entities[0])).toBe(
+          'component:default/authentication',
+        );
+      });
+    });
+  },
+);

@@ -21,7 +21,10 @@ export const FINISHED_STATUSES: readonly AttemptStatus[] = [
 /** Statuses that count as a deploy (deployment frequency, current version). @public */
 export const DEPLOYED_STATUSES: readonly AttemptStatus[] = ['SUCCESS', 'LIVE'];
 /** Statuses that count as a change failure. @public */
-export const FAILURE_STATUSES: readonly AttemptStatus[] = ['FAILED', 'ROLLBACK'];
+export const FAILURE_STATUSES: readonly AttemptStatus[] = [
+  'FAILED',
+  'ROLLBACK',
+];
 
 /** @public */
 export const TRIGGERS = ['merge', 'promotion', 'manual', 'rollback'] as const;
@@ -139,7 +142,10 @@ export const testResultPayloadSchema = z
     skipped: count,
     durationSec: z.number().min(0),
     executedAt: timestamp,
-    reportUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    reportUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
   })
   .superRefine((p, ctx) => {
     if (!p.attemptId && !(p.clusterId && p.serviceId && p.buildVersion)) {
@@ -298,7 +304,10 @@ export function validateWebhookBatch(
 export function validateEventEnvelope(
   input: unknown,
 ): ValidationResult<EventEnvelope> {
-  return validateWith(eventEnvelopeSchema, input) as ValidationResult<EventEnvelope>;
+  return validateWith(
+    eventEnvelopeSchema,
+    input,
+  ) as ValidationResult<EventEnvelope>;
 }
 
 /** @public */

@@ -1,22 +1,39 @@
 import {
+  createApiFactory,
+  createComponentExtension,
   createPlugin,
-  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import {
+  DeploymentQualityClient,
+  deploymentQualityApiRef,
+} from './api/DeploymentQualityApi';
 
-import { rootRouteRef } from './routes';
-
+/** @public */
 export const deploymentQualityPlugin = createPlugin({
   id: 'deployment-quality',
-  routes: {
-    root: rootRouteRef,
-  },
+  apis: [
+    createApiFactory({
+      api: deploymentQualityApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new DeploymentQualityClient(deps),
+    }),
+  ],
 });
 
-export const DeploymentQualityPage = deploymentQualityPlugin.provide(
-  createRoutableExtension({
-    name: 'DeploymentQualityPage',
-    component: () =>
-      import('./components/ExampleComponent').then(m => m.ExampleComponent),
-    mountPoint: rootRouteRef,
+/**
+ * The Deployments tab content for an entity page.
+ * @public
+ */
+export const EntityDeploymentsContent = deploymentQualityPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeploymentsContent',
+    component: {
+      lazy: () =>
+        import('./components/DeploymentsTab/EntityDeploymentsContent').then(
+          m => m.EntityDeploymentsContent,
+        ),
+    },
   }),
 );

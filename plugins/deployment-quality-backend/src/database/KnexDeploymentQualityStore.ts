@@ -185,7 +185,9 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
           'coalesce(excluded.rollback_to_build, dq_attempts.rollback_to_build)',
         ),
         source: tx.raw('excluded.source'),
-        commit_at: tx.raw('coalesce(excluded.commit_at, dq_attempts.commit_at)'),
+        commit_at: tx.raw(
+          'coalesce(excluded.commit_at, dq_attempts.commit_at)',
+        ),
       })
       .whereRaw(
         `dq_attempts.status = 'IN_PROGRESS'
@@ -457,7 +459,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       // replaces the earlier one: a gate is the suite's latest run.
       const rows = await this.db('dq_test_runs')
         .whereIn('attempt_id', chunk)
-        .select('attempt_id', 'suite_type', 'total', 'passed', 'failed', 'skipped')
+        .select(
+          'attempt_id',
+          'suite_type',
+          'total',
+          'passed',
+          'failed',
+          'skipped',
+        )
         .orderBy([
           { column: 'executed_at', order: 'asc' },
           { column: 'id', order: 'asc' },

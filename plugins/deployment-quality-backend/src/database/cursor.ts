@@ -7,9 +7,7 @@ export interface AttemptCursor {
 }
 
 export function encodeCursor(c: AttemptCursor): string {
-  return Buffer.from(JSON.stringify([c.startedAt, c.id])).toString(
-    'base64url',
-  );
+  return Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
 }
 
 export function decodeCursor(cursor: string): AttemptCursor {

@@ -26,7 +26,9 @@ function canonicalJson(value: unknown): string {
 export function eventIdOf(event: WebhookEvent): string {
   if (event.eventId) return event.eventId;
   const hex = createHash('sha256')
-    .update(`${event.eventType}\n${event.source}\n${canonicalJson(event.payload)}`)
+    .update(
+      `${event.eventType}\n${event.source}\n${canonicalJson(event.payload)}`,
+    )
     .digest('hex');
   return [
     hex.slice(0, 8),

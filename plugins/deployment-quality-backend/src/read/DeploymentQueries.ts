@@ -155,7 +155,10 @@ export class DeploymentQueries {
     const page = await this.store.listAttempts(query);
     const gates = await this.store.getGates(page.attempts.map(a => a.id));
     return {
-      attempts: page.attempts.map(a => ({ ...a, gates: gates.get(a.id) ?? {} })),
+      attempts: page.attempts.map(a => ({
+        ...a,
+        gates: gates.get(a.id) ?? {},
+      })),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
   }

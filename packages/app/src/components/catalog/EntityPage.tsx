@@ -21,6 +21,7 @@ import {
   EntityMembersListCard,
   EntityOwnershipCard,
 } from '@backstage/plugin-org';
+import { EntityDeploymentsContent } from '@internal/plugin-deployment-quality';
 
 const entityWarningContent = (
   <>
@@ -69,6 +70,10 @@ const componentPage = (
   <EntityLayout>
     <EntityLayout.Route path="/" title="Overview">
       {overviewContent}
+    </EntityLayout.Route>
+
+    <EntityLayout.Route path="/deployments" title="Deployments">
+      <EntityDeploymentsContent />
     </EntityLayout.Route>
   </EntityLayout>
 );

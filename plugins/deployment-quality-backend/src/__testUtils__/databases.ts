@@ -8,7 +8,9 @@ import { TestDatabaseId } from '@backstage/backend-test-utils';
 export function testDatabaseIds(): TestDatabaseId[] {
   const ids: TestDatabaseId[] = ['SQLITE_3'];
   const pg = Object.keys(process.env)
-    .map(k => k.match(/^BACKSTAGE_TEST_DATABASE_POSTGRES(\d+)_CONNECTION_STRING$/))
+    .map(k =>
+      k.match(/^BACKSTAGE_TEST_DATABASE_POSTGRES(\d+)_CONNECTION_STRING$/),
+    )
     .find(Boolean);
   if (pg) {
     ids.push(`POSTGRES_${pg[1]}` as TestDatabaseId);

@@ -4,7 +4,9 @@ let counter = 0;
 
 /** A valid deployment envelope; override any payload field. */
 export function deploymentEvent(
-  payload: Partial<Extract<EventEnvelope, { eventType: 'deployment' }>['payload']> = {},
+  payload: Partial<
+    Extract<EventEnvelope, { eventType: 'deployment' }>['payload']
+  > = {},
   eventId = `evt-${++counter}`,
 ): EventEnvelope {
   return {
@@ -29,7 +31,9 @@ export function deploymentEvent(
 
 /** A valid test-result envelope; override any payload field. */
 export function testResultEvent(
-  payload: Partial<Extract<EventEnvelope, { eventType: 'test-result' }>['payload']> = {},
+  payload: Partial<
+    Extract<EventEnvelope, { eventType: 'test-result' }>['payload']
+  > = {},
   eventId = `evt-${++counter}`,
 ): EventEnvelope {
   return {

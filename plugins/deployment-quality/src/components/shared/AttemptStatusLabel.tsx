@@ -1,0 +1,34 @@
+import {
+  StatusAborted,
+  StatusError,
+  StatusOK,
+  StatusRunning,
+  StatusWarning,
+} from '@backstage/core-components';
+import { AttemptStatus } from '@internal/plugin-deployment-quality-common';
+
+const LABELS: Record<AttemptStatus, string> = {
+  SUCCESS: 'Success',
+  LIVE: 'Live',
+  FAILED: 'Failed',
+  ROLLBACK: 'Rolled back',
+  IN_PROGRESS: 'In progress',
+};
+
+/** An attempt status with Backstage's status colour and icon. */
+export const AttemptStatusLabel = ({ status }: { status: AttemptStatus }) => {
+  const label = LABELS[status] ?? status;
+  switch (status) {
+    case 'SUCCESS':
+    case 'LIVE':
+      return <StatusOK>{label}</StatusOK>;
+    case 'FAILED':
+      return <StatusError>{label}</StatusError>;
+    case 'ROLLBACK':
+      return <StatusWarning>{label}</StatusWarning>;
+    case 'IN_PROGRESS':
+      return <StatusRunning>{label}</StatusRunning>;
+    default:
+      return <StatusAborted>{label}</StatusAborted>;
+  }
+};
