@@ -30,15 +30,20 @@ log "prettier"
 yarn prettier:check >/dev/null
 
 log "unit and integration tests"
-results="$(mktemp)"
+output="$(mktemp)"
 set +e
-yarn backstage-cli repo test --watchAll=false --json --outputFile="$results"
-status=$?
+yarn backstage-cli repo test --watchAll=false 2>&1 | tee "$output"
+status=${PIPESTATUS[0]}
 set -e
-if [ -s "$results" ]; then
-  node -e '
-    const r = require(process.argv[1]);
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
-  ' "$results"
+# Jest's "Tests: 3 failed, 56 passed, 59 total" as one plain closing line.
+summary="$(grep -E '^Tests: ' "$output" | tail -1)"
+passed="$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")"
+failed="$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+skipped="$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$summary")"
+rm -f "$output"
+if [ -z "$summary" ] || [ "${passed:-0}" = 0 ]; then
+  log "no test ran"
+  exit 1
 fi
-exit $status
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+exit "$status"

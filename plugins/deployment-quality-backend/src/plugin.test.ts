@@ -554,6 +554,12 @@ describe.each(databases.eachSupportedId())(
 
       it('entity routes resolve the annotation or the name, and hide unreadable entities', async () => {
         const { server } = await seeded();
+        // An unconfigured cluster sorts after the configured ones, whatever its id.
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send(deployment({ clusterId: 'aquila-eu-west-1', runNumber: 9 }))
+          .expect(202);
         const summary = await request(server)
           .get(`${BASE}/entities/default/component/authentication/summary`)
           .expect(200);
@@ -568,6 +574,17 @@ describe.each(databases.eachSupportedId())(
               gates: {
                 functional: { passed: 19, total: 20, failed: 1, skipped: 0 },
               },
+            },
+            {
+              cluster: expect.objectContaining({
+                id: 'aquila-eu-west-1',
+                configured: false,
+              }),
+              currentVersion: '3.4.3',
+              latestAttempt: expect.objectContaining({
+                id: 'aquila-eu-west-1:authn:3.4.3:9',
+              }),
+              gates: {},
             },
           ],
         });

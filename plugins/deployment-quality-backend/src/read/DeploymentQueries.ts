@@ -218,12 +218,16 @@ export class DeploymentQueries {
     const gates = await this.store.getGates(
       states.map(s => s.latestAttempt.id),
     );
-    const clusterById = new Map(clusters.map(c => [c.id, c]));
+    // In the order clusters are listed (configured order: the promotion path).
+    const order = new Map(clusters.map((c, i) => [c.id, i]));
+    const ordered = [...states].sort(
+      (a, b) => order.get(a.clusterId)! - order.get(b.clusterId)!,
+    );
     return {
       entityRef,
       serviceId,
-      clusters: states.map(s => ({
-        cluster: clusterById.get(s.clusterId)!,
+      clusters: ordered.map(s => ({
+        cluster: clusters[order.get(s.clusterId)!],
         currentVersion: s.currentVersion,
         latestAttempt: {
           id: s.latestAttempt.id,

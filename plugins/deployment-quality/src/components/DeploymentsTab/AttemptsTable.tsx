@@ -114,10 +114,13 @@ export const AttemptsTable = ({
     <Box>
       <Box display="flex" style={{ gap: 16 }} mb={2}>
         <FormControl variant="outlined" size="small" style={{ minWidth: 200 }}>
-          <InputLabel id="dq-cluster-filter">Cluster-region</InputLabel>
+          <InputLabel id="dq-cluster-filter" shrink>
+            Cluster-region
+          </InputLabel>
           <Select
             labelId="dq-cluster-filter"
             label="Cluster-region"
+            displayEmpty
             value={clusterId}
             onChange={e => {
               setClusterId(e.target.value as string);
@@ -133,10 +136,13 @@ export const AttemptsTable = ({
           </Select>
         </FormControl>
         <FormControl variant="outlined" size="small" style={{ minWidth: 160 }}>
-          <InputLabel id="dq-status-filter">Status</InputLabel>
+          <InputLabel id="dq-status-filter" shrink>
+            Status
+          </InputLabel>
           <Select
             labelId="dq-status-filter"
             label="Status"
+            displayEmpty
             value={status}
             onChange={e => {
               setStatus(e.target.value as AttemptStatus | '');

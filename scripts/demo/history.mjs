@@ -1,0 +1,211 @@
+// Deterministic demo history: ~90 days of builds of a dozen services moving
+// through Mira (development) → Pavo (staging) → Aquila (production), with
+// test gates, failures, rollbacks and promotions. Everything derives from
+// the absolute UTC day, so regenerating a day gives the same events with the
+// same ids, and re-sending them stores nothing new.
+
+const DAY = 86_400_000;
+const MIN = 60_000;
+
+export const SERVICES = [
+  { id: 'authn', major: 3, rate: 1.4, flaky: 0.06, team: ['ana', 'ben'] },
+  { id: 'user-profile', major: 2, rate: 0.8, flaky: 0.05, team: ['ana'] },
+  { id: 'session-gateway', major: 1, rate: 0.5, flaky: 0.1, team: ['ben'] },
+  { id: 'payments', major: 5, rate: 1.2, flaky: 0.07, team: ['chloe', 'dev'] },
+  { id: 'billing', major: 4, rate: 0.9, flaky: 0.12, team: ['dev'] },
+  { id: 'ledger', major: 1, rate: 0.4, flaky: 0.03, team: ['chloe'] },
+  {
+    id: 'fraud',
+    major: 2,
+    rate: 0.7,
+    flaky: 0.15,
+    team: ['dev'],
+    worsening: true,
+  },
+  { id: 'api-gateway', major: 7, rate: 1.1, flaky: 0.05, team: ['erin'] },
+  { id: 'notify', major: 1, rate: 0.9, flaky: 0.09, team: ['farid'] },
+  { id: 'search-indexer', major: 3, rate: 0.6, flaky: 0.2, team: ['farid'] },
+  { id: 'feature-flags', major: 2, rate: 0.5, flaky: 0.04, team: ['erin'] },
+  { id: 'audit-log', major: 1, rate: 0.3, flaky: 0.02, team: ['erin'] },
+];
+
+const STAGES = [
+  {
+    clusters: ['mira-us-west-2', 'mira-us-east-1'],
+    suites: ['FUNCTIONAL', 'SANITY'],
+    delayMin: 0,
+    failFactor: 1,
+  },
+  {
+    clusters: ['pavo-us-west-2', 'pavo-eu-west-1'],
+    suites: ['FUNCTIONAL', 'SANITY', 'REGRESSION'],
+    delayMin: 75,
+    failFactor: 0.8,
+  },
+  {
+    clusters: ['aquila-us-east-1', 'aquila-eu-central-1'],
+    suites: ['SANITY'],
+    delayMin: 180,
+    failFactor: 0.4,
+  },
+];
+
+const SUITE_SIZE = { FUNCTIONAL: 240, SANITY: 30, REGRESSION: 1200 };
+
+const FAILURES = [
+  'Readiness probe failed: HTTP 503 on /healthz',
+  'Sanity suite failed: 3 checks red',
+  'ImagePullBackOff: manifest unknown',
+  'Helm upgrade timed out after 600s',
+  'Functional tests failed: checkout flow',
+  'Error rate above 2% during canary',
+];
+
+function hash32(text) {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+function rng(seed) {
+  let a = hash32(seed);
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sha = seed =>
+  [0, 1, 2, 3, 4]
+    .map(i => hash32(`${seed}:${i}`).toString(16).padStart(8, '0'))
+    .join('');
+const iso = ms => new Date(ms).toISOString();
+const version = (s, day, b) =>
+  `${s.major}.${Math.floor(day / 30) % 100}.${(day % 30) * 4 + b}`;
+
+/** All events of one UTC day (days since the epoch) that happened before `now`. */
+export function eventsOfDay(day, now) {
+  const events = [];
+  const emit = (at, eventId, eventType, payload) => {
+    if (at <= now)
+      events.push({
+        at,
+        event: { eventId, source: 'demo', eventType, payload },
+      });
+  };
+
+  SERVICES.forEach((s, si) => {
+    const r = rng(`${s.id}:${day}`);
+    const builds = Math.floor(s.rate + r());
+    for (let b = 0; b < builds; b++) {
+      const buildVersion = version(s, day, b);
+      const gitSha = sha(`${s.id}:${buildVersion}`);
+      const start = day * DAY + (8 * 60 + Math.floor(r() * 540) + b * 30) * MIN;
+      const commitAt = start - Math.floor(10 + r() * 230) * MIN;
+      // One service gets worse over the last three weeks, to show a trend.
+      const recent = day > Math.floor(now / DAY) - 21;
+      const flaky = s.worsening && recent ? s.flaky * 3 : s.flaky;
+      let t = start;
+
+      for (const [stageIndex, stage] of STAGES.entries()) {
+        // Every service runs in the primary region; half also in the secondary.
+        const clusters =
+          si % 2 === 0 ? stage.clusters : stage.clusters.slice(0, 1);
+        t += stage.delayMin * MIN;
+        let stageFailed = false;
+        for (const [ci, clusterId] of clusters.entries()) {
+          const startedAt = t + ci * 7 * MIN + Math.floor(r() * 5) * MIN;
+          const endedAt = startedAt + Math.floor(3 + r() * 10) * MIN;
+          const failed = r() < flaky * stage.failFactor;
+          const production = stageIndex === STAGES.length - 1;
+          const rolledBack = failed && production && r() < 0.6;
+          const status = rolledBack
+            ? 'ROLLBACK'
+            : failed
+            ? 'FAILED'
+            : 'SUCCESS';
+          const runNumber = day * 10 + b;
+          const attemptId = `${clusterId}:${s.id}:${buildVersion}:${runNumber}`;
+          const base = {
+            clusterId,
+            serviceId: s.id,
+            buildVersion,
+            gitSha,
+            startedAt: iso(startedAt),
+            trigger: stageIndex === 0 ? 'merge' : 'promotion',
+            runNumber,
+            commitAt: iso(commitAt),
+          };
+          emit(startedAt, `demo:${attemptId}:start`, 'deployment', {
+            ...base,
+            status: 'IN_PROGRESS',
+          });
+          emit(endedAt, `demo:${attemptId}:end`, 'deployment', {
+            ...base,
+            status,
+            endedAt: iso(endedAt),
+            ...(failed
+              ? { failureReason: FAILURES[Math.floor(r() * FAILURES.length)] }
+              : {}),
+            ...(rolledBack ? { rollbackToBuild: version(s, day - 1, 0) } : {}),
+          });
+          const failingSuite = failed
+            ? stage.suites[Math.floor(r() * stage.suites.length)]
+            : undefined;
+          stage.suites.forEach((suiteType, k) => {
+            const total = Math.round(SUITE_SIZE[suiteType] * (0.9 + r() * 0.2));
+            const skipped = Math.floor(r() * 4);
+            const failedTests =
+              suiteType === failingSuite ? 1 + Math.floor(r() * 12) : 0;
+            emit(
+              endedAt + (k + 1) * MIN,
+              `demo:${attemptId}:${suiteType}`,
+              'test-result',
+              {
+                attemptId,
+                suiteType,
+                total,
+                passed: total - skipped - failedTests,
+                failed: failedTests,
+                skipped,
+                durationSec: Math.round(total * (0.2 + r() * 0.3)),
+                executedAt: iso(endedAt + (k + 1) * MIN),
+                reportUrl: `https://ci.example.com/${
+                  s.id
+                }/runs/${runNumber}/${suiteType.toLowerCase()}`,
+              },
+            );
+          });
+          stageFailed ||= failed;
+          t = Math.max(t, endedAt);
+        }
+        if (stageFailed || stageIndex === STAGES.length - 1) break;
+        const promotedAt = t + 15 * MIN;
+        const from = clusters[0];
+        const to = STAGES[stageIndex + 1].clusters[0];
+        emit(
+          promotedAt,
+          `demo:promo:${s.id}:${buildVersion}:${from}:${to}`,
+          'promotion',
+          {
+            serviceId: s.id,
+            buildVersion,
+            fromClusterId: from,
+            toClusterId: to,
+            promotedBy: s.team[Math.floor(r() * s.team.length)],
+            promotedAt: iso(promotedAt),
+          },
+        );
+        t = promotedAt;
+      }
+    }
+  });
+  return events.sort((a, b) => a.at - b.at).map(e => e.event);
+}
+
+export { DAY };
