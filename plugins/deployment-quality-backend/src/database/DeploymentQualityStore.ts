@@ -5,6 +5,7 @@ import {
   Gates,
   Promotion,
   TestRun,
+  ValidationProblem,
 } from '@internal/plugin-deployment-quality-common';
 
 /** A cluster registered by a `cluster-config` event. */
@@ -34,6 +35,26 @@ export interface AttemptQuery {
   cursor?: string;
 }
 
+/** Why an event was refused (the diagnostics route counts by it). */
+export type RejectionReason =
+  | 'malformed-json'
+  | 'invalid-event'
+  | 'invalid-envelope';
+
+export interface RejectedEvent {
+  receivedAt: string;
+  /** How it arrived. */
+  transport: 'webhook' | 'sqs';
+  /** The webhook key's name, or the envelope's source when readable. */
+  source?: string;
+  eventId?: string;
+  eventType?: string;
+  reason: RejectionReason;
+  problems: ValidationProblem[];
+  /** The body as received, cut to a bounded size. */
+  body?: string;
+}
+
 export interface IngestOutcome {
   eventId: string;
   /** True when the event id had been stored before: nothing was changed. */
@@ -47,6 +68,15 @@ export interface DeploymentQualityStore {
    * `eventId`, following the contract's attempt identity and ordering rules.
    */
   ingest(event: EventEnvelope): Promise<IngestOutcome>;
+  /** As {@link DeploymentQualityStore.ingest} for each event, all in one transaction. */
+  ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]>;
+
+  recordRejected(event: RejectedEvent): Promise<void>;
+  /** Newest first. */
+  listRejected(options: {
+    limit: number;
+  }): Promise<Array<RejectedEvent & { id: string }>>;
+  countRejectedByReason(): Promise<Record<string, number>>;
 
   listRegisteredClusters(): Promise<StoredCluster[]>;
   /** Cluster ids met in attempts, registered or not. */

@@ -167,30 +167,39 @@ describe.each(databases.eachSupportedId())(
       ).resolves.toHaveLength(1);
     });
 
-    it('attaches a test result by build to that build’s latest attempt', async () => {
-      const { store } = await createStore(databaseId);
-      await store.ingest(deploymentEvent({ runNumber: 1 }));
-      await store.ingest(
-        deploymentEvent({
-          runNumber: 2,
-          startedAt: '2026-02-24T11:00:00.000Z',
-          endedAt: '2026-02-24T11:05:00.000Z',
-        }),
-      );
-      await store.ingest(
+    it('links a by-build test result to the build’s latest attempt started before it ran, in any order', async () => {
+      const byBuild = (executedAt: string) =>
         testResultEvent({
           attemptId: undefined,
           clusterId: 'mira-us-west-2',
           serviceId: 'authn',
           buildVersion: '3.4.2',
+          executedAt,
+        });
+      const events = [
+        deploymentEvent({ runNumber: 1 }),
+        deploymentEvent({
+          runNumber: 2,
+          startedAt: '2026-02-24T11:00:00.000Z',
+          endedAt: '2026-02-24T11:05:00.000Z',
         }),
-      );
-      await expect(
-        store.listTestRuns('mira-us-west-2:authn:3.4.2:2'),
-      ).resolves.toHaveLength(1);
-      await expect(
-        store.listTestRuns('mira-us-west-2:authn:3.4.2:1'),
-      ).resolves.toHaveLength(0);
+        byBuild('2026-02-24T09:12:00.000Z'),
+        byBuild('2026-02-24T11:07:00.000Z'),
+      ];
+      for (const order of [
+        [0, 1, 2, 3],
+        [3, 2, 1, 0],
+        [2, 0, 3, 1],
+      ]) {
+        const { store } = await createStore(databaseId);
+        for (const i of order) await store.ingest(events[i]);
+        const runsOf = async (n: number) =>
+          (await store.listTestRuns(`mira-us-west-2:authn:3.4.2:${n}`)).map(
+            r => r.executedAt,
+          );
+        await expect(runsOf(1)).resolves.toEqual(['2026-02-24T09:12:00.000Z']);
+        await expect(runsOf(2)).resolves.toEqual(['2026-02-24T11:07:00.000Z']);
+      }
     });
 
     it('uses the latest run of each suite as its gate', async () => {

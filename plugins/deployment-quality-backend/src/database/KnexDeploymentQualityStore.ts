@@ -23,9 +23,13 @@ import {
   DeploymentQualityStore,
   IngestOutcome,
   PairState,
+  RejectedEvent,
   StoredCluster,
 } from './DeploymentQualityStore';
 import { decodeCursor, encodeCursor } from './cursor';
+
+/** Rejected bodies are kept for diagnosis, not as an archive. */
+const MAX_REJECTED_BODY = 16 * 1024;
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-deployment-quality-backend',
@@ -96,49 +100,72 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     if (!options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
+    if (client.client.config.client === 'better-sqlite3') {
+      // WAL lets readers run beside the writer and commits cost one fsync of
+      // the log instead of the whole journal dance. Persistent per file; a
+      // no-op for in-memory databases.
+      await client.raw('PRAGMA journal_mode = WAL');
+    }
     return new KnexDeploymentQualityStore(client);
   }
 
   constructor(private readonly db: Knex) {}
 
   async ingest(event: EventEnvelope): Promise<IngestOutcome> {
+    return this.db.transaction(tx => this.apply(tx, event));
+  }
+
+  async ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
     return this.db.transaction(async tx => {
-      const inserted = await tx('dq_ingested_events')
-        .insert({
-          event_id: event.eventId,
-          event_type: event.eventType,
-          source: event.source,
-          received_at: toMs(event.receivedAt),
-          stored_at: Date.now(),
-          payload: JSON.stringify(event.payload),
-        })
-        .onConflict('event_id')
-        .ignore()
-        .returning('event_id');
-      if (inserted.length === 0) {
-        return { eventId: event.eventId, duplicate: true };
-      }
-      switch (event.eventType) {
-        case 'deployment':
-          await this.applyDeployment(tx, event.payload, event.source);
-          break;
-        case 'test-result':
-          await this.applyTestResult(tx, event.payload, event.eventId);
-          break;
-        case 'promotion':
-          await this.applyPromotion(tx, event.payload);
-          break;
-        case 'cluster-config':
-          await this.applyClusterConfig(tx, event.payload);
-          break;
-        default:
-          // Unreachable for validated events; fail loudly rather than store a log row alone.
-          throw new Error(
-            `Unknown event type ${(event as { eventType: string }).eventType}`,
-          );
-      }
-      return { eventId: event.eventId, duplicate: false };
+      const outcomes: IngestOutcome[] = [];
+      for (const event of events) outcomes.push(await this.apply(tx, event));
+      return outcomes;
     });
+  }
+
+  private async apply(
+    tx: Knex.Transaction,
+    event: EventEnvelope,
+  ): Promise<IngestOutcome> {
+    const inserted = await tx('dq_ingested_events')
+      .insert({
+        event_id: event.eventId,
+        event_type: event.eventType,
+        source: event.source,
+        received_at: toMs(event.receivedAt),
+        stored_at: Date.now(),
+        payload: JSON.stringify(event.payload),
+      })
+      .onConflict('event_id')
+      .ignore()
+      .returning('event_id');
+    if (inserted.length === 0) {
+      return { eventId: event.eventId, duplicate: true };
+    }
+    switch (event.eventType) {
+      case 'deployment':
+        await this.applyDeployment(tx, event.payload, event.source);
+        break;
+      case 'test-result':
+        await this.applyTestResult(tx, event.payload, event.eventId);
+        break;
+      case 'promotion':
+        await this.applyPromotion(tx, event.payload);
+        break;
+      case 'cluster-config':
+        await this.applyClusterConfig(
+          tx,
+          event.payload,
+          toMs(event.receivedAt),
+        );
+        break;
+      default:
+        // Unreachable for validated events; fail loudly rather than store a log row alone.
+        throw new Error(
+          `Unknown event type ${(event as { eventType: string }).eventType}`,
+        );
+    }
+    return { eventId: event.eventId, duplicate: false };
   }
 
   private async applyDeployment(
@@ -162,40 +189,43 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       source,
       commit_at: p.commitAt ? toMs(p.commitAt) : null,
     };
-    // The ordering rules, evaluated by the database against the stored row so
-    // concurrent writers can't interleave: an IN_PROGRESS row takes anything;
-    // a finished row only a finished state with a later endedAt (ties broken
-    // by status name, so any arrival order gives the same final row).
+    // The ordering rules, evaluated by the database against the stored row
+    // so concurrent writers can't interleave. The incoming event "wins" over
+    // an IN_PROGRESS row, and over a finished row only with a finished state
+    // that ended later (ties broken by status name). Either way, a commitAt
+    // only one of the events carried is kept, so the final row doesn't
+    // depend on arrival order.
+    const wins = `(dq_attempts.status = 'IN_PROGRESS'
+      or (excluded.status <> 'IN_PROGRESS'
+          and (excluded.ended_at > dq_attempts.ended_at
+               or (excluded.ended_at = dq_attempts.ended_at
+                   and excluded.status > dq_attempts.status))))`;
+    const winner = (column: string) =>
+      tx.raw(
+        `case when ${wins} then excluded.${column} else dq_attempts.${column} end`,
+      );
+    const either = (column: string) =>
+      tx.raw(
+        `case when ${wins} then coalesce(excluded.${column}, dq_attempts.${column})
+              else coalesce(dq_attempts.${column}, excluded.${column}) end`,
+      );
     await tx('dq_attempts')
       .insert(row)
       .onConflict('id')
       .merge({
-        cluster_id: tx.raw('excluded.cluster_id'),
-        service_id: tx.raw('excluded.service_id'),
-        build_version: tx.raw('excluded.build_version'),
-        git_sha: tx.raw('excluded.git_sha'),
-        started_at: tx.raw('excluded.started_at'),
-        ended_at: tx.raw('excluded.ended_at'),
-        status: tx.raw('excluded.status'),
-        trigger: tx.raw('excluded.trigger'),
-        failure_reason: tx.raw(
-          'coalesce(excluded.failure_reason, dq_attempts.failure_reason)',
-        ),
-        rollback_to_build: tx.raw(
-          'coalesce(excluded.rollback_to_build, dq_attempts.rollback_to_build)',
-        ),
-        source: tx.raw('excluded.source'),
-        commit_at: tx.raw(
-          'coalesce(excluded.commit_at, dq_attempts.commit_at)',
-        ),
-      })
-      .whereRaw(
-        `dq_attempts.status = 'IN_PROGRESS'
-         or (excluded.status <> 'IN_PROGRESS'
-             and (excluded.ended_at > dq_attempts.ended_at
-                  or (excluded.ended_at = dq_attempts.ended_at
-                      and excluded.status > dq_attempts.status)))`,
-      );
+        cluster_id: winner('cluster_id'),
+        service_id: winner('service_id'),
+        build_version: winner('build_version'),
+        git_sha: winner('git_sha'),
+        started_at: winner('started_at'),
+        ended_at: winner('ended_at'),
+        status: winner('status'),
+        trigger: winner('trigger'),
+        failure_reason: winner('failure_reason'),
+        rollback_to_build: winner('rollback_to_build'),
+        source: winner('source'),
+        commit_at: either('commit_at'),
+      });
 
     await tx('dq_service_clusters')
       .insert({
@@ -206,8 +236,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       .onConflict(['cluster_id', 'service_id'])
       .ignore();
 
-    // Test results that arrived first: by attempt id (fill in where they
-    // belong) or by build (attach to this attempt).
+    // Test results that arrived first, by attempt id: fill in where they belong.
     await tx('dq_test_runs')
       .where({ attempt_id: id })
       .whereNull('service_id')
@@ -216,14 +245,41 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         service_id: p.serviceId,
         build_version: p.buildVersion,
       });
-    await tx('dq_test_runs')
-      .whereNull('attempt_id')
-      .where({
-        cluster_id: p.clusterId,
-        service_id: p.serviceId,
-        build_version: p.buildVersion,
-      })
-      .update({ attempt_id: id });
+    await this.relinkBuildRuns(tx, p.clusterId, p.serviceId, p.buildVersion);
+  }
+
+  /**
+   * A test result that named its build rather than its attempt belongs to the
+   * latest attempt of that build that had started when the tests ran (else
+   * the build's first attempt). Re-derived whenever an attempt of the build
+   * arrives, so the link doesn't depend on arrival order.
+   */
+  private async relinkBuildRuns(
+    tx: Knex.Transaction,
+    clusterId: string,
+    serviceId: string,
+    buildVersion: string,
+  ) {
+    const build = {
+      cluster_id: clusterId,
+      service_id: serviceId,
+      build_version: buildVersion,
+    };
+    const runs: Row[] = await tx('dq_test_runs')
+      .where({ ...build, by_build: true })
+      .select('id', 'attempt_id', 'executed_at');
+    if (runs.length === 0) return;
+    const attempts: Row[] = await tx('dq_attempts')
+      .where(build)
+      .select('id', 'started_at');
+    for (const run of runs) {
+      const target = attemptForRun(attempts, ms(run.executed_at));
+      if (target && target !== run.attempt_id) {
+        await tx('dq_test_runs')
+          .where({ id: run.id })
+          .update({ attempt_id: target });
+      }
+    }
   }
 
   private async applyTestResult(
@@ -231,30 +287,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     p: TestResultPayload,
     eventId: string,
   ) {
-    let attempt: Row | undefined;
-    if (p.attemptId) {
-      attempt = await tx('dq_attempts')
-        .where({ id: p.attemptId })
-        .first('id', 'cluster_id', 'service_id', 'build_version');
-    } else {
-      attempt = await tx('dq_attempts')
-        .where({
-          cluster_id: p.clusterId,
-          service_id: p.serviceId,
-          build_version: p.buildVersion,
-        })
-        .orderBy([
-          { column: 'started_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .first('id', 'cluster_id', 'service_id', 'build_version');
-    }
-    await tx('dq_test_runs').insert({
+    const run = {
       event_id: eventId,
-      attempt_id: attempt?.id ?? p.attemptId ?? null,
-      cluster_id: attempt?.cluster_id ?? p.clusterId ?? null,
-      service_id: attempt?.service_id ?? p.serviceId ?? null,
-      build_version: attempt?.build_version ?? p.buildVersion ?? null,
       suite_type: p.suiteType,
       total: p.total,
       passed: p.passed,
@@ -263,6 +297,34 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       duration_sec: p.durationSec,
       executed_at: toMs(p.executedAt),
       report_url: p.reportUrl ?? null,
+    };
+    if (p.attemptId) {
+      const attempt: Row | undefined = await tx('dq_attempts')
+        .where({ id: p.attemptId })
+        .first('cluster_id', 'service_id', 'build_version');
+      await tx('dq_test_runs').insert({
+        ...run,
+        attempt_id: p.attemptId,
+        cluster_id: attempt?.cluster_id ?? null,
+        service_id: attempt?.service_id ?? null,
+        build_version: attempt?.build_version ?? null,
+        by_build: false,
+      });
+      return;
+    }
+    const build = {
+      cluster_id: p.clusterId!,
+      service_id: p.serviceId!,
+      build_version: p.buildVersion!,
+    };
+    const attempts: Row[] = await tx('dq_attempts')
+      .where(build)
+      .select('id', 'started_at');
+    await tx('dq_test_runs').insert({
+      ...run,
+      ...build,
+      attempt_id: attemptForRun(attempts, run.executed_at) ?? null,
+      by_build: true,
     });
   }
 
@@ -289,7 +351,9 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   private async applyClusterConfig(
     tx: Knex.Transaction,
     p: ClusterConfigPayload,
+    receivedAt: number,
   ) {
+    // The config received last wins, whatever order the events are applied in.
     await tx('dq_clusters')
       .insert({
         id: p.id,
@@ -298,10 +362,51 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         role: p.role,
         description: p.description,
         region: p.region ?? null,
-        updated_at: Date.now(),
+        updated_at: receivedAt,
       })
       .onConflict('id')
-      .merge();
+      .merge()
+      .where('dq_clusters.updated_at', '<=', receivedAt);
+  }
+
+  async recordRejected(event: RejectedEvent): Promise<void> {
+    await this.db('dq_rejected_events').insert({
+      received_at: toMs(event.receivedAt),
+      transport: event.transport,
+      source: event.source?.slice(0, 100) ?? null,
+      event_id: event.eventId?.slice(0, 200) ?? null,
+      event_type: event.eventType?.slice(0, 64) ?? null,
+      reason: event.reason,
+      problems: JSON.stringify(event.problems.slice(0, 100)),
+      body: event.body?.slice(0, MAX_REJECTED_BODY) ?? null,
+    });
+  }
+
+  async listRejected(options: {
+    limit: number;
+  }): Promise<Array<RejectedEvent & { id: string }>> {
+    const rows: Row[] = await this.db('dq_rejected_events')
+      .orderBy('id', 'desc')
+      .limit(options.limit);
+    return rows.map(r => ({
+      id: String(r.id),
+      receivedAt: iso(r.received_at),
+      transport: r.transport,
+      ...(r.source ? { source: r.source } : {}),
+      ...(r.event_id ? { eventId: r.event_id } : {}),
+      ...(r.event_type ? { eventType: r.event_type } : {}),
+      reason: r.reason,
+      problems: JSON.parse(r.problems),
+      ...(r.body ? { body: r.body } : {}),
+    }));
+  }
+
+  async countRejectedByReason(): Promise<Record<string, number>> {
+    const rows: Row[] = await this.db('dq_rejected_events')
+      .groupBy('reason')
+      .select('reason')
+      .count({ n: '*' });
+    return Object.fromEntries(rows.map(r => [r.reason, Number(r.n)]));
   }
 
   async listRegisteredClusters(): Promise<StoredCluster[]> {
@@ -502,6 +607,23 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       .orderBy('promoted_at', 'asc');
     return rows.map(rowToPromotion);
   }
+}
+
+/**
+ * Of a build's attempts, the one a by-build test run belongs to: the latest
+ * (by startedAt, then id) that started at or before the run, else the first.
+ */
+function attemptForRun(
+  attempts: Row[],
+  executedAt: number,
+): string | undefined {
+  const byStart = [...attempts].sort(
+    (a, b) =>
+      ms(a.started_at) - ms(b.started_at) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  const started = byStart.filter(a => ms(a.started_at) <= executedAt);
+  return (started.length ? started[started.length - 1] : byStart[0])?.id;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
