@@ -34,6 +34,27 @@ export interface Config {
           secret: string;
         }>;
       };
+      /**
+       * Queue mode. When set, the webhook publishes events to this queue and
+       * the backend consumes it; when absent, the webhook stores directly.
+       * AWS credentials come from the default AWS SDK chain, never from here.
+       */
+      sqs?: {
+        queueUrl: string;
+        region?: string;
+        /** Only for a local SQS-compatible server, e.g. http://127.0.0.1:9324. */
+        endpoint?: string;
+        /** Long-poll wait, 0–20 s. Default 20. */
+        waitTimeSeconds?: number;
+        /** Messages per receive, 1–10. Default 10. */
+        maxMessages?: number;
+        /** The queue's visibility timeout, in seconds. Default 60. */
+        visibilityTimeoutSeconds?: number;
+        /** Concurrent long-poll loops in this backend. Default 1. */
+        consumers?: number;
+        /** Set false to publish from this backend but consume elsewhere. Default true. */
+        consume?: boolean;
+      };
     };
   };
 }

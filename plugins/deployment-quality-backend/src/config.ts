@@ -6,12 +6,41 @@ export interface WebhookKey {
   secret: string;
 }
 
+export interface SqsConfig {
+  queueUrl: string;
+  region: string;
+  endpoint?: string;
+  waitTimeSeconds: number;
+  maxMessages: number;
+  visibilityTimeoutSeconds: number;
+  consumers: number;
+  consume: boolean;
+}
+
 export interface DeploymentQualityConfig {
   clusters: Cluster[];
   webhook: {
     maxBodyBytes: number;
     keys: WebhookKey[];
   };
+  /** Absent: embedded mode, the webhook stores directly. */
+  sqs?: SqsConfig;
+}
+
+function bounded(
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  key: string,
+): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new Error(
+      `deploymentQuality.ingestion.sqs.${key} must be an integer from ${min} to ${max}`,
+    );
+  }
+  return v;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -42,12 +71,61 @@ export function readDeploymentQualityConfig(
       );
     }
   }
+  const sqs = dq?.getOptionalConfig('ingestion.sqs');
   return {
     clusters,
+    ...(sqs
+      ? {
+          sqs: {
+            queueUrl: sqs.getString('queueUrl'),
+            region:
+              sqs.getOptionalString('region') ??
+              regionOfQueueUrl(sqs.getString('queueUrl')) ??
+              'us-east-1',
+            ...(sqs.has('endpoint')
+              ? { endpoint: sqs.getString('endpoint') }
+              : {}),
+            waitTimeSeconds: bounded(
+              sqs.getOptionalNumber('waitTimeSeconds'),
+              20,
+              0,
+              20,
+              'waitTimeSeconds',
+            ),
+            maxMessages: bounded(
+              sqs.getOptionalNumber('maxMessages'),
+              10,
+              1,
+              10,
+              'maxMessages',
+            ),
+            visibilityTimeoutSeconds: bounded(
+              sqs.getOptionalNumber('visibilityTimeoutSeconds'),
+              60,
+              1,
+              43200,
+              'visibilityTimeoutSeconds',
+            ),
+            consumers: bounded(
+              sqs.getOptionalNumber('consumers'),
+              1,
+              1,
+              32,
+              'consumers',
+            ),
+            consume: sqs.getOptionalBoolean('consume') ?? true,
+          },
+        }
+      : {}),
     webhook: {
       maxBodyBytes:
         webhook?.getOptionalNumber('maxBodyBytes') ?? DEFAULT_MAX_BODY_BYTES,
       keys,
     },
   };
+}
+
+/** `https://sqs.us-west-2.amazonaws.com/…` → `us-west-2`. */
+function regionOfQueueUrl(url: string): string | undefined {
+  return url.match(/^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\//)?.[1];
 }

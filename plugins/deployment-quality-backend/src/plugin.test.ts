@@ -13,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { deploymentQualityPlugin } from './plugin';
 import { testDatabaseIds } from './__testUtils__/databases';
+import { LocalSqs, eventually, startLocalSqs } from './__testUtils__/localSqs';
 
 jest.setTimeout(60_000);
 
@@ -80,9 +81,10 @@ const databases = TestDatabases.create({ ids: testDatabaseIds() });
 async function startBackend(
   databaseId: TestDatabaseId,
   webhook: Record<string, unknown> = {},
+  sqs?: Record<string, string | number>,
 ) {
   const knex = await databases.init(databaseId);
-  const { server } = await startTestBackend({
+  const backend = await startTestBackend({
     features: [
       deploymentQualityPlugin,
       mockServices.database.factory({ knex }),
@@ -108,13 +110,15 @@ async function startBackend(
                 ],
                 ...webhook,
               },
+              ...(sqs ? { sqs } : {}),
             },
           },
         },
       }),
     ],
   });
-  return { server, knex };
+  const { server } = backend;
+  return { server, knex, stop: () => backend.stop() };
 }
 
 const deployment = (payload: Record<string, unknown> = {}, extra = {}) => ({
@@ -327,6 +331,93 @@ describe.each(databases.eachSupportedId())(
           },
         ]);
       });
+    });
+
+    describe('queue mode', () => {
+      let sqs: LocalSqs | undefined;
+      afterEach(async () => {
+        await sqs?.stop();
+        sqs = undefined;
+      });
+
+      it('publishes webhook events to SQS, answers queued, and the consumer stores them', async () => {
+        sqs = await startLocalSqs();
+        const { server, stop } = await startBackend(
+          databaseId,
+          {},
+          {
+            queueUrl: sqs.queueUrl,
+            endpoint: sqs.endpoint,
+            region: 'us-east-1',
+            waitTimeSeconds: 1,
+          },
+        );
+        try {
+          const res = await request(server)
+            .post(`${BASE}/ingest/webhook`)
+            .set('X-Webhook-Secret', SECRET)
+            .send({ events: [deployment(), deployment({ runNumber: 8 })] })
+            .expect(202);
+          expect(res.body.results).toEqual([
+            { eventId: expect.any(String), status: 'queued' },
+            { eventId: expect.any(String), status: 'queued' },
+          ]);
+          await eventually(async () => {
+            const page = await request(server).get(
+              `${BASE}/services/authn/attempts`,
+            );
+            return page.status === 200 && page.body.attempts.length === 2;
+          });
+          expect(await sqs.depth(sqs.queueUrl)).toBe(0);
+        } finally {
+          await stop();
+        }
+      });
+    });
+
+    it('lists rejected webhook events with their reasons to Backstage users only', async () => {
+      const { server } = await startBackend(databaseId);
+      await request(server)
+        .post(`${BASE}/ingest/webhook`)
+        .set('X-Webhook-Secret', SECRET)
+        .set('Content-Type', 'application/json')
+        .send('{oops')
+        .expect(400);
+      await request(server)
+        .post(`${BASE}/ingest/webhook`)
+        .set('X-Webhook-Secret', SECRET)
+        .send(deployment({ status: 'DONE' }, { eventId: 'bad-status' }))
+        .expect(400);
+      // Unauthenticated junk is not recorded: it would let anyone fill the table.
+      await request(server)
+        .post(`${BASE}/ingest/webhook`)
+        .send(deployment({ status: 'DONE' }))
+        .expect(401);
+
+      const res = await request(server)
+        .get(`${BASE}/diagnostics/rejected-events?limit=10`)
+        .expect(200);
+      expect(res.body.counts).toEqual({
+        'malformed-json': 1,
+        'invalid-event': 1,
+      });
+      expect(res.body.events).toEqual([
+        expect.objectContaining({
+          transport: 'webhook',
+          reason: 'invalid-event',
+          eventId: 'bad-status',
+          source: 'github-actions',
+          problems: [{ path: 'payload.status', message: expect.any(String) }],
+        }),
+        expect.objectContaining({ reason: 'malformed-json', source: 'ci' }),
+      ]);
+      await request(server)
+        .get(`${BASE}/diagnostics/rejected-events`)
+        .set('Authorization', mockCredentials.none.header())
+        .expect(401);
+      await request(server)
+        .get(`${BASE}/diagnostics/rejected-events?limit=0`)
+        .expect(400);
     });
 
     describe('read routes', () => {

@@ -5,7 +5,10 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readDeploymentQualityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
-import { EventIngestor } from './ingestion/EventIngestor';
+import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
+import { createSqsClient } from './queue/sqsClient';
+import { SqsConsumer } from './queue/SqsConsumer';
+import { SqsPublisher } from './queue/SqsPublisher';
 import { CatalogLinks } from './read/catalogLinks';
 import { DeploymentQueries } from './read/DeploymentQueries';
 import { createRouter } from './service/router';
@@ -25,9 +28,18 @@ export const deploymentQualityPlugin = createBackendPlugin({
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
-      async init({ config, logger, database, httpAuth, httpRouter, catalog }) {
+      async init({
+        config,
+        logger,
+        database,
+        httpAuth,
+        httpRouter,
+        lifecycle,
+        catalog,
+      }) {
         const dqConfig = readDeploymentQualityConfig(config);
         const store = await KnexDeploymentQualityStore.create({ database });
         const links = new CatalogLinks(catalog);
@@ -36,11 +48,34 @@ export const deploymentQualityPlugin = createBackendPlugin({
             'No deploymentQuality.ingestion.webhook.keys configured: the webhook rejects every request',
           );
         }
+
+        let sink = storeSink(store);
+        const sqs = dqConfig.sqs;
+        if (sqs) {
+          const client = createSqsClient(sqs);
+          sink = queueSink(new SqsPublisher(client, sqs.queueUrl));
+          if (sqs.consume) {
+            const consumer = new SqsConsumer({
+              client,
+              queueUrl: sqs.queueUrl,
+              store,
+              logger: logger.child({ component: 'sqs-consumer' }),
+              waitTimeSeconds: sqs.waitTimeSeconds,
+              maxMessages: sqs.maxMessages,
+              visibilityTimeoutSeconds: sqs.visibilityTimeoutSeconds,
+              pollers: sqs.consumers,
+            });
+            lifecycle.addStartupHook(() => consumer.start());
+            // In-flight batches are written and deleted before the backend exits.
+            lifecycle.addShutdownHook(() => consumer.stop());
+          }
+        }
+
         httpRouter.use(
           await createRouter({
             httpAuth,
-            logger,
-            ingestor: new EventIngestor(store, logger),
+            ingestor: new EventIngestor(sink, store, logger),
+            store,
             queries: new DeploymentQueries(store, dqConfig.clusters, links),
             links,
             webhook: dqConfig.webhook,

@@ -248,13 +248,18 @@ export type EventEnvelope = WebhookEvent & {
   receivedAt: string;
 };
 
-/** @public */
-export const eventEnvelopeSchema = z
-  .object({
-    eventId: z.string().min(1).max(200),
-    receivedAt: timestamp,
-  })
+/**
+ * A message on the ingest queue: the envelope the webhook publishes, or one a
+ * CI system sent straight to SQS. `eventId` and `receivedAt` may be left out
+ * by such senders: the consumer then derives the id from the content and
+ * takes the time SQS received the message.
+ * @public
+ */
+export const queueMessageSchema = z
+  .object({ receivedAt: timestamp.optional() })
   .and(webhookEventSchema);
+/** @public */
+export type QueueMessage = WebhookEvent & { receivedAt?: string };
 
 /** One validation problem: where (a JSON path) and why. @public */
 export type ValidationProblem = { path: string; message: string };
@@ -300,14 +305,11 @@ export function validateWebhookBatch(
   return validateWith(webhookBatchSchema, input);
 }
 
-/** Validates an SQS envelope, listing every problem. @public */
-export function validateEventEnvelope(
+/** Validates a message from the ingest queue, listing every problem. @public */
+export function validateQueueMessage(
   input: unknown,
-): ValidationResult<EventEnvelope> {
-  return validateWith(
-    eventEnvelopeSchema,
-    input,
-  ) as ValidationResult<EventEnvelope>;
+): ValidationResult<QueueMessage> {
+  return validateWith(queueMessageSchema, input) as ValidationResult<QueueMessage>;
 }
 
 /** @public */

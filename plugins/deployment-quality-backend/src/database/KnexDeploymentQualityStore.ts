@@ -561,7 +561,9 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     const gates = new Map<string, Gates>(attemptIds.map(id => [id, {}]));
     for (const chunk of chunks([...new Set(attemptIds)], 500)) {
       // Oldest first, so a suite's later run (a re-run after a failure)
-      // replaces the earlier one: a gate is the suite's latest run.
+      // replaces the earlier one: a gate is the suite's latest run. Runs
+      // executed at the same instant are ordered by event id, not by arrival
+      // (the autoincrement id), so any arrival order gives the same gate.
       const rows = await this.db('dq_test_runs')
         .whereIn('attempt_id', chunk)
         .select(
@@ -574,7 +576,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         )
         .orderBy([
           { column: 'executed_at', order: 'asc' },
-          { column: 'id', order: 'asc' },
+          { column: 'event_id', order: 'asc' },
         ]);
       for (const r of rows) {
         gates.get(r.attempt_id)![r.suite_type.toLowerCase()] = {
@@ -593,7 +595,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       .where({ attempt_id: attemptId })
       .orderBy([
         { column: 'executed_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
+        // As in getGates: independent of arrival order.
+        { column: 'event_id', order: 'asc' },
       ]);
     return rows.map(rowToTestRun);
   }
@@ -620,7 +623,7 @@ function attemptForRun(
   const byStart = [...attempts].sort(
     (a, b) =>
       ms(a.started_at) - ms(b.started_at) ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      Number(a.id > b.id) - Number(a.id < b.id),
   );
   const started = byStart.filter(a => ms(a.started_at) <= executedAt);
   return (started.length ? started[started.length - 1] : byStart[0])?.id;

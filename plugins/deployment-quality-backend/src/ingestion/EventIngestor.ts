@@ -8,7 +8,11 @@ import {
   validateWebhookBatch,
   validateWebhookEvent,
 } from '@internal/plugin-deployment-quality-common';
-import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
+import {
+  DeploymentQualityStore,
+  RejectedEvent,
+} from '../database/DeploymentQualityStore';
+import { SqsPublisher } from '../queue/SqsPublisher';
 import { eventIdOf } from './eventId';
 
 export type WebhookOutcome =
@@ -16,12 +20,53 @@ export type WebhookOutcome =
   | { kind: 'batch'; result: BatchIngestResponse; accepted: number }
   | { kind: 'invalid'; problems: ValidationProblem[] };
 
+/** Where accepted webhook events go, and the status the answer reports. */
+export interface EventSink {
+  status: IngestResponse['status'];
+  submit(envelopes: EventEnvelope[]): Promise<Array<{ duplicate: boolean }>>;
+}
+
+/** Embedded mode: write to the database in the request, one transaction. */
+export function storeSink(store: DeploymentQualityStore): EventSink {
+  return {
+    status: 'stored',
+    submit: envelopes =>
+      envelopes.length === 1
+        ? store.ingest(envelopes[0]).then(r => [r])
+        : store.ingestBatch(envelopes),
+  };
+}
+
+/** Queue mode: publish to SQS; the consumer writes. */
+export function queueSink(publisher: SqsPublisher): EventSink {
+  return {
+    status: 'queued',
+    submit: async envelopes => {
+      await publisher.publish(envelopes);
+      return envelopes.map(() => ({ duplicate: false }));
+    },
+  };
+}
+
+function header(item: unknown): Partial<Record<string, string>> {
+  if (!item || typeof item !== 'object') return {};
+  const { eventId, eventType, source } = item as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    eventId: str(eventId),
+    eventType: str(eventType),
+    source: str(source),
+  };
+}
+
 /**
- * Turns validated webhook events into envelopes and stores them (embedded
- * mode). Callers pass parsed JSON; everything here is transport-agnostic.
+ * Validates webhook bodies and hands the valid events, as envelopes, to the
+ * sink; records what it refuses. Transport-agnostic: callers pass parsed JSON
+ * and the name of the key that authenticated the request.
  */
 export class EventIngestor {
   constructor(
+    private readonly sink: EventSink,
     private readonly store: DeploymentQualityStore,
     private readonly logger: LoggerService,
   ) {}
@@ -34,68 +79,92 @@ export class EventIngestor {
     } as EventEnvelope;
   }
 
-  async ingest(envelope: EventEnvelope): Promise<IngestResponse> {
-    const outcome = await this.store.ingest(envelope);
-    this.logger.debug('Stored event', {
-      eventId: outcome.eventId,
-      eventType: envelope.eventType,
-      source: envelope.source,
-      duplicate: outcome.duplicate,
-    });
-    return {
-      eventId: outcome.eventId,
-      status: 'stored',
-      ...(outcome.duplicate ? { duplicate: true } : {}),
-    };
+  /** Records a refused body; never fails the request over it. */
+  async reject(event: Omit<RejectedEvent, 'transport'>): Promise<void> {
+    try {
+      await this.store.recordRejected({ ...event, transport: 'webhook' });
+    } catch (error) {
+      this.logger.warn(`Could not record a rejected webhook event: ${error}`);
+    }
   }
 
   /** Handles a webhook body: one event, or `{ events: [...] }`. */
   async handleWebhookBody(
     body: unknown,
     receivedAt: Date,
+    keyName: string,
+    rawBody: string,
   ): Promise<WebhookOutcome> {
+    const refuse = async (item: unknown, problems: ValidationProblem[]) => {
+      const h = header(item);
+      await this.reject({
+        receivedAt: receivedAt.toISOString(),
+        reason: 'invalid-event',
+        problems,
+        source: h.source ?? keyName,
+        ...(h.eventId ? { eventId: h.eventId } : {}),
+        ...(h.eventType ? { eventType: h.eventType } : {}),
+        body: rawBody,
+      });
+    };
+
     if (body && typeof body === 'object' && 'events' in body) {
-      return this.handleBatch(body, receivedAt);
+      const batch = validateWebhookBatch(body);
+      if (!batch.ok) {
+        await refuse(body, batch.problems);
+        return { kind: 'invalid', problems: batch.problems };
+      }
+      const results: BatchIngestResponse['results'] = [];
+      const accepted: Array<{ index: number; envelope: EventEnvelope }> = [];
+      for (const item of batch.value.events) {
+        const validated = validateWebhookEvent(item);
+        if (validated.ok) {
+          accepted.push({
+            index: results.length,
+            envelope: this.toEnvelope(validated.value, receivedAt),
+          });
+          results.push({ eventId: '', status: this.sink.status });
+        } else {
+          await refuse(item, validated.problems);
+          const { eventId } = header(item);
+          results.push({
+            ...(eventId ? { eventId } : {}),
+            status: 'rejected',
+            problems: validated.problems,
+          });
+        }
+      }
+      if (accepted.length > 0) {
+        const outcomes = await this.sink.submit(accepted.map(a => a.envelope));
+        accepted.forEach(({ index, envelope }, n) => {
+          results[index] = {
+            eventId: envelope.eventId,
+            status: this.sink.status,
+            ...(outcomes[n].duplicate ? { duplicate: true } : {}),
+          };
+        });
+      }
+      this.logger.debug(`Webhook batch from key ${keyName}`, {
+        accepted: accepted.length,
+        rejected: results.length - accepted.length,
+      });
+      return { kind: 'batch', result: { results }, accepted: accepted.length };
     }
+
     const validated = validateWebhookEvent(body);
     if (!validated.ok) {
+      await refuse(body, validated.problems);
       return { kind: 'invalid', problems: validated.problems };
     }
+    const envelope = this.toEnvelope(validated.value, receivedAt);
+    const [outcome] = await this.sink.submit([envelope]);
     return {
       kind: 'single',
-      result: await this.ingest(this.toEnvelope(validated.value, receivedAt)),
+      result: {
+        eventId: envelope.eventId,
+        status: this.sink.status,
+        ...(outcome.duplicate ? { duplicate: true } : {}),
+      },
     };
-  }
-
-  private async handleBatch(
-    body: object,
-    receivedAt: Date,
-  ): Promise<WebhookOutcome> {
-    const batch = validateWebhookBatch(body);
-    if (!batch.ok) {
-      return { kind: 'invalid', problems: batch.problems };
-    }
-    const results: BatchIngestResponse['results'] = [];
-    let accepted = 0;
-    for (const item of batch.value.events) {
-      const validated = validateWebhookEvent(item);
-      if (!validated.ok) {
-        const eventId =
-          item && typeof item === 'object' && 'eventId' in item
-            ? String((item as { eventId: unknown }).eventId)
-            : undefined;
-        results.push({
-          ...(eventId ? { eventId } : {}),
-          status: 'rejected',
-          problems: validated.problems,
-        });
-        continue;
-      }
-      results.push(
-        await this.ingest(this.toEnvelope(validated.value, receivedAt)),
-      );
-      accepted++;
-    }
-    return { kind: 'batch', result: { results }, accepted };
   }
 }

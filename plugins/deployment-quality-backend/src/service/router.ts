@@ -1,4 +1,4 @@
-import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   clusterAttemptsQuerySchema,
@@ -9,6 +9,7 @@ import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { WebhookKey } from '../config';
+import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { EventIngestor } from '../ingestion/EventIngestor';
 import {
   authenticateWebhook,
@@ -19,12 +20,16 @@ import { DeploymentQueries } from '../read/DeploymentQueries';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
-  logger: LoggerService;
   ingestor: EventIngestor;
+  store: Pick<DeploymentQualityStore, 'listRejected' | 'countRejectedByReason'>;
   queries: DeploymentQueries;
   links: CatalogLinks;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
 }
+
+const rejectedQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
 
 /** Backstage's error body, plus the validation problems when there are some. */
 function sendError(
@@ -58,7 +63,7 @@ function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, logger, ingestor, queries, links, webhook } = options;
+  const { httpAuth, ingestor, store, queries, links, webhook } = options;
   const router = Router();
 
   // The webhook reads the raw body itself: the HMAC is over the exact bytes.
@@ -85,16 +90,35 @@ export async function createRouter(
         );
         return;
       }
+      const text = raw.toString('utf8');
       let body: unknown;
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        body = JSON.parse(text);
       } catch (e) {
-        sendError(req, res, 400, 'InputError', `Body is not valid JSON: ${e}`, [
-          { path: '(root)', message: 'not valid JSON' },
-        ]);
+        const problems = [{ path: '(root)', message: 'not valid JSON' }];
+        await ingestor.reject({
+          receivedAt: receivedAt.toISOString(),
+          reason: 'malformed-json',
+          problems,
+          source: key.name,
+          body: text,
+        });
+        sendError(
+          req,
+          res,
+          400,
+          'InputError',
+          `Body is not valid JSON: ${e}`,
+          problems,
+        );
         return;
       }
-      const outcome = await ingestor.handleWebhookBody(body, receivedAt);
+      const outcome = await ingestor.handleWebhookBody(
+        body,
+        receivedAt,
+        key.name,
+        text,
+      );
       if (outcome.kind === 'invalid') {
         sendError(
           req,
@@ -109,9 +133,6 @@ export async function createRouter(
         return;
       }
       if (outcome.kind === 'batch') {
-        logger.debug(`Webhook batch from key ${key.name}`, {
-          accepted: outcome.accepted,
-        });
         res.status(outcome.accepted > 0 ? 202 : 400).json(outcome.result);
         return;
       }
@@ -182,6 +203,16 @@ export async function createRouter(
   router.get('/builds/:attemptId', async (req, res) => {
     await credentialsOf(req);
     res.json(await queries.buildDetail(req.params.attemptId));
+  });
+
+  router.get('/diagnostics/rejected-events', async (req, res) => {
+    await credentialsOf(req);
+    const { limit } = parseQuery(rejectedQuerySchema, req.query);
+    const [counts, events] = await Promise.all([
+      store.countRejectedByReason(),
+      store.listRejected({ limit }),
+    ]);
+    res.json({ counts, events });
   });
 
   router.get('/entities/:namespace/:kind/:name/summary', async (req, res) => {

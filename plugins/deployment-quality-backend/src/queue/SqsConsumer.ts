@@ -1,0 +1,329 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  EventEnvelope,
+  validateQueueMessage,
+} from '@internal/plugin-deployment-quality-common';
+import {
+  DeploymentQualityStore,
+  RejectedEvent,
+} from '../database/DeploymentQualityStore';
+import { eventIdOf } from '../ingestion/eventId';
+
+export interface SqsConsumerOptions {
+  client: SQSClient;
+  queueUrl: string;
+  store: DeploymentQualityStore;
+  logger: LoggerService;
+  waitTimeSeconds: number;
+  maxMessages: number;
+  visibilityTimeoutSeconds: number;
+  /** Concurrent long-poll loops. */
+  pollers: number;
+  /** Back-off after a failed receive or write, doubled up to maxBackoffMs. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** What the consumer is doing, for the status route and logs. */
+export interface ConsumerState {
+  state: 'stopped' | 'running' | 'backing-off';
+  reason?: string;
+  lastReceiveAt?: string;
+  /** Receive errors and failed writes since start. */
+  receiveErrors: number;
+  failedWrites: number;
+}
+
+/** The outcome of one received batch. */
+export interface BatchOutcome {
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  /** Left on the queue: SQS redelivers them, and after maxReceiveCount moves them to the DLQ. */
+  retried: number;
+}
+
+type Parsed =
+  | { message: Message; envelope: EventEnvelope }
+  | { message: Message; rejection: RejectedEvent };
+
+/**
+ * Long-polls the ingest queue and writes each message idempotently, deleting
+ * it only after its write committed. An invalid message is recorded as
+ * rejected and deleted; a message whose write failed is left for SQS to
+ * redeliver (and, past the queue's maxReceiveCount, to move to the DLQ).
+ */
+export class SqsConsumer {
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private readonly status: ConsumerState = {
+    state: 'stopped',
+    receiveErrors: 0,
+    failedWrites: 0,
+  };
+
+  constructor(private readonly options: SqsConsumerOptions) {}
+
+  get state(): ConsumerState {
+    return { ...this.status };
+  }
+
+  start(): void {
+    if (this.loops.length > 0) return;
+    this.status.state = 'running';
+    for (let i = 0; i < this.options.pollers; i++) {
+      this.loops.push(this.poll(i));
+    }
+    this.options.logger.info(
+      `SQS consumer started on ${this.options.queueUrl} with ${this.options.pollers} poller(s)`,
+    );
+  }
+
+  /** Stops polling; in-flight batches are finished (written and deleted) first. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+    this.loops = [];
+    this.status.state = 'stopped';
+    this.options.logger.info('SQS consumer stopped');
+  }
+
+  private get stopping() {
+    return this.abort.signal.aborted;
+  }
+
+  private async poll(poller: number): Promise<void> {
+    const { minBackoffMs = 500, maxBackoffMs = 30_000 } = this.options;
+    let backoff = minBackoffMs;
+    while (!this.stopping) {
+      let messages: Message[];
+      try {
+        const result = await this.options.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.queueUrl,
+            MaxNumberOfMessages: this.options.maxMessages,
+            WaitTimeSeconds: this.options.waitTimeSeconds,
+            MessageSystemAttributeNames: ['SentTimestamp'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        messages = result.Messages ?? [];
+        this.status.lastReceiveAt = new Date().toISOString();
+      } catch (error) {
+        if (this.stopping) break;
+        this.status.receiveErrors++;
+        await this.backOff(`receive failed: ${error}`, backoff, poller);
+        backoff = Math.min(backoff * 2, maxBackoffMs);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const outcome = await this.processBatch(messages);
+      if (outcome.retried > 0) {
+        // The database is likely down: give it time rather than hot-looping
+        // on redeliveries.
+        await this.backOff(
+          `${outcome.retried} message(s) could not be written`,
+          backoff,
+          poller,
+        );
+        backoff = Math.min(backoff * 2, maxBackoffMs);
+      } else {
+        backoff = minBackoffMs;
+        if (this.status.state === 'backing-off') {
+          this.status.state = 'running';
+          delete this.status.reason;
+        }
+      }
+    }
+  }
+
+  private async backOff(reason: string, ms: number, poller: number) {
+    this.status.state = 'backing-off';
+    this.status.reason = reason;
+    this.options.logger.warn(
+      `SQS consumer ${poller} backing off ${ms} ms: ${reason}`,
+    );
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, ms * (0.75 + Math.random() * 0.5));
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Validates, writes and deletes one received batch. */
+  async processBatch(messages: Message[]): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = {
+      stored: 0,
+      duplicates: 0,
+      rejected: 0,
+      retried: 0,
+    };
+    const done: Message[] = [];
+    const stopExtending = this.keepInvisible(messages);
+    try {
+      const parsed = messages.map(parseMessage);
+      const valid = parsed.filter(
+        (p): p is Extract<Parsed, { envelope: EventEnvelope }> =>
+          'envelope' in p,
+      );
+
+      for (const p of parsed) {
+        if (!('rejection' in p)) continue;
+        try {
+          await this.options.store.recordRejected(p.rejection);
+          outcome.rejected++;
+          done.push(p.message);
+        } catch (error) {
+          outcome.retried++;
+          this.options.logger.warn(
+            `Could not record rejected message ${p.message.MessageId}: ${error}`,
+          );
+        }
+      }
+
+      const count = (duplicate: boolean) => {
+        if (duplicate) outcome.duplicates++;
+        else outcome.stored++;
+      };
+      try {
+        // One transaction for the batch: cheap, and all-or-nothing.
+        const results = await this.options.store.ingestBatch(
+          valid.map(v => v.envelope),
+        );
+        results.forEach(r => count(r.duplicate));
+        done.push(...valid.map(v => v.message));
+      } catch (batchError) {
+        // Find which messages fail on their own, so one can't hold up the rest.
+        for (const v of valid) {
+          try {
+            count((await this.options.store.ingest(v.envelope)).duplicate);
+            done.push(v.message);
+          } catch (error) {
+            outcome.retried++;
+            this.status.failedWrites++;
+            this.options.logger.warn(
+              `Write of event ${v.envelope.eventId} failed, left for redelivery: ${error}`,
+            );
+          }
+        }
+      }
+    } finally {
+      stopExtending();
+    }
+    await this.deleteMessages(done);
+    return outcome;
+  }
+
+  /**
+   * While a batch takes longer than half the visibility timeout, extend it,
+   * so SQS doesn't hand the messages to another consumer mid-write.
+   */
+  private keepInvisible(messages: Message[]): () => void {
+    const seconds = this.options.visibilityTimeoutSeconds;
+    const timer = setInterval(() => {
+      this.options.client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.queueUrl,
+            Entries: messages.map((m, i) => ({
+              Id: String(i),
+              ReceiptHandle: m.ReceiptHandle!,
+              VisibilityTimeout: seconds,
+            })),
+          }),
+        )
+        .catch(error =>
+          this.options.logger.warn(`Could not extend visibility: ${error}`),
+        );
+    }, (seconds * 1000) / 2);
+    return () => clearInterval(timer);
+  }
+
+  private async deleteMessages(messages: Message[]) {
+    if (messages.length === 0) return;
+    try {
+      const result = await this.options.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle!,
+          })),
+        }),
+      );
+      if (result.Failed?.length) {
+        this.options.logger.warn(
+          `${result.Failed.length} message(s) not deleted; their redelivery will be a no-op`,
+        );
+      }
+    } catch (error) {
+      // Written but not deleted: SQS redelivers them and the event ids make
+      // that a no-op, so nothing is lost or counted twice.
+      this.options.logger.warn(`Could not delete messages: ${error}`);
+    }
+  }
+}
+
+function parseMessage(message: Message): Parsed {
+  const sentAt = Number(message.Attributes?.SentTimestamp);
+  const receivedAt = new Date(
+    Number.isFinite(sentAt) ? sentAt : Date.now(),
+  ).toISOString();
+  const body = message.Body ?? '';
+  const reject = (
+    reason: RejectedEvent['reason'],
+    problems: RejectedEvent['problems'],
+    json?: Record<string, unknown>,
+  ): Parsed => ({
+    message,
+    rejection: {
+      receivedAt,
+      transport: 'sqs',
+      reason,
+      problems,
+      body,
+      ...(typeof json?.source === 'string' ? { source: json.source } : {}),
+      ...(typeof json?.eventId === 'string' ? { eventId: json.eventId } : {}),
+      ...(typeof json?.eventType === 'string'
+        ? { eventType: json.eventType }
+        : {}),
+    },
+  });
+
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return reject('malformed-json', [
+      { path: '(root)', message: 'message body is not valid JSON' },
+    ]);
+  }
+  const validated = validateQueueMessage(json);
+  if (!validated.ok) {
+    return reject(
+      'invalid-envelope',
+      validated.problems,
+      json && typeof json === 'object'
+        ? (json as Record<string, unknown>)
+        : undefined,
+    );
+  }
+  const { receivedAt: given, ...event } = validated.value;
+  return {
+    message,
+    envelope: {
+      ...event,
+      eventId: eventIdOf(event),
+      receivedAt: given ?? receivedAt,
+    } as EventEnvelope,
+  };
+}
