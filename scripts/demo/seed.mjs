@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Sends the demo history through the real webhook (batches of 500). Resumes
-// from the last day it completed (state in .data/), and because every event
-// id is deterministic, re-sending a day stores nothing twice.
+// Sends the demo history through the real ingestion paths: the webhook
+// (batches of 500) and, with --sqs, every third day straight to the SQS
+// queue as envelopes, the way a CI system may. Resumes from the last day it
+// completed (state in .data/), and because every event id is deterministic,
+// re-sending a day stores nothing twice.
 //
 //   node scripts/demo/seed.mjs [--url http://127.0.0.1:7007] [--days 90]
+//        [--sqs '{"endpoint":"http://127.0.0.1:9324","queueUrl":"…"}']
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +38,46 @@ try {
 // The last completed day is sent again: some of its events were in the future then.
 const firstDay = Math.max(today - days + 1, state.lastDay ?? -Infinity);
 
-const totals = { stored: 0, duplicate: 0, rejected: 0 };
+// Webhook answers (stored directly, or queued in queue mode) and direct sends.
+const totals = { stored: 0, queued: 0, duplicate: 0, rejected: 0, direct: 0 };
 let batch = [];
+
+const sqs = args.sqs ? JSON.parse(args.sqs) : undefined;
+const sqsApi = sqs ? await import('@aws-sdk/client-sqs') : undefined;
+const sqsClient = sqs
+  ? new sqsApi.SQSClient({ region: 'us-east-1', endpoint: sqs.endpoint })
+  : undefined;
+
+async function sendToQueue(events) {
+  const receivedAt = new Date().toISOString();
+  for (let i = 0; i < events.length; i += 10) {
+    const result = await sqsClient.send(
+      new sqsApi.SendMessageBatchCommand({
+        QueueUrl: sqs.queueUrl,
+        Entries: events.slice(i, i + 10).map((event, n) => ({
+          Id: String(n),
+          MessageBody: JSON.stringify({ ...event, receivedAt }),
+        })),
+      }),
+    );
+    if (result.Failed?.length)
+      throw new Error(`SQS refused ${result.Failed.length} messages`);
+    totals.direct += Math.min(10, events.length - i);
+  }
+}
+
+async function queueDepth() {
+  const { Attributes = {} } = await sqsClient.send(
+    new sqsApi.GetQueueAttributesCommand({
+      QueueUrl: sqs.queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+      ],
+    }),
+  );
+  return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
+}
 
 async function flush() {
   if (batch.length === 0) return;
@@ -54,6 +95,7 @@ async function flush() {
       totals.rejected++;
       console.error('rejected', JSON.stringify(r));
     } else if (r.duplicate) totals.duplicate++;
+    else if (r.status === 'queued') totals.queued++;
     else totals.stored++;
   }
   batch = [];
@@ -61,21 +103,37 @@ async function flush() {
 
 const started = Date.now();
 for (let day = firstDay; day <= today; day++) {
-  for (const event of eventsOfDay(day, now)) {
+  const events = eventsOfDay(day, now);
+  if (sqs && day % 3 === 0) {
+    await sendToQueue(events);
+    continue;
+  }
+  for (const event of events) {
     batch.push(event);
     if (batch.length === 500) await flush();
   }
 }
 await flush();
+if (sqs) {
+  // The backend's consumer writes what went to the queue; wait for it.
+  const deadline = Date.now() + 180_000;
+  while ((await queueDepth()) > 0 && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 500));
+  }
+}
 mkdirSync(dirname(stateFile), { recursive: true });
 writeFileSync(stateFile, JSON.stringify({ lastDay: today }));
+const span = [firstDay, today].map(d =>
+  new Date(d * DAY).toISOString().slice(0, 10),
+);
 console.log(
-  `demo history ${new Date(firstDay * DAY)
-    .toISOString()
-    .slice(0, 10)}..${new Date(today * DAY).toISOString().slice(0, 10)}: ${
-    totals.stored
-  } stored, ${totals.duplicate} already there, ${
-    totals.rejected
-  } rejected in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  `demo history ${span.join('..')}: webhook ${totals.stored} stored, ${
+    totals.queued
+  } queued, ` +
+    `${totals.duplicate} already there, ${totals.rejected} rejected; ` +
+    `${totals.direct} sent straight to SQS; ${(
+      (Date.now() - started) /
+      1000
+    ).toFixed(1)}s`,
 );
 process.exit(totals.rejected > 0 ? 1 : 0);
