@@ -35,15 +35,45 @@ set +e
 yarn backstage-cli repo test --watchAll=false 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}
 set -e
-# Jest's "Tests: 3 failed, 56 passed, 59 total" as one plain closing line.
+# Jest's "Tests: 3 failed, 56 passed, 59 total".
 summary="$(grep -E '^Tests: ' "$output" | tail -1)"
 passed="$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")"
 failed="$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
 skipped="$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$summary")"
+passed="${passed:-0}" failed="${failed:-0}" skipped="${skipped:-0}"
 rm -f "$output"
-if [ -z "$summary" ] || [ "${passed:-0}" = 0 ]; then
+if [ -z "$summary" ] || [ "$passed" = 0 ]; then
   log "no test ran"
   exit 1
 fi
-echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+
+# Reliability scripts against the real parts: separate processes, SIGKILL,
+# a stopped PostgreSQL. DQ_SKIP_RELIABILITY=1 skips them for a quick local run.
+reliability() {
+  log "reliability: $*"
+  if node --no-warnings "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+}
+if [ -n "${DQ_SKIP_RELIABILITY:-}" ]; then
+  log "reliability scripts skipped (DQ_SKIP_RELIABILITY)"
+  skipped=$((skipped + 2))
+else
+  reliability scripts/reliability/crash-test.mjs --db sqlite --events 50000
+  if env | grep -q '^BACKSTAGE_TEST_DATABASE_POSTGRES' && command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
+    reliability scripts/reliability/db-outage-test.mjs --events 20000 --outage 30
+  elif [ -n "${CI:-}" ]; then
+    log "the PostgreSQL outage test needs root and Debian's PostgreSQL"
+    failed=$((failed + 1))
+    status=1
+  else
+    log "PostgreSQL outage test skipped: needs root and Debian's PostgreSQL"
+    skipped=$((skipped + 1))
+  fi
+fi
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -1,0 +1,362 @@
+// Shared parts of the reliability scripts: a local SQS server, the backend
+// plugin as a real process (its dev entry point) that can be SIGKILLed and
+// restarted, and direct database reads to check what was stored.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import knexFactory from 'knex';
+
+export const repoRoot = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+);
+const pluginDir = join(repoRoot, 'plugins', 'deployment-quality-backend');
+
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+export const log = (...args) =>
+  console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
+export const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+export async function until(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+export async function startSqs({ visibility }) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--no-warnings',
+      join(repoRoot, 'scripts/sqs/local-sqs.mjs'),
+      '--port',
+      '0',
+      '--visibility',
+      String(visibility),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise((ok, fail) => {
+    createInterface({ input: child.stdout }).once('line', ok);
+    child.once('exit', code => fail(new Error(`local SQS exited ${code}`)));
+  });
+  const info = JSON.parse(line);
+  const client = new SQSClient({
+    region: 'us-east-1',
+    endpoint: info.endpoint,
+  });
+  const depth = async url => {
+    const { Attributes = {} } = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+        ],
+      }),
+    );
+    return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
+  };
+  return {
+    ...info,
+    depth,
+    async send(bodies) {
+      const inFlight = [];
+      for (let i = 0; i < bodies.length; i += 10) {
+        inFlight.push(
+          client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: info.queueUrl,
+              Entries: bodies
+                .slice(i, i + 10)
+                .map((MessageBody, n) => ({ Id: String(n), MessageBody })),
+            }),
+          ),
+        );
+        if (inFlight.length >= 16) await Promise.all(inFlight.splice(0));
+      }
+      await Promise.all(inFlight);
+    },
+    async stop() {
+      client.destroy();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/** 50k-style deterministic events: deployments (final states) and test results. */
+export function makeEvents(n, runId) {
+  const events = [];
+  const base = Date.parse('2026-09-01T00:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const attempt = Math.floor(i / 2);
+    const service = `svc-${attempt % 50}`;
+    const cluster = `cluster-${attempt % 6}`;
+    const startedAt = new Date(base + attempt * 60_000).toISOString();
+    const attemptId = `${cluster}:${service}:1.0.${attempt}:${attempt}`;
+    events.push(
+      i % 2 === 0
+        ? {
+            eventId: `${runId}-${i}`,
+            eventType: 'deployment',
+            source: 'reliability',
+            receivedAt: new Date().toISOString(),
+            payload: {
+              clusterId: cluster,
+              serviceId: service,
+              buildVersion: `1.0.${attempt}`,
+              gitSha: 'abcdef1',
+              status: attempt % 7 === 0 ? 'FAILED' : 'SUCCESS',
+              startedAt,
+              endedAt: new Date(base + attempt * 60_000 + 30_000).toISOString(),
+              trigger: 'merge',
+              runNumber: attempt,
+            },
+          }
+        : {
+            eventId: `${runId}-${i}`,
+            eventType: 'test-result',
+            source: 'reliability',
+            receivedAt: new Date().toISOString(),
+            payload: {
+              attemptId,
+              suiteType: 'FUNCTIONAL',
+              total: 100,
+              passed: 100 - (attempt % 3),
+              failed: attempt % 3,
+              skipped: 0,
+              durationSec: 12.5,
+              executedAt: new Date(
+                base + attempt * 60_000 + 40_000,
+              ).toISOString(),
+            },
+          },
+    );
+  }
+  return events;
+}
+
+/**
+ * Database settings for a fresh plugin database: SQLite files in a temp
+ * directory, or a new PostgreSQL database (by prefix) on the given server.
+ */
+export function databaseFor(kind, runId) {
+  if (kind === 'sqlite') {
+    const directory = mkdtempSync(join(tmpdir(), 'dq-reliability-'));
+    return {
+      config: { client: 'better-sqlite3', connection: { directory } },
+      knex: () =>
+        knexFactory({
+          client: 'better-sqlite3',
+          connection: {
+            filename: join(directory, 'deployment-quality.sqlite'),
+          },
+          useNullAsDefault: true,
+        }),
+    };
+  }
+  const connection =
+    process.env.DQ_RELIABILITY_PG ??
+    'postgresql://postgres:postgres@127.0.0.1:5432';
+  const prefix = `dq_${runId.replace(/[^a-z0-9]/g, '_')}_`;
+  return {
+    config: { client: 'pg', connection, prefix },
+    knex: () =>
+      knexFactory({
+        client: 'pg',
+        connection: `${connection}/${prefix}deployment-quality`,
+        pool: { min: 0, max: 2 },
+      }),
+    async drop() {
+      const admin = knexFactory({
+        client: 'pg',
+        connection,
+        pool: { min: 0, max: 1 },
+      });
+      await admin.raw(
+        `drop database if exists "${prefix}deployment-quality" with (force)`,
+      );
+      await admin.destroy();
+    },
+  };
+}
+
+/** Starts the backend plugin (dev entry point) in its own process group. */
+export async function startBackend({
+  port,
+  database,
+  sqs,
+  visibility,
+  consumers = 4,
+}) {
+  const configFile = join(
+    mkdtempSync(join(tmpdir(), 'dq-config-')),
+    'app-config.yaml',
+  );
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      backend: {
+        baseUrl: `http://127.0.0.1:${port}`,
+        listen: { port, host: '127.0.0.1' },
+        database: database.config,
+      },
+      deploymentQuality: {
+        ingestion: {
+          webhook: {
+            keys: [
+              { name: 'reliability', secret: 'reliability-secret-0123456789' },
+            ],
+          },
+          sqs: {
+            queueUrl: sqs.queueUrl,
+            endpoint: sqs.endpoint,
+            region: 'us-east-1',
+            waitTimeSeconds: 2,
+            visibilityTimeoutSeconds: visibility,
+            consumers,
+          },
+        },
+      },
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, '.yarn/releases/yarn-4.13.0.cjs'),
+      'backstage-cli',
+      'package',
+      'start',
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: pluginDir,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', d => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  await until(
+    async () => {
+      if (child.exitCode !== null)
+        throw new Error(`backend exited ${child.exitCode}: ${stderr}`);
+      try {
+        return (
+          await fetch(`http://127.0.0.1:${port}/.backstage/health/v1/readiness`)
+        ).ok;
+      } catch {
+        return false;
+      }
+    },
+    120_000,
+    'backend readiness',
+  );
+  return {
+    child,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    kill(signal = 'SIGKILL') {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+    async stop() {
+      this.kill('SIGTERM');
+      await until(
+        async () => child.exitCode !== null || child.signalCode !== null,
+        30_000,
+        'backend exit',
+      );
+    },
+  };
+}
+
+/** Checks that exactly the given events are stored, once each, with their content. */
+export async function verifyStored(knex, events) {
+  const problems = [];
+  const ids = (await knex('dq_ingested_events').select('event_id')).map(
+    r => r.event_id,
+  );
+  const unique = new Set(ids);
+  if (ids.length !== unique.size)
+    problems.push(`${ids.length - unique.size} event ids stored twice`);
+  const missing = events.filter(e => !unique.has(e.eventId));
+  if (missing.length)
+    problems.push(
+      `${missing.length} events missing, e.g. ${missing[0].eventId}`,
+    );
+  if (unique.size !== events.length)
+    problems.push(`${unique.size} events stored, ${events.length} sent`);
+
+  const deployments = events.filter(e => e.eventType === 'deployment');
+  const attempts = new Map(
+    (await knex('dq_attempts').select('id', 'status', 'ended_at')).map(r => [
+      r.id,
+      r,
+    ]),
+  );
+  if (attempts.size !== deployments.length)
+    problems.push(`${attempts.size} attempts, expected ${deployments.length}`);
+  for (const d of deployments) {
+    const p = d.payload;
+    const row = attempts.get(
+      `${p.clusterId}:${p.serviceId}:${p.buildVersion}:${p.runNumber}`,
+    );
+    if (
+      !row ||
+      row.status !== p.status ||
+      Number(row.ended_at) !== Date.parse(p.endedAt)
+    ) {
+      problems.push(`attempt of ${d.eventId} wrong: ${JSON.stringify(row)}`);
+      break;
+    }
+  }
+  const runs = await knex('dq_test_runs').select(
+    'event_id',
+    'attempt_id',
+    'passed',
+  );
+  const tests = events.filter(e => e.eventType === 'test-result');
+  if (runs.length !== tests.length)
+    problems.push(`${runs.length} test runs, expected ${tests.length}`);
+  const byEvent = new Map(runs.map(r => [r.event_id, r]));
+  for (const t of tests) {
+    const row = byEvent.get(t.eventId);
+    if (
+      !row ||
+      row.attempt_id !== t.payload.attemptId ||
+      row.passed !== t.payload.passed
+    ) {
+      problems.push(`test run of ${t.eventId} wrong: ${JSON.stringify(row)}`);
+      break;
+    }
+  }
+  return problems;
+}
+
+export async function countStored(knex) {
+  try {
+    return Number((await knex('dq_ingested_events').count({ n: '*' }))[0].n);
+  } catch {
+    return 0; // not migrated yet, or the database is down
+  }
+}
