@@ -32,6 +32,12 @@ export interface Config {
           name: string;
           /** @visibility secret */
           secret: string;
+          /**
+           * Restricts how the secret may be presented: `secret`
+           * (X-Webhook-Secret), `bearer` (Authorization: Bearer) or `hmac`
+           * (X-Signature-256 over the raw body). Absent: any of them.
+           */
+          type?: 'secret' | 'bearer' | 'hmac';
         }>;
       };
       /**

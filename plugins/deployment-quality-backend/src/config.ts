@@ -1,10 +1,16 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
 import { Cluster } from '@internal/plugin-deployment-quality-common';
 
+/** How a key may be presented; absent: any of the three. */
+export type WebhookKeyType = 'secret' | 'bearer' | 'hmac';
+
 export interface WebhookKey {
   name: string;
   secret: string;
+  type?: WebhookKeyType;
 }
+
+const KEY_TYPES: WebhookKeyType[] = ['secret', 'bearer', 'hmac'];
 
 export interface SqsConfig {
   queueUrl: string;
@@ -60,10 +66,21 @@ export function readDeploymentQualityConfig(
     configured: true,
   }));
   const webhook = dq?.getOptionalConfig('ingestion.webhook');
-  const keys = (webhook?.getOptionalConfigArray('keys') ?? []).map(k => ({
-    name: k.getString('name'),
-    secret: k.getString('secret'),
-  }));
+  const keys = (webhook?.getOptionalConfigArray('keys') ?? []).map(k => {
+    const type = k.getOptionalString('type');
+    if (type !== undefined && !KEY_TYPES.includes(type as WebhookKeyType)) {
+      throw new Error(
+        `deploymentQuality.ingestion.webhook.keys: type of '${k.getString(
+          'name',
+        )}' must be one of ${KEY_TYPES.join(', ')}`,
+      );
+    }
+    return {
+      name: k.getString('name'),
+      secret: k.getString('secret'),
+      ...(type ? { type: type as WebhookKeyType } : {}),
+    };
+  });
   for (const key of keys) {
     if (key.secret.length < 16) {
       throw new Error(

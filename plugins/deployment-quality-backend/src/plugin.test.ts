@@ -19,6 +19,7 @@ jest.setTimeout(60_000);
 
 const SECRET = 'test-secret-0123456789';
 const OTHER_SECRET = 'rotated-secret-0123456789';
+const HMAC_ONLY_SECRET = 'signing-only-secret-0123456789';
 const BASE = '/api/deployment-quality';
 const OUTSIDER = 'user:default/outsider';
 
@@ -107,6 +108,7 @@ async function startBackend(
                 keys: [
                   { name: 'ci', secret: SECRET },
                   { name: 'ci-rotated', secret: OTHER_SECRET },
+                  { name: 'signer', secret: HMAC_ONLY_SECRET, type: 'hmac' },
                 ],
                 ...webhook,
               },
@@ -183,6 +185,47 @@ describe.each(databases.eachSupportedId())(
           'mira-us-west-2:authn:3.4.3:3',
           'mira-us-west-2:authn:3.4.3:2',
           'mira-us-west-2:authn:3.4.3:1',
+        ]);
+      });
+
+      it('holds a typed key to its form and records the key that sent each event', async () => {
+        const { server, knex } = await startBackend(databaseId);
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', HMAC_ONLY_SECRET)
+          .send(deployment())
+          .expect(401);
+        const raw = JSON.stringify(deployment({}, { eventId: 'signed' }));
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('Content-Type', 'application/json')
+          .set(
+            'X-Signature-256',
+            `sha256=${createHmac('sha256', HMAC_ONLY_SECRET)
+              .update(raw)
+              .digest('hex')}`,
+          )
+          .send(raw)
+          .expect(202);
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('Authorization', `Bearer ${OTHER_SECRET}`)
+          .send(deployment({ runNumber: 2 }, { eventId: 'bearer' }))
+          .expect(202);
+        const rows = await knex('dq_ingested_events')
+          .select('event_id', 'source_key', 'source')
+          .orderBy('event_id');
+        expect(rows).toEqual([
+          {
+            event_id: 'bearer',
+            source_key: 'ci-rotated',
+            source: 'github-actions',
+          },
+          {
+            event_id: 'signed',
+            source_key: 'signer',
+            source: 'github-actions',
+          },
         ]);
       });
 

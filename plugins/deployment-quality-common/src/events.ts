@@ -246,6 +246,8 @@ export const webhookBatchSchema = z.object({
 export type EventEnvelope = WebhookEvent & {
   eventId: string;
   receivedAt: string;
+  /** The name of the webhook key that authenticated it, when it came that way. */
+  sourceKey?: string;
 };
 
 /**
@@ -256,10 +258,16 @@ export type EventEnvelope = WebhookEvent & {
  * @public
  */
 export const queueMessageSchema = z
-  .object({ receivedAt: timestamp.optional() })
+  .object({
+    receivedAt: timestamp.optional(),
+    sourceKey: z.string().min(1).max(100).optional(),
+  })
   .and(webhookEventSchema);
 /** @public */
-export type QueueMessage = WebhookEvent & { receivedAt?: string };
+export type QueueMessage = WebhookEvent & {
+  receivedAt?: string;
+  sourceKey?: string;
+};
 
 /** One validation problem: where (a JSON path) and why. @public */
 export type ValidationProblem = { path: string; message: string };
@@ -309,7 +317,10 @@ export function validateWebhookBatch(
 export function validateQueueMessage(
   input: unknown,
 ): ValidationResult<QueueMessage> {
-  return validateWith(queueMessageSchema, input) as ValidationResult<QueueMessage>;
+  return validateWith(
+    queueMessageSchema,
+    input,
+  ) as ValidationResult<QueueMessage>;
 }
 
 /** @public */

@@ -132,6 +132,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         event_id: event.eventId,
         event_type: event.eventType,
         source: event.source,
+        source_key: event.sourceKey ?? null,
         received_at: toMs(event.receivedAt),
         stored_at: Date.now(),
         payload: JSON.stringify(event.payload),

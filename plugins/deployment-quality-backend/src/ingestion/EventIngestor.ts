@@ -71,11 +71,16 @@ export class EventIngestor {
     private readonly logger: LoggerService,
   ) {}
 
-  toEnvelope(event: WebhookEvent, receivedAt: Date): EventEnvelope {
+  toEnvelope(
+    event: WebhookEvent,
+    receivedAt: Date,
+    sourceKey: string,
+  ): EventEnvelope {
     return {
       ...event,
       eventId: eventIdOf(event),
       receivedAt: receivedAt.toISOString(),
+      sourceKey,
     } as EventEnvelope;
   }
 
@@ -121,7 +126,7 @@ export class EventIngestor {
         if (validated.ok) {
           accepted.push({
             index: results.length,
-            envelope: this.toEnvelope(validated.value, receivedAt),
+            envelope: this.toEnvelope(validated.value, receivedAt, keyName),
           });
           results.push({ eventId: '', status: this.sink.status });
         } else {
@@ -156,7 +161,7 @@ export class EventIngestor {
       await refuse(body, validated.problems);
       return { kind: 'invalid', problems: validated.problems };
     }
-    const envelope = this.toEnvelope(validated.value, receivedAt);
+    const envelope = this.toEnvelope(validated.value, receivedAt, keyName);
     const [outcome] = await this.sink.submit([envelope]);
     return {
       kind: 'single',

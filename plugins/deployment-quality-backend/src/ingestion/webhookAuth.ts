@@ -48,10 +48,16 @@ export function authenticateWebhook(
 ): WebhookKey | undefined {
   let match: WebhookKey | undefined;
   for (const key of keys) {
+    const allows = (type: WebhookKey['type']) => !key.type || key.type === type;
     const ok =
-      (creds.secret !== undefined && sameSecret(creds.secret, key.secret)) ||
-      (creds.bearer !== undefined && sameSecret(creds.bearer, key.secret)) ||
-      (creds.signature !== undefined &&
+      (allows('secret') &&
+        creds.secret !== undefined &&
+        sameSecret(creds.secret, key.secret)) ||
+      (allows('bearer') &&
+        creds.bearer !== undefined &&
+        sameSecret(creds.bearer, key.secret)) ||
+      (allows('hmac') &&
+        creds.signature !== undefined &&
         sameSignature(creds.signature, rawBody, key.secret));
     if (ok && !match) match = key;
   }
