@@ -8,6 +8,7 @@ import {
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
@@ -83,6 +84,7 @@ async function startBackend(
   databaseId: TestDatabaseId,
   webhook: Record<string, unknown> = {},
   sqs?: Record<string, string | number>,
+  extraFeatures: Parameters<typeof startTestBackend>[0]['features'] = [],
 ) {
   const knex = await databases.init(databaseId);
   const backend = await startTestBackend({
@@ -90,6 +92,7 @@ async function startBackend(
       deploymentQualityPlugin,
       mockServices.database.factory({ knex }),
       catalogWithRestrictedEntity(),
+      ...(extraFeatures ?? []),
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
@@ -463,6 +466,28 @@ describe.each(databases.eachSupportedId())(
         .expect(400);
     });
 
+    it('answers 403 on cluster-wide routes without the read permission, and still serves readable entities', async () => {
+      const { server } = await startBackend(databaseId, {}, undefined, [
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+      ]);
+      for (const path of [
+        '/clusters',
+        '/clusters/mira-us-west-2/summary',
+        '/clusters/mira-us-west-2/attempts',
+        '/services',
+        '/services/authn/attempts',
+        '/builds/x',
+        '/analytics',
+        '/diagnostics/rejected-events',
+      ]) {
+        const res = await request(server).get(`${BASE}${path}`);
+        expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      }
+      await request(server)
+        .get(`${BASE}/entities/default/component/authentication/summary`)
+        .expect(200);
+    });
+
     describe('read routes', () => {
       async function seeded() {
         const backend = await startBackend(databaseId);
@@ -744,6 +769,120 @@ describe.each(databases.eachSupportedId())(
         await request(server)
           .get(`${BASE}/entities/default/component/vault/attempts`)
           .set('Authorization', mockCredentials.user.header(OUTSIDER))
+          .expect(404);
+      });
+
+      it('leaves services the caller may not see out of cluster-wide lists', async () => {
+        const { server } = await seeded();
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send(deployment({ serviceId: 'vault', runNumber: 3 }))
+          .expect(202);
+        const vaultAttempt = encodeURIComponent('mira-us-west-2:vault:3.4.3:3');
+        const asOutsider = (path: string) =>
+          request(server)
+            .get(`${BASE}${path}`)
+            .set('Authorization', mockCredentials.user.header(OUTSIDER));
+        const serviceIdsOf = (body: any, list: string) =>
+          body[list].map((s: any) => s.serviceId).sort();
+
+        const everyone = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/summary`)
+          .expect(200);
+        expect(serviceIdsOf(everyone.body, 'services')).toEqual([
+          'authn',
+          'vault',
+        ]);
+        const outsider = await asOutsider(
+          '/clusters/mira-us-west-2/summary',
+        ).expect(200);
+        expect(serviceIdsOf(outsider.body, 'services')).toEqual(['authn']);
+
+        const services = await asOutsider('/services').expect(200);
+        expect(serviceIdsOf(services.body, 'services')).toEqual([
+          'authn',
+          'billing',
+        ]);
+        const clusters = await asOutsider('/clusters').expect(200);
+        expect(clusters.body.clusters[0].summary.services).toBe(1);
+        const attempts = await asOutsider(
+          '/clusters/mira-us-west-2/attempts',
+        ).expect(200);
+        expect(serviceIdsOf(attempts.body, 'attempts')).toEqual(['authn']);
+
+        await asOutsider(`/builds/${vaultAttempt}`).expect(404);
+        await asOutsider('/services/vault/attempts').expect(404);
+        await asOutsider('/analytics?serviceId=vault').expect(404);
+        await request(server).get(`${BASE}/builds/${vaultAttempt}`).expect(200);
+      });
+
+      it('GET /analytics answers every bucket and the DORA figures; 400 and 404 as documented', async () => {
+        const { server } = await seeded();
+        const res = await request(server)
+          .get(
+            `${BASE}/analytics?serviceId=authn&from=2026-02-23&to=2026-02-25`,
+          )
+          .expect(200);
+        expect(res.body.filter).toEqual({
+          serviceId: 'authn',
+          from: '2026-02-23T00:00:00.000Z',
+          to: '2026-02-26T00:00:00.000Z',
+          bucket: 'day',
+        });
+        expect(res.body.buildAttempts).toEqual({
+          labels: ['2026-02-23', '2026-02-24', '2026-02-25'],
+          success: [0, 1, 0],
+          failed: [0, 0, 0],
+          rollback: [0, 0, 0],
+        });
+        expect(res.body.testPassRates.functional).toEqual([null, 95, null]);
+        expect(res.body.deployFrequency.deploys).toEqual([0, 1, 0]);
+        expect(res.body.deployFrequency.avgLeadTimeMin).toEqual([
+          null,
+          10,
+          null,
+        ]);
+        expect(res.body.dora).toMatchObject({
+          deploymentFrequencyPerDay: 0.3333,
+          leadTimeMin: { p50: 10, p90: 10 },
+          changeFailureRate: 0,
+          timeToRestoreMin: { p50: null },
+          samples: {
+            changeFailureRate: { failures: 0, finished: 1 },
+            failedDeploymentRecoveryTime: { n: 0, unrecovered: 0 },
+          },
+        });
+        expect(res.body.definitions.changeFailureRate).toContain('FAILED');
+
+        const entity = await request(server)
+          .get(
+            `${BASE}/entities/default/component/authentication/analytics?from=2026-02-24&to=2026-02-24&bucket=week`,
+          )
+          .expect(200);
+        expect(entity.body.filter.serviceId).toBe('authn');
+        expect(entity.body.buildAttempts.labels).toEqual(['2026-02-23']);
+
+        for (const [query, param] of [
+          ['bucket=month', 'bucket'],
+          ['from=yesterday', 'from'],
+          ['from=2026-02-25&to=2026-02-01', 'from'],
+          ['from=2024-01-01&to=2026-01-01', 'from'],
+          ['clusterId=bad:id', 'clusterId'],
+        ]) {
+          const bad = await request(server)
+            .get(`${BASE}/analytics?${query}`)
+            .expect(400);
+          expect(bad.body.error.message).toContain(param);
+        }
+        await request(server)
+          .get(`${BASE}/analytics?clusterId=nowhere`)
+          .expect(404);
+        await request(server)
+          .get(`${BASE}/analytics?serviceId=nope`)
+          .expect(404);
+        await request(server)
+          .get(`${BASE}/entities/default/component/ghost/analytics`)
           .expect(404);
       });
 

@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
+import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { readDeploymentQualityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
@@ -29,6 +31,9 @@ export const deploymentQualityPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         lifecycle: coreServices.lifecycle,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         catalog: catalogServiceRef,
       },
       async init({
@@ -38,11 +43,15 @@ export const deploymentQualityPlugin = createBackendPlugin({
         httpAuth,
         httpRouter,
         lifecycle,
+        auth,
+        permissions,
+        permissionsRegistry,
         catalog,
       }) {
+        permissionsRegistry.addPermissions(deploymentQualityPermissions);
         const dqConfig = readDeploymentQualityConfig(config);
         const store = await KnexDeploymentQualityStore.create({ database });
-        const links = new CatalogLinks(catalog);
+        const links = new CatalogLinks(catalog, auth);
         if (dqConfig.webhook.keys.length === 0) {
           logger.warn(
             'No deploymentQuality.ingestion.webhook.keys configured: the webhook rejects every request',
@@ -74,9 +83,15 @@ export const deploymentQualityPlugin = createBackendPlugin({
         httpRouter.use(
           await createRouter({
             httpAuth,
+            permissions,
             ingestor: new EventIngestor(sink, store, logger),
             store,
-            queries: new DeploymentQueries(store, dqConfig.clusters, links),
+            queries: new DeploymentQueries(
+              store,
+              new KnexAnalytics(await database.getClient()),
+              dqConfig.clusters,
+              links,
+            ),
             links,
             webhook: dqConfig.webhook,
           }),

@@ -112,6 +112,13 @@ export const deploymentPayloadSchema = z
         message: 'endedAt must be absent while status is IN_PROGRESS',
       });
     }
+    if (p.commitAt && Date.parse(p.commitAt) > Date.parse(p.startedAt)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['commitAt'],
+        message: 'commitAt must not be after startedAt',
+      });
+    }
     if (p.endedAt && Date.parse(p.endedAt) < Date.parse(p.startedAt)) {
       ctx.addIssue({
         code: 'custom',

@@ -7,3 +7,5 @@
 export * from './events';
 export * from './api';
 export * from './queries';
+export * from './analytics';
+export * from './permissions';

@@ -30,6 +30,8 @@ export interface AttemptQuery {
   clusterId?: string;
   serviceId?: string;
   status?: AttemptStatus;
+  /** Services left out (hidden from the caller). */
+  excludeServiceIds?: string[];
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;

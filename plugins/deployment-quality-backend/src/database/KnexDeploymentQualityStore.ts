@@ -521,6 +521,9 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         if (query.clusterId) q.where('cluster_id', query.clusterId);
         if (query.serviceId) q.where('service_id', query.serviceId);
         if (query.status) q.where('status', query.status);
+        if (query.excludeServiceIds?.length) {
+          q.whereNotIn('service_id', query.excludeServiceIds);
+        }
         if (after) {
           q.where(b =>
             b
@@ -608,7 +611,12 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   ): Promise<Promotion[]> {
     const rows = await this.db('dq_promotions')
       .where({ service_id: serviceId, build_version: buildVersion })
-      .orderBy('promoted_at', 'asc');
+      // The id breaks ties, so promotions made at the same instant come in
+      // one order whatever order they arrived in.
+      .orderBy([
+        { column: 'promoted_at', order: 'asc' },
+        { column: 'promotion_id', order: 'asc' },
+      ]);
     return rows.map(rowToPromotion);
   }
 }

@@ -1,6 +1,9 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import {
+  ANALYTICS_DEFINITIONS,
+  AnalyticsResponse,
+  Attempt,
   AttemptStatus,
   AttemptsPage,
   BuildDetailResponse,
@@ -10,14 +13,17 @@ import {
   DEPLOYED_STATUSES,
   EntitySummaryResponse,
   FAILURE_STATUSES,
-  ServiceOnCluster,
+  LatestAttempt,
   ServicesResponse,
 } from '@internal/plugin-deployment-quality-common';
 import {
+  AttemptQuery,
   DeploymentQualityStore,
   PairState,
 } from '../database/DeploymentQualityStore';
-import { CatalogLinks } from './catalogLinks';
+import { CatalogLinks, ServiceVisibility } from './catalogLinks';
+import { KnexAnalytics } from '../analytics/KnexAnalytics';
+import { resolveWindow } from '../analytics/window';
 
 /**
  * The read side: composes store queries, configured clusters and catalog
@@ -26,9 +32,48 @@ import { CatalogLinks } from './catalogLinks';
 export class DeploymentQueries {
   constructor(
     private readonly store: DeploymentQualityStore,
+    private readonly analyticsQueries: KnexAnalytics,
     private readonly configuredClusters: Cluster[],
     private readonly links: CatalogLinks,
   ) {}
+
+  /**
+   * Analytics for a service, a cluster, both or everything. An unknown
+   * cluster is a 404; so is an unknown or hidden service unless it comes
+   * from an entity the caller may read (which then may have no data yet).
+   * Analytics across services are aggregates over every service.
+   */
+  async analytics(
+    query: {
+      serviceId?: string;
+      clusterId?: string;
+      from?: string;
+      to?: string;
+      bucket: 'day' | 'week';
+    },
+    options:
+      | { fromEntity: true }
+      | { fromEntity?: false; credentials: BackstageCredentials },
+  ): Promise<AnalyticsResponse> {
+    const window = resolveWindow(query);
+    if (query.clusterId) await this.getCluster(query.clusterId);
+    if (query.serviceId && !options.fromEntity) {
+      await this.assertServiceKnown(query.serviceId);
+      await this.links.assertVisible(query.serviceId, options.credentials);
+    }
+    const scope = { serviceId: query.serviceId, clusterId: query.clusterId };
+    return {
+      filter: {
+        ...(scope.serviceId ? { serviceId: scope.serviceId } : {}),
+        ...(scope.clusterId ? { clusterId: scope.clusterId } : {}),
+        from: new Date(window.from).toISOString(),
+        to: new Date(window.to).toISOString(),
+        bucket: window.bucket,
+      },
+      ...(await this.analyticsQueries.compute(scope, window)),
+      definitions: ANALYTICS_DEFINITIONS,
+    };
+  }
 
   /** Configured clusters, then event-registered ones, then ids only seen in attempts. */
   private async allClusters(): Promise<Cluster[]> {
@@ -62,18 +107,35 @@ export class DeploymentQueries {
     return cluster;
   }
 
-  async listClusters(): Promise<ClustersResponse> {
-    const [clusters, states] = await Promise.all([
+  /**
+   * Pair states matching the filter, without the services the caller can't
+   * see, and the caller's links to the rest.
+   */
+  private async visibleStates(
+    filter: { clusterId?: string; serviceId?: string },
+    credentials: BackstageCredentials,
+  ): Promise<{ states: PairState[]; visibility: ServiceVisibility }> {
+    const all = await this.store.listPairStates(filter);
+    const visibility = await this.links.visibility(
+      [...new Set(all.map(s => s.serviceId))],
+      credentials,
+    );
+    return {
+      states: all.filter(s => !visibility.hidden.has(s.serviceId)),
+      visibility,
+    };
+  }
+
+  async listClusters(
+    credentials: BackstageCredentials,
+  ): Promise<ClustersResponse> {
+    const [clusters, { states }] = await Promise.all([
       this.allClusters(),
-      this.store.listPairStates({}),
+      this.visibleStates({}, credentials),
     ]);
     return {
       clusters: clusters.map(cluster => {
         const mine = states.filter(s => s.clusterId === cluster.id);
-        const latest = mine
-          .map(s => s.latestAttempt.startedAt)
-          .sort()
-          .pop();
         return {
           ...cluster,
           summary: {
@@ -84,41 +146,11 @@ export class DeploymentQueries {
             attention: mine.filter(s =>
               FAILURE_STATUSES.includes(s.latestAttempt.status),
             ).length,
-            latestAttemptAt: latest ?? null,
+            latestAttemptAt: latestStart(mine),
           },
         };
       }),
     };
-  }
-
-  private async servicesOnCluster(
-    states: PairState[],
-    credentials: BackstageCredentials,
-  ): Promise<ServiceOnCluster[]> {
-    const [gates, links] = await Promise.all([
-      this.store.getGates(states.map(s => s.latestAttempt.id)),
-      this.links.linkServices(
-        [...new Set(states.map(s => s.serviceId))],
-        credentials,
-      ),
-    ]);
-    return states.map(s => {
-      const link = links.get(s.serviceId);
-      const a = s.latestAttempt;
-      return {
-        serviceId: s.serviceId,
-        serviceName: link?.title ?? s.serviceId,
-        ...(link ? { entityRef: link.entityRef } : {}),
-        currentVersion: s.currentVersion,
-        latestAttempt: {
-          id: a.id,
-          status: a.status,
-          buildVersion: a.buildVersion,
-          startedAt: a.startedAt,
-        },
-        gates: gates.get(a.id) ?? {},
-      };
-    });
   }
 
   async clusterSummary(
@@ -126,10 +158,13 @@ export class DeploymentQueries {
     credentials: BackstageCredentials,
   ): Promise<ClusterSummaryResponse> {
     const cluster = await this.getCluster(clusterId);
-    const [counts, states] = await Promise.all([
+    const [counts, { states, visibility }] = await Promise.all([
       this.store.countAttemptsByStatus({ clusterId }),
-      this.store.listPairStates({ clusterId }),
+      this.visibleStates({ clusterId }, credentials),
     ]);
+    const gates = await this.store.getGates(
+      states.map(s => s.latestAttempt.id),
+    );
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     return {
       cluster,
@@ -140,18 +175,65 @@ export class DeploymentQueries {
         rollback: counts.ROLLBACK,
         inProgress: counts.IN_PROGRESS,
       },
-      services: await this.servicesOnCluster(states, credentials),
+      services: states.map(s => {
+        const link = visibility.links.get(s.serviceId);
+        return {
+          serviceId: s.serviceId,
+          serviceName: link?.title ?? s.serviceId,
+          ...(link ? { entityRef: link.entityRef } : {}),
+          currentVersion: s.currentVersion,
+          latestAttempt: toLatestAttempt(s.latestAttempt),
+          gates: gates.get(s.latestAttempt.id) ?? {},
+        };
+      }),
     };
   }
 
-  async listAttempts(query: {
+  /**
+   * A page of attempts. Within a cluster, attempts of services hidden from
+   * the caller are left out (in the query, so pages stay full); a hidden
+   * service's own list is a 404.
+   */
+  async listAttempts(
+    query: {
+      clusterId?: string;
+      serviceId?: string;
+      status?: AttemptStatus;
+      limit: number;
+      cursor?: string;
+    },
+    credentials: BackstageCredentials,
+  ): Promise<AttemptsPage> {
+    let excludeServiceIds: string[] = [];
+    if (query.clusterId) {
+      await this.getCluster(query.clusterId);
+      const all = await this.store.listPairStates({
+        clusterId: query.clusterId,
+      });
+      const { hidden } = await this.links.visibility(
+        all.map(s => s.serviceId),
+        credentials,
+      );
+      excludeServiceIds = [...hidden];
+    }
+    if (query.serviceId) {
+      await this.links.assertVisible(query.serviceId, credentials);
+    }
+    return this.attemptsPage({ ...query, excludeServiceIds });
+  }
+
+  /** A page of one entity's service: the entity route already checked access. */
+  async listEntityAttempts(query: {
+    serviceId: string;
     clusterId?: string;
-    serviceId?: string;
     status?: AttemptStatus;
     limit: number;
     cursor?: string;
   }): Promise<AttemptsPage> {
-    if (query.clusterId) await this.getCluster(query.clusterId);
+    return this.attemptsPage(query);
+  }
+
+  private async attemptsPage(query: AttemptQuery): Promise<AttemptsPage> {
     const page = await this.store.listAttempts(query);
     const gates = await this.store.getGates(page.attempts.map(a => a.id));
     return {
@@ -172,34 +254,31 @@ export class DeploymentQueries {
   async listServices(
     credentials: BackstageCredentials,
   ): Promise<ServicesResponse> {
-    const states = await this.store.listPairStates({});
+    const { states, visibility } = await this.visibleStates({}, credentials);
     const byService = new Map<string, PairState[]>();
     for (const s of states) {
       byService.set(s.serviceId, [...(byService.get(s.serviceId) ?? []), s]);
     }
-    const links = await this.links.linkServices(
-      [...byService.keys()],
-      credentials,
-    );
     return {
-      services: [...byService.entries()].map(([serviceId, mine]) => ({
-        serviceId,
-        ...(links.has(serviceId)
-          ? { entityRef: links.get(serviceId)!.entityRef }
-          : {}),
-        clusters: mine.map(s => s.clusterId),
-        latestAttemptAt:
-          mine
-            .map(s => s.latestAttempt.startedAt)
-            .sort()
-            .pop() ?? null,
-      })),
+      services: [...byService.entries()].map(([serviceId, mine]) => {
+        const link = visibility.links.get(serviceId);
+        return {
+          serviceId,
+          ...(link ? { entityRef: link.entityRef } : {}),
+          clusters: mine.map(s => s.clusterId),
+          latestAttemptAt: latestStart(mine),
+        };
+      }),
     };
   }
 
-  async buildDetail(attemptId: string): Promise<BuildDetailResponse> {
+  async buildDetail(
+    attemptId: string,
+    credentials: BackstageCredentials,
+  ): Promise<BuildDetailResponse> {
     const attempt = await this.store.getAttempt(attemptId);
     if (!attempt) throw new NotFoundError(`No attempt ${attemptId}`);
+    await this.links.assertVisible(attempt.serviceId, credentials);
     const [testRuns, promotions] = await Promise.all([
       this.store.listTestRuns(attemptId),
       this.store.listPromotionsOfBuild(attempt.serviceId, attempt.buildVersion),
@@ -229,14 +308,27 @@ export class DeploymentQueries {
       clusters: ordered.map(s => ({
         cluster: clusters[order.get(s.clusterId)!],
         currentVersion: s.currentVersion,
-        latestAttempt: {
-          id: s.latestAttempt.id,
-          status: s.latestAttempt.status,
-          buildVersion: s.latestAttempt.buildVersion,
-          startedAt: s.latestAttempt.startedAt,
-        },
+        latestAttempt: toLatestAttempt(s.latestAttempt),
         gates: gates.get(s.latestAttempt.id) ?? {},
       })),
     };
   }
+}
+
+function toLatestAttempt(a: Attempt): LatestAttempt {
+  return {
+    id: a.id,
+    status: a.status,
+    buildVersion: a.buildVersion,
+    startedAt: a.startedAt,
+  };
+}
+
+function latestStart(states: PairState[]): string | null {
+  return (
+    states
+      .map(s => s.latestAttempt.startedAt)
+      .sort()
+      .pop() ?? null
+  );
 }

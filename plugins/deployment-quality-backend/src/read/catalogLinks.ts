@@ -1,4 +1,7 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+} from '@backstage/backend-plugin-api';
 import {
   Entity,
   getCompoundEntityRef,
@@ -20,9 +23,47 @@ export function serviceIdOf(entity: Entity): string {
   );
 }
 
-/** Maps between catalog entities and service ids, always as the caller. */
+/** What a caller may see of a set of services. */
+export interface ServiceVisibility {
+  /** Entities the caller can read, by service id. */
+  links: Map<string, ServiceLink>;
+  /** Services mapped to an entity the caller can't read: left out of lists. */
+  hidden: Set<string>;
+}
+
+/** Maps between catalog entities and service ids, as the caller sees them. */
 export class CatalogLinks {
-  constructor(private readonly catalog: CatalogService) {}
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly auth: AuthService,
+  ) {}
+
+  /**
+   * Links the services to the entities the caller can read, and names the
+   * services whose entity exists but is hidden from the caller (found with
+   * this plugin's own credentials). Services mapped to no entity stay visible.
+   */
+  async visibility(
+    serviceIds: string[],
+    credentials: BackstageCredentials,
+  ): Promise<ServiceVisibility> {
+    const [links, all] = await Promise.all([
+      this.linkServices(serviceIds, credentials),
+      this.linkServices(serviceIds, await this.auth.getOwnServiceCredentials()),
+    ]);
+    const hidden = new Set([...all.keys()].filter(id => !links.has(id)));
+    return { links, hidden };
+  }
+
+  /** NotFoundError unless the caller may see the service. */
+  async assertVisible(
+    serviceId: string,
+    credentials: BackstageCredentials,
+  ): Promise<void> {
+    const { hidden } = await this.visibility([serviceId], credentials);
+    if (hidden.has(serviceId))
+      throw new NotFoundError(`No service ${serviceId}`);
+  }
 
   /**
    * The entity's service id. An entity the caller may not read answers 404

@@ -1,7 +1,13 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  analyticsQuerySchema,
   clusterAttemptsQuerySchema,
+  deploymentQualityReadPermission,
   serviceAttemptsQuerySchema,
   ValidationProblem,
 } from '@internal/plugin-deployment-quality-common';
@@ -20,6 +26,7 @@ import { DeploymentQueries } from '../read/DeploymentQueries';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
+  permissions: PermissionsService;
   ingestor: EventIngestor;
   store: Pick<DeploymentQualityStore, 'listRejected' | 'countRejectedByReason'>;
   queries: DeploymentQueries;
@@ -63,7 +70,8 @@ function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, ingestor, store, queries, links, webhook } = options;
+  const { httpAuth, permissions, ingestor, store, queries, links, webhook } =
+    options;
   const router = Router();
 
   // The webhook reads the raw body itself: the HMAC is over the exact bytes.
@@ -169,44 +177,87 @@ export async function createRouter(
   const credentialsOf = (req: Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
 
+  /** Cluster-wide views need the plugin's read permission. */
+  const readerOf = async (req: Request) => {
+    const credentials = await credentialsOf(req);
+    const [decision] = await permissions.authorize(
+      [{ permission: deploymentQualityReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Missing permission ${deploymentQualityReadPermission.name}`,
+      );
+    }
+    return credentials;
+  };
+
   router.get('/clusters', async (req, res) => {
-    await credentialsOf(req);
-    res.json(await queries.listClusters());
+    res.json(await queries.listClusters(await readerOf(req)));
   });
 
   router.get('/clusters/:clusterId/summary', async (req, res) => {
-    const credentials = await credentialsOf(req);
+    const credentials = await readerOf(req);
     res.json(await queries.clusterSummary(req.params.clusterId, credentials));
   });
 
   router.get('/clusters/:clusterId/attempts', async (req, res) => {
-    await credentialsOf(req);
+    const credentials = await readerOf(req);
     const query = parseQuery(clusterAttemptsQuerySchema, req.query);
     res.json(
-      await queries.listAttempts({ ...query, clusterId: req.params.clusterId }),
+      await queries.listAttempts(
+        { ...query, clusterId: req.params.clusterId },
+        credentials,
+      ),
     );
   });
 
   router.get('/services', async (req, res) => {
-    res.json(await queries.listServices(await credentialsOf(req)));
+    res.json(await queries.listServices(await readerOf(req)));
   });
 
   router.get('/services/:serviceId/attempts', async (req, res) => {
-    await credentialsOf(req);
+    const credentials = await readerOf(req);
     const query = parseQuery(serviceAttemptsQuerySchema, req.query);
     await queries.assertServiceKnown(req.params.serviceId);
     res.json(
-      await queries.listAttempts({ ...query, serviceId: req.params.serviceId }),
+      await queries.listAttempts(
+        { ...query, serviceId: req.params.serviceId },
+        credentials,
+      ),
     );
   });
 
   router.get('/builds/:attemptId', async (req, res) => {
-    await credentialsOf(req);
-    res.json(await queries.buildDetail(req.params.attemptId));
+    const credentials = await readerOf(req);
+    res.json(await queries.buildDetail(req.params.attemptId, credentials));
+  });
+
+  router.get('/analytics', async (req, res) => {
+    const credentials = await readerOf(req);
+    res.json(
+      await queries.analytics(parseQuery(analyticsQuerySchema, req.query), {
+        credentials,
+      }),
+    );
+  });
+
+  router.get('/entities/:namespace/:kind/:name/analytics', async (req, res) => {
+    const query = parseQuery(
+      analyticsQuerySchema.omit({ serviceId: true }),
+      req.query,
+    );
+    const { serviceId } = await links.resolveEntity(
+      req.params,
+      await credentialsOf(req),
+    );
+    res.json(
+      await queries.analytics({ ...query, serviceId }, { fromEntity: true }),
+    );
   });
 
   router.get('/diagnostics/rejected-events', async (req, res) => {
-    await credentialsOf(req);
+    await readerOf(req);
     const { limit } = parseQuery(rejectedQuerySchema, req.query);
     const [counts, events] = await Promise.all([
       store.countRejectedByReason(),
@@ -229,7 +280,7 @@ export async function createRouter(
       req.params,
       await credentialsOf(req),
     );
-    res.json(await queries.listAttempts({ ...query, serviceId }));
+    res.json(await queries.listEntityAttempts({ ...query, serviceId }));
   });
 
   return router;

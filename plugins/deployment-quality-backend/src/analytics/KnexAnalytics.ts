@@ -1,0 +1,291 @@
+import {
+  AnalyticsResponse,
+  DoraFigures,
+  KNOWN_SUITES,
+  doraTiers,
+  overallTier,
+} from '@internal/plugin-deployment-quality-common';
+import { Knex } from 'knex';
+import { AnalyticsWindow, DAY_MS } from './window';
+
+export interface AnalyticsScope {
+  serviceId?: string;
+  clusterId?: string;
+}
+
+type Row = Record<string, any>;
+
+const MINUTE_MS = 60_000;
+const DEPLOYED = ['SUCCESS', 'LIVE'];
+const FAILED = ['FAILED', 'ROLLBACK'];
+
+const round = (v: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+const minutes = (ms: number) => round(ms / MINUTE_MS, 2);
+
+/**
+ * Delivery analytics and DORA figures, computed by the database: every
+ * figure is an aggregate query over the indexed tables (counts and sums
+ * grouped by bucket; percentiles read as one or two rows at an offset of
+ * the ordered values), so nothing proportional to the history is loaded
+ * into memory. Definitions: ANALYTICS_DEFINITIONS in -common.
+ */
+export class KnexAnalytics {
+  constructor(private readonly db: Knex) {}
+
+  async compute(
+    scope: AnalyticsScope,
+    w: AnalyticsWindow,
+  ): Promise<Omit<AnalyticsResponse, 'filter' | 'definitions'>> {
+    const [buildAttempts, deployFrequency, testPassRates, dora] =
+      await Promise.all([
+        this.buildAttempts(scope, w),
+        this.deployFrequency(scope, w),
+        this.testPassRates(scope, w),
+        this.dora(scope, w),
+      ]);
+    return { buildAttempts, deployFrequency, testPassRates, dora };
+  }
+
+  /**
+   * The bucket index. The cast matters on SQLite, where bound numbers are
+   * REAL and the division would otherwise not truncate.
+   */
+  private bucket(column: string, w: AnalyticsWindow) {
+    return this.db.raw(`cast((${column} - ?) / ? as integer)`, [
+      w.origin,
+      w.size,
+    ]);
+  }
+
+  private attempts(scope: AnalyticsScope, alias = 'dq_attempts') {
+    return this.db(
+      alias === 'dq_attempts' ? 'dq_attempts' : `dq_attempts as ${alias}`,
+    ).modify(q => {
+      if (scope.serviceId) q.where(`${alias}.service_id`, scope.serviceId);
+      if (scope.clusterId) q.where(`${alias}.cluster_id`, scope.clusterId);
+    });
+  }
+
+  private zeros(w: AnalyticsWindow): number[] {
+    return w.labels.map(() => 0);
+  }
+
+  private async buildAttempts(scope: AnalyticsScope, w: AnalyticsWindow) {
+    const rows: Row[] = await this.attempts(scope)
+      .where('started_at', '>=', w.from)
+      .where('started_at', '<', w.to)
+      .select({ b: this.bucket('started_at', w) }, 'status')
+      .count({ n: '*' })
+      .groupBy('b', 'status');
+    const out = {
+      labels: w.labels,
+      success: this.zeros(w),
+      failed: this.zeros(w),
+      rollback: this.zeros(w),
+    };
+    for (const r of rows) {
+      const i = Number(r.b);
+      const n = Number(r.n);
+      if (DEPLOYED.includes(r.status)) out.success[i] += n;
+      else if (r.status === 'FAILED') out.failed[i] += n;
+      else if (r.status === 'ROLLBACK') out.rollback[i] += n;
+    }
+    return out;
+  }
+
+  /** Deploys (SUCCESS/LIVE) ending in the window; the base of frequency and lead time. */
+  private deploys(scope: AnalyticsScope, w: AnalyticsWindow) {
+    return this.attempts(scope)
+      .whereIn('status', DEPLOYED)
+      .where('ended_at', '>=', w.from)
+      .where('ended_at', '<', w.to);
+  }
+
+  private leadTime() {
+    return this.db.raw('ended_at - coalesce(commit_at, started_at)');
+  }
+
+  private async deployFrequency(scope: AnalyticsScope, w: AnalyticsWindow) {
+    const rows: Row[] = await this.deploys(scope, w)
+      .select({ b: this.bucket('ended_at', w) })
+      .count({ n: '*' })
+      .sum({ lead: this.leadTime() })
+      .groupBy('b');
+    const deploys = this.zeros(w);
+    const avgLeadTimeMin: (number | null)[] = w.labels.map(() => null);
+    for (const r of rows) {
+      const i = Number(r.b);
+      deploys[i] = Number(r.n);
+      avgLeadTimeMin[i] = minutes(Number(r.lead) / Number(r.n));
+    }
+    return { labels: w.labels, deploys, avgLeadTimeMin };
+  }
+
+  private async testPassRates(
+    scope: AnalyticsScope,
+    w: AnalyticsWindow,
+  ): Promise<AnalyticsResponse['testPassRates']> {
+    const rows: Row[] = await this.db('dq_test_runs')
+      .modify(q => {
+        if (scope.serviceId) q.where('service_id', scope.serviceId);
+        if (scope.clusterId) q.where('cluster_id', scope.clusterId);
+      })
+      .where('executed_at', '>=', w.from)
+      .where('executed_at', '<', w.to)
+      .select({ b: this.bucket('executed_at', w) }, 'suite_type')
+      .sum({ passed: 'passed', total: 'total' })
+      .groupBy('b', 'suite_type');
+    const rates: Record<string, (number | null)[]> = {};
+    const series = (suite: string) =>
+      (rates[suite] ??= w.labels.map(() => null));
+    KNOWN_SUITES.forEach(s => series(s.toLowerCase()));
+    for (const r of rows) {
+      const total = Number(r.total);
+      series(String(r.suite_type).toLowerCase())[Number(r.b)] =
+        total > 0 ? round((Number(r.passed) / total) * 100, 2) : null;
+    }
+    return {
+      labels: w.labels,
+      functional: rates.functional,
+      sanity: rates.sanity,
+      regression: rates.regression,
+      ...rates,
+    };
+  }
+
+  /**
+   * The q-quantile (linear interpolation between order statistics, like
+   * percentile_cont) of column `v` of `values`, which has `n` rows.
+   */
+  private async percentile(
+    values: Knex.QueryBuilder,
+    n: number,
+    q: number,
+  ): Promise<number | null> {
+    if (n === 0) return null;
+    const pos = (n - 1) * q;
+    const lo = Math.floor(pos);
+    const rows: Row[] = await this.db
+      .from(values.as('vals'))
+      .select('v')
+      .orderBy('v')
+      .limit(2)
+      .offset(lo);
+    const a = Number(rows[0].v);
+    const b = rows[1] ? Number(rows[1].v) : a;
+    return a + (b - a) * (pos - lo);
+  }
+
+  private async dora(
+    scope: AnalyticsScope,
+    w: AnalyticsWindow,
+  ): Promise<DoraFigures> {
+    const finishedRows: Row[] = await this.attempts(scope)
+      .whereNot('status', 'IN_PROGRESS')
+      .where('ended_at', '>=', w.from)
+      .where('ended_at', '<', w.to)
+      .select('status')
+      .count({ n: '*' })
+      .groupBy('status');
+    const byStatus = (statuses: string[]) =>
+      finishedRows
+        .filter(r => statuses.includes(r.status))
+        .reduce((n, r) => n + Number(r.n), 0);
+    const deploys = byStatus(DEPLOYED);
+    const failures = byStatus(FAILED);
+    const finished = deploys + failures;
+
+    const leadTimes = this.deploys(scope, w).select({ v: this.leadTime() });
+    const [leadP50, leadP90] = await Promise.all([
+      this.percentile(leadTimes.clone(), deploys, 0.5),
+      this.percentile(leadTimes.clone(), deploys, 0.9),
+    ]);
+
+    const recovery = await this.recovery(scope, w);
+    const days = (w.to - w.from) / DAY_MS;
+    const perDay = round(deploys / days, 4);
+    const changeFailureRate =
+      finished > 0 ? round(failures / finished, 4) : null;
+    const tiers = doraTiers({
+      // With no finished attempt at all there is nothing to rate.
+      deploymentFrequencyPerDay: finished > 0 ? perDay : null,
+      leadTimeP50Min: leadP50 === null ? null : leadP50 / MINUTE_MS,
+      changeFailureRate,
+      recoveryP50Min: recovery.p50 === null ? null : recovery.p50 / MINUTE_MS,
+    });
+    return {
+      deploymentFrequencyPerDay: perDay,
+      leadTimeMin: {
+        p50: leadP50 === null ? null : minutes(leadP50),
+        p90: leadP90 === null ? null : minutes(leadP90),
+      },
+      changeFailureRate,
+      timeToRestoreMin: {
+        p50: recovery.p50 === null ? null : minutes(recovery.p50),
+      },
+      tier: overallTier(tiers),
+      tiers,
+      samples: {
+        deploymentFrequency: { deploys, days: round(days, 4) },
+        leadTime: { n: deploys },
+        changeFailureRate: { failures, finished },
+        failedDeploymentRecoveryTime: {
+          n: recovery.n,
+          unrecovered: recovery.unrecovered,
+        },
+      },
+    };
+  }
+
+  /**
+   * Failure runs: the failed attempts of a (service, cluster) pair between two
+   * successes share the next success's endedAt, so grouping by it gives one
+   * row per run with its first failure. A run counts when that first failure
+   * ended in the window; its recovery time is next success − first failure.
+   */
+  private async recovery(scope: AnalyticsScope, w: AnalyticsWindow) {
+    const db = this.db;
+    const failures = this.attempts(scope, 'f')
+      .whereIn('f.status', FAILED)
+      .where('f.ended_at', '<', w.to)
+      .select(
+        'f.service_id',
+        'f.cluster_id',
+        'f.ended_at',
+        db('dq_attempts as s')
+          .min('s.ended_at')
+          .whereRaw('s.service_id = f.service_id')
+          .whereRaw('s.cluster_id = f.cluster_id')
+          .whereIn('s.status', DEPLOYED)
+          .whereRaw('s.ended_at > f.ended_at')
+          .as('next_ok'),
+      );
+    const runs = () =>
+      db
+        .from(failures.clone().as('fails'))
+        .select('next_ok')
+        .min({ first_fail: 'ended_at' })
+        .groupBy('service_id', 'cluster_id', 'next_ok')
+        .havingRaw('min(ended_at) >= ?', [w.from]);
+    const counts: Row[] = await db
+      .from(runs().as('runs'))
+      .select(
+        db.raw('count(next_ok) as recovered'),
+        db.raw('count(*) as total'),
+      );
+    const n = Number(counts[0]?.recovered ?? 0);
+    const total = Number(counts[0]?.total ?? 0);
+    const durations = db
+      .from(runs().as('runs'))
+      .whereNotNull('next_ok')
+      .select({ v: db.raw('next_ok - first_fail') });
+    return {
+      n,
+      unrecovered: total - n,
+      p50: await this.percentile(durations, n, 0.5),
+    };
+  }
+}
