@@ -772,6 +772,47 @@ describe.each(databases.eachSupportedId())(
           .expect(404);
       });
 
+      it('GET /entities/…/promotions pages the service’s promotions newest first', async () => {
+        const { server } = await seeded();
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send({
+            source: 'ci',
+            eventType: 'promotion',
+            payload: {
+              promotionId: 'later',
+              serviceId: 'authn',
+              buildVersion: '3.4.3',
+              fromClusterId: 'pavo-us-east-1',
+              toClusterId: 'aquila-eu-west-1',
+              promotedBy: 'bob',
+              promotedAt: '2026-02-24T12:00:00Z',
+            },
+          })
+          .expect(202);
+        const path = `${BASE}/entities/default/component/authentication/promotions`;
+        const first = await request(server).get(`${path}?limit=1`).expect(200);
+        expect(first.body.promotions).toEqual([
+          expect.objectContaining({ promotionId: 'later', promotedBy: 'bob' }),
+        ]);
+        const second = await request(server)
+          .get(`${path}?limit=1&cursor=${first.body.nextCursor}`)
+          .expect(200);
+        expect(second.body).toEqual({
+          promotions: [expect.objectContaining({ promotedBy: 'alice' })],
+        });
+        await request(server).get(`${path}?limit=0`).expect(400);
+        await request(server).get(`${path}?cursor=nope`).expect(400);
+        await request(server)
+          .get(`${BASE}/entities/default/component/ghost/promotions`)
+          .expect(404);
+        await request(server)
+          .get(`${BASE}/entities/default/component/vault/promotions`)
+          .set('Authorization', mockCredentials.user.header(OUTSIDER))
+          .expect(404);
+      });
+
       it('leaves services the caller may not see out of cluster-wide lists', async () => {
         const { server } = await seeded();
         await request(server)

@@ -126,6 +126,12 @@ export interface AttemptsPage {
   nextCursor?: string;
 }
 
+/** A service's promotions, newest first. @public */
+export interface PromotionsPage {
+  promotions: Promotion[];
+  nextCursor?: string;
+}
+
 /** @public */
 export interface BuildDetailResponse {
   attempt: Attempt;

@@ -34,3 +34,14 @@ export const serviceAttemptsQuerySchema = listQuery(
 export type ClusterAttemptsQuery = z.input<typeof clusterAttemptsQuerySchema>;
 /** @public */
 export type ServiceAttemptsQuery = z.input<typeof serviceAttemptsQuerySchema>;
+
+/** Query of `GET /entities/:namespace/:kind/:name/promotions`. @public */
+export const promotionsQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIST_LIMITS.max)
+    .default(LIST_LIMITS.serviceDefault),
+  cursor: z.string().min(1).max(1000).optional(),
+});

@@ -96,6 +96,12 @@ export interface DeploymentQualityStore {
     query: AttemptQuery,
   ): Promise<{ attempts: Attempt[]; nextCursor?: string }>;
   getAttempt(id: string): Promise<Attempt | undefined>;
+  /** A service's promotions, newest first, keyset-paginated. */
+  listPromotions(query: {
+    serviceId: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ promotions: Promotion[]; nextCursor?: string }>;
   /** Gates of each attempt: the latest run of every suite. */
   getGates(attemptIds: string[]): Promise<Map<string, Gates>>;
   listTestRuns(attemptId: string): Promise<TestRun[]>;

@@ -26,7 +26,7 @@ import {
   RejectedEvent,
   StoredCluster,
 } from './DeploymentQualityStore';
-import { decodeCursor, encodeCursor } from './cursor';
+import { keysetPage } from './cursor';
 
 /** Rejected bodies are kept for diagnosis, not as an archive. */
 const MAX_REJECTED_BODY = 16 * 1024;
@@ -515,44 +515,45 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   async listAttempts(
     query: AttemptQuery,
   ): Promise<{ attempts: Attempt[]; nextCursor?: string }> {
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.db('dq_attempts')
-      .modify(q => {
+    const { rows, nextCursor } = await keysetPage(
+      this.db('dq_attempts').modify(q => {
         if (query.clusterId) q.where('cluster_id', query.clusterId);
         if (query.serviceId) q.where('service_id', query.serviceId);
         if (query.status) q.where('status', query.status);
         if (query.excludeServiceIds?.length) {
           q.whereNotIn('service_id', query.excludeServiceIds);
         }
-        if (after) {
-          q.where(b =>
-            b
-              .where('started_at', '<', after.startedAt)
-              .orWhere(b2 =>
-                b2
-                  .where('started_at', '=', after.startedAt)
-                  .where('id', '<', after.id),
-              ),
-          );
-        }
-      })
-      .orderBy([
-        { column: 'started_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+      }),
+      {
+        timeColumn: 'started_at',
+        idColumn: 'id',
+        limit: query.limit,
+        cursor: query.cursor,
+      },
+    );
     return {
-      attempts: page.map(rowToAttempt),
-      ...(rows.length > query.limit && last
-        ? {
-            nextCursor: encodeCursor({
-              startedAt: ms(last.started_at),
-              id: last.id,
-            }),
-          }
-        : {}),
+      attempts: rows.map(rowToAttempt),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  }
+
+  async listPromotions(query: {
+    serviceId: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ promotions: Promotion[]; nextCursor?: string }> {
+    const { rows, nextCursor } = await keysetPage(
+      this.db('dq_promotions').where('service_id', query.serviceId),
+      {
+        timeColumn: 'promoted_at',
+        idColumn: 'promotion_id',
+        limit: query.limit,
+        cursor: query.cursor,
+      },
+    );
+    return {
+      promotions: rows.map(rowToPromotion),
+      ...(nextCursor ? { nextCursor } : {}),
     };
   }
 

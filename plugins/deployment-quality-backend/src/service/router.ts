@@ -8,6 +8,7 @@ import {
   analyticsQuerySchema,
   clusterAttemptsQuerySchema,
   deploymentQualityReadPermission,
+  promotionsQuerySchema,
   serviceAttemptsQuerySchema,
   ValidationProblem,
 } from '@internal/plugin-deployment-quality-common';
@@ -28,7 +29,10 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   ingestor: EventIngestor;
-  store: Pick<DeploymentQualityStore, 'listRejected' | 'countRejectedByReason'>;
+  store: Pick<
+    DeploymentQualityStore,
+    'listRejected' | 'countRejectedByReason' | 'listPromotions'
+  >;
   queries: DeploymentQueries;
   links: CatalogLinks;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
@@ -255,6 +259,18 @@ export async function createRouter(
       await queries.analytics({ ...query, serviceId }, { fromEntity: true }),
     );
   });
+
+  router.get(
+    '/entities/:namespace/:kind/:name/promotions',
+    async (req, res) => {
+      const query = parseQuery(promotionsQuerySchema, req.query);
+      const { serviceId } = await links.resolveEntity(
+        req.params,
+        await credentialsOf(req),
+      );
+      res.json(await store.listPromotions({ ...query, serviceId }));
+    },
+  );
 
   router.get('/diagnostics/rejected-events', async (req, res) => {
     await readerOf(req);
