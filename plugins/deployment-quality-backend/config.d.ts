@@ -62,5 +62,15 @@ export interface Config {
         consume?: boolean;
       };
     };
+    /** The quality-gate check CI calls before promoting (`GET /gates`). */
+    gates?: {
+      /** Suites that must have run on the attempt, e.g. [FUNCTIONAL, SANITY]. Default: none. */
+      requiredSuites?: string[];
+      /**
+       * Lowest pass rate (Σpassed / Σtotal × 100) a suite's latest run may
+       * have, by upper-case suite name; `default` for the rest. Default 100.
+       */
+      minPassRate?: { [suite: string]: number };
+    };
   };
 }

@@ -23,8 +23,16 @@ export interface SqsConfig {
   consume: boolean;
 }
 
+/** Thresholds of the quality-gate check. */
+export interface GatePolicy {
+  requiredSuites: string[];
+  /** By upper-case suite name, plus `default`. */
+  minPassRate: Record<string, number>;
+}
+
 export interface DeploymentQualityConfig {
   clusters: Cluster[];
+  gates: GatePolicy;
   webhook: {
     maxBodyBytes: number;
     keys: WebhookKey[];
@@ -89,8 +97,26 @@ export function readDeploymentQualityConfig(
     }
   }
   const sqs = dq?.getOptionalConfig('ingestion.sqs');
+  const gates = dq?.getOptionalConfig('gates');
+  const minPassRate: Record<string, number> = { default: 100 };
+  const rates = gates?.getOptionalConfig('minPassRate');
+  for (const suite of rates?.keys() ?? []) {
+    const rate = rates!.getNumber(suite);
+    if (!(rate >= 0 && rate <= 100)) {
+      throw new Error(
+        `deploymentQuality.gates.minPassRate.${suite} must be from 0 to 100`,
+      );
+    }
+    minPassRate[suite === 'default' ? suite : suite.toUpperCase()] = rate;
+  }
   return {
     clusters,
+    gates: {
+      requiredSuites: (
+        gates?.getOptionalStringArray('requiredSuites') ?? []
+      ).map(suite => suite.toUpperCase()),
+      minPassRate,
+    },
     ...(sqs
       ? {
           sqs: {

@@ -117,6 +117,10 @@ async function startBackend(
               },
               ...(sqs ? { sqs } : {}),
             },
+            gates: {
+              requiredSuites: ['functional', 'REGRESSION'],
+              minPassRate: { FUNCTIONAL: 90 },
+            },
           },
         },
       }),
@@ -478,6 +482,7 @@ describe.each(databases.eachSupportedId())(
         '/services/authn/attempts',
         '/builds/x',
         '/analytics',
+        '/gates?serviceId=authn&clusterId=mira-us-west-2&buildVersion=3.4.3',
         '/diagnostics/rejected-events',
       ]) {
         const res = await request(server).get(`${BASE}${path}`);
@@ -811,6 +816,65 @@ describe.each(databases.eachSupportedId())(
           .get(`${BASE}/entities/default/component/vault/promotions`)
           .set('Authorization', mockCredentials.user.header(OUTSIDER))
           .expect(404);
+      });
+
+      it('GET /gates tells CI whether a build passed its gates on a cluster', async () => {
+        const { server } = await seeded();
+        const gates = (query: string) =>
+          request(server).get(`${BASE}/gates?${query}`);
+        const build =
+          'serviceId=authn&clusterId=mira-us-west-2&buildVersion=3.4.3';
+        const before = await gates(build).expect(200);
+        expect(before.body).toEqual({
+          serviceId: 'authn',
+          buildVersion: '3.4.3',
+          clusterId: 'mira-us-west-2',
+          attemptId: ATTEMPT_ID,
+          attemptStatus: 'SUCCESS',
+          passed: false,
+          suites: [
+            {
+              suite: 'FUNCTIONAL',
+              passed: 19,
+              total: 20,
+              failed: 1,
+              skipped: 0,
+              passRate: 95,
+              threshold: 90,
+              ok: true,
+            },
+          ],
+          missing: ['REGRESSION'],
+          reasons: ['required suite REGRESSION has not run'],
+        });
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send({
+            source: 'ci',
+            eventType: 'test-result',
+            payload: {
+              attemptId: ATTEMPT_ID,
+              suiteType: 'REGRESSION',
+              total: 500,
+              passed: 499,
+              failed: 1,
+              skipped: 0,
+              durationSec: 300,
+              executedAt: '2026-02-24T09:30:00Z',
+            },
+          })
+          .expect(202);
+        const after = await gates(build).expect(200);
+        expect(after.body.passed).toBe(false);
+        expect(after.body.reasons).toEqual([
+          'REGRESSION pass rate 99.8 % is below 100 %',
+        ]);
+
+        await gates('serviceId=authn&clusterId=mira-us-west-2').expect(400);
+        await gates(
+          'serviceId=authn&clusterId=mira-us-west-2&buildVersion=9.9.9',
+        ).expect(404);
       });
 
       it('leaves services the caller may not see out of cluster-wide lists', async () => {

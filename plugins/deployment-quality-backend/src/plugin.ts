@@ -94,6 +94,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             ),
             links,
             webhook: dqConfig.webhook,
+            gatePolicy: dqConfig.gates,
           }),
         );
         // The webhook authenticates with its own keys, not Backstage tokens.

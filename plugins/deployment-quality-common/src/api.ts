@@ -180,6 +180,37 @@ export interface BatchIngestResponse {
   >;
 }
 
+/** One suite in the answer of `GET /gates`. @public */
+export interface GateCheckSuite extends GateResult {
+  suite: string;
+  /** Σpassed / Σtotal × 100 of the suite's latest run; null when total is 0. */
+  passRate: number | null;
+  /** The configured minimum pass rate for this suite. */
+  threshold: number;
+  ok: boolean;
+}
+
+/**
+ * The answer of `GET /gates`: may this build be promoted from this cluster?
+ * `passed` is true when the attempt succeeded (SUCCESS or LIVE), every
+ * required suite ran, and every suite's latest run meets its threshold.
+ * @public
+ */
+export interface GateCheckResponse {
+  serviceId: string;
+  buildVersion: string;
+  clusterId: string;
+  /** The build's latest attempt on the cluster (by startedAt). */
+  attemptId: string;
+  attemptStatus: AttemptStatus;
+  passed: boolean;
+  suites: GateCheckSuite[];
+  /** Required suites that have not run on the attempt. */
+  missing: string[];
+  /** Why it did not pass, one line each. */
+  reasons: string[];
+}
+
 /** `limit` bounds for list routes. @public */
 export const LIST_LIMITS = {
   clusterDefault: 15,

@@ -45,3 +45,14 @@ export const promotionsQuerySchema = z.object({
     .default(LIST_LIMITS.serviceDefault),
   cursor: z.string().min(1).max(1000).optional(),
 });
+
+/** Query of `GET /gates`. @public */
+export const gateCheckQuerySchema = z.object({
+  serviceId: idParam,
+  clusterId: idParam,
+  buildVersion: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must be a build version'),
+});

@@ -96,6 +96,12 @@ export interface DeploymentQualityStore {
     query: AttemptQuery,
   ): Promise<{ attempts: Attempt[]; nextCursor?: string }>;
   getAttempt(id: string): Promise<Attempt | undefined>;
+  /** The build's latest attempt (by startedAt, then id) on the cluster. */
+  findLatestAttemptOfBuild(build: {
+    clusterId: string;
+    serviceId: string;
+    buildVersion: string;
+  }): Promise<Attempt | undefined>;
   /** A service's promotions, newest first, keyset-paginated. */
   listPromotions(query: {
     serviceId: string;

@@ -557,6 +557,25 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     };
   }
 
+  async findLatestAttemptOfBuild(build: {
+    clusterId: string;
+    serviceId: string;
+    buildVersion: string;
+  }): Promise<Attempt | undefined> {
+    const row = await this.db('dq_attempts')
+      .where({
+        cluster_id: build.clusterId,
+        service_id: build.serviceId,
+        build_version: build.buildVersion,
+      })
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .first();
+    return row ? rowToAttempt(row) : undefined;
+  }
+
   async getAttempt(id: string): Promise<Attempt | undefined> {
     const row = await this.db('dq_attempts').where({ id }).first();
     return row ? rowToAttempt(row) : undefined;

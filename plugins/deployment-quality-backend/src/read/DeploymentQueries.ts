@@ -13,6 +13,7 @@ import {
   DEPLOYED_STATUSES,
   EntitySummaryResponse,
   FAILURE_STATUSES,
+  GateCheckResponse,
   LatestAttempt,
   ServicesResponse,
 } from '@internal/plugin-deployment-quality-common';
@@ -22,6 +23,8 @@ import {
   PairState,
 } from '../database/DeploymentQualityStore';
 import { CatalogLinks, ServiceVisibility } from './catalogLinks';
+import { GatePolicy } from '../config';
+import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
 import { resolveWindow } from '../analytics/window';
 
@@ -284,6 +287,23 @@ export class DeploymentQueries {
       this.store.listPromotionsOfBuild(attempt.serviceId, attempt.buildVersion),
     ]);
     return { attempt, testRuns, promotions };
+  }
+
+  /** The quality-gate check: 404 when the build never ran on the cluster. */
+  async gateCheck(
+    build: { serviceId: string; clusterId: string; buildVersion: string },
+    policy: GatePolicy,
+    credentials: BackstageCredentials,
+  ): Promise<GateCheckResponse> {
+    await this.links.assertVisible(build.serviceId, credentials);
+    const attempt = await this.store.findLatestAttemptOfBuild(build);
+    if (!attempt) {
+      throw new NotFoundError(
+        `No attempt of ${build.serviceId} ${build.buildVersion} on ${build.clusterId}`,
+      );
+    }
+    const gates = await this.store.getGates([attempt.id]);
+    return evaluateGates(attempt, gates.get(attempt.id) ?? {}, policy);
   }
 
   async entitySummary(

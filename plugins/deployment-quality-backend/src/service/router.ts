@@ -8,6 +8,7 @@ import {
   analyticsQuerySchema,
   clusterAttemptsQuerySchema,
   deploymentQualityReadPermission,
+  gateCheckQuerySchema,
   promotionsQuerySchema,
   serviceAttemptsQuerySchema,
   ValidationProblem,
@@ -15,7 +16,7 @@ import {
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { WebhookKey } from '../config';
+import { GatePolicy, WebhookKey } from '../config';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { EventIngestor } from '../ingestion/EventIngestor';
 import {
@@ -36,6 +37,7 @@ export interface RouterOptions {
   queries: DeploymentQueries;
   links: CatalogLinks;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
+  gatePolicy: GatePolicy;
 }
 
 const rejectedQuerySchema = z.object({
@@ -74,8 +76,16 @@ function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, ingestor, store, queries, links, webhook } =
-    options;
+  const {
+    httpAuth,
+    permissions,
+    ingestor,
+    store,
+    queries,
+    links,
+    webhook,
+    gatePolicy,
+  } = options;
   const router = Router();
 
   // The webhook reads the raw body itself: the HMAC is over the exact bytes.
@@ -235,6 +245,12 @@ export async function createRouter(
   router.get('/builds/:attemptId', async (req, res) => {
     const credentials = await readerOf(req);
     res.json(await queries.buildDetail(req.params.attemptId, credentials));
+  });
+
+  router.get('/gates', async (req, res) => {
+    const credentials = await readerOf(req);
+    const build = parseQuery(gateCheckQuerySchema, req.query);
+    res.json(await queries.gateCheck(build, gatePolicy, credentials));
   });
 
   router.get('/analytics', async (req, res) => {
