@@ -72,5 +72,33 @@ export interface Config {
        */
       minPassRate?: { [suite: string]: number };
     };
+    /**
+     * The quality scorecard. Each metric scores 100 at `good` and 0 at `bad`
+     * (linearly between); the score is the weighted mean of the metrics with
+     * data. Defaults: DEFAULT_SCORECARD_POLICY in the -common package.
+     */
+    scorecard?: {
+      weights?: {
+        deploySuccessRate?: number;
+        gatePassRate?: number;
+        changeFailureRate?: number;
+        leadTime?: number;
+        timeToRestore?: number;
+      };
+      thresholds?: {
+        /** Ratio 0–1. */
+        deploySuccessRate?: { good: number; bad: number };
+        /** Percent. */
+        gatePassRate?: { good: number; bad: number };
+        /** Ratio 0–1. */
+        changeFailureRate?: { good: number; bad: number };
+        /** Minutes (p50). */
+        leadTime?: { good: number; bad: number };
+        /** Minutes (p50). */
+        timeToRestore?: { good: number; bad: number };
+      };
+      /** Lowest score per grade, e.g. [{ grade: A, min: 90 }, …]; below all: F. */
+      grades?: Array<{ grade: string; min: number }>;
+    };
   };
 }

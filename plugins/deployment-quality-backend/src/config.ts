@@ -1,5 +1,10 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
-import { Cluster } from '@internal/plugin-deployment-quality-common';
+import {
+  Cluster,
+  DEFAULT_SCORECARD_POLICY,
+  SCORECARD_METRICS,
+  ScorecardPolicy,
+} from '@internal/plugin-deployment-quality-common';
 
 /** How a key may be presented; absent: any of the three. */
 export type WebhookKeyType = 'secret' | 'bearer' | 'hmac';
@@ -33,6 +38,7 @@ export interface GatePolicy {
 export interface DeploymentQualityConfig {
   clusters: Cluster[];
   gates: GatePolicy;
+  scorecard: ScorecardPolicy;
   webhook: {
     maxBodyBytes: number;
     keys: WebhookKey[];
@@ -111,6 +117,7 @@ export function readDeploymentQualityConfig(
   }
   return {
     clusters,
+    scorecard: readScorecardPolicy(dq?.getOptionalConfig('scorecard')),
     gates: {
       requiredSuites: (
         gates?.getOptionalStringArray('requiredSuites') ?? []
@@ -171,4 +178,40 @@ export function readDeploymentQualityConfig(
 /** `https://sqs.us-west-2.amazonaws.com/…` → `us-west-2`. */
 function regionOfQueueUrl(url: string): string | undefined {
   return url.match(/^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\//)?.[1];
+}
+
+function readScorecardPolicy(
+  config: ReturnType<RootConfigService['getOptionalConfig']>,
+): ScorecardPolicy {
+  const defaults = DEFAULT_SCORECARD_POLICY;
+  const weights = { ...defaults.weights };
+  const thresholds = { ...defaults.thresholds };
+  for (const metric of SCORECARD_METRICS) {
+    const weight = config?.getOptionalNumber(`weights.${metric}`);
+    if (weight !== undefined) {
+      if (!(weight >= 0)) {
+        throw new Error(
+          `deploymentQuality.scorecard.weights.${metric} must not be negative`,
+        );
+      }
+      weights[metric] = weight;
+    }
+    const t = config?.getOptionalConfig(`thresholds.${metric}`);
+    if (t)
+      thresholds[metric] = {
+        good: t.getNumber('good'),
+        bad: t.getNumber('bad'),
+      };
+  }
+  const grades = config?.getOptionalConfigArray('grades')?.map(g => ({
+    grade: g.getString('grade'),
+    min: g.getNumber('min'),
+  }));
+  return {
+    weights,
+    thresholds,
+    grades: grades
+      ? [...grades].sort((a, b) => b.min - a.min)
+      : defaults.grades,
+  };
 }

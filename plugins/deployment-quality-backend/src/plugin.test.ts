@@ -483,6 +483,8 @@ describe.each(databases.eachSupportedId())(
         '/builds/x',
         '/analytics',
         '/gates?serviceId=authn&clusterId=mira-us-west-2&buildVersion=3.4.3',
+        '/scorecard',
+        '/scorecard/csv',
         '/diagnostics/rejected-events',
       ]) {
         const res = await request(server).get(`${BASE}${path}`);
@@ -875,6 +877,51 @@ describe.each(databases.eachSupportedId())(
         await gates(
           'serviceId=authn&clusterId=mira-us-west-2&buildVersion=9.9.9',
         ).expect(404);
+      });
+
+      it('GET /scorecard ranks services with their inputs; /scorecard/csv exports it', async () => {
+        const { server } = await seeded();
+        const res = await request(server)
+          .get(`${BASE}/scorecard?from=2026-02-01&to=2026-02-28`)
+          .expect(200);
+        expect(res.body.window).toEqual({
+          from: '2026-02-01T00:00:00.000Z',
+          to: '2026-03-01T00:00:00.000Z',
+        });
+        expect(res.body.services.map((s: any) => s.serviceId)).toEqual([
+          'authn',
+          'billing',
+        ]);
+        expect(res.body.services[0]).toMatchObject({
+          entityRef: 'component:default/authentication',
+          metrics: {
+            deploySuccessRate: 1,
+            gatePassRate: 95,
+            changeFailureRate: 0,
+            leadTimeP50Min: 10,
+            timeToRestoreP50Min: null,
+            deploys: 1,
+            finished: 1,
+            testRuns: 1,
+          },
+          grade: expect.any(String),
+        });
+        expect(res.body.services[1].metrics).toMatchObject({
+          deploySuccessRate: 0,
+          changeFailureRate: 1,
+        });
+        expect(res.body.services[0].score).toBeGreaterThan(
+          res.body.services[1].score,
+        );
+
+        const csv = await request(server)
+          .get(`${BASE}/scorecard/csv?from=2026-02-01&to=2026-02-28`)
+          .expect(200);
+        expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+        expect(csv.text.split('\r\n')[1]).toMatch(
+          /^authn,component:default\/authentication,/,
+        );
+        await request(server).get(`${BASE}/scorecard?from=nope`).expect(400);
       });
 
       it('leaves services the caller may not see out of cluster-wide lists', async () => {

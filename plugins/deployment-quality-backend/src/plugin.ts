@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
 import { KnexAnalytics } from './analytics/KnexAnalytics';
+import { KnexScorecard } from './analytics/KnexScorecard';
 import { readDeploymentQualityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
@@ -89,12 +90,14 @@ export const deploymentQualityPlugin = createBackendPlugin({
             queries: new DeploymentQueries(
               store,
               new KnexAnalytics(await database.getClient()),
+              new KnexScorecard(await database.getClient()),
               dqConfig.clusters,
               links,
             ),
             links,
             webhook: dqConfig.webhook,
             gatePolicy: dqConfig.gates,
+            scorecardPolicy: dqConfig.scorecard,
           }),
         );
         // The webhook authenticates with its own keys, not Backstage tokens.

@@ -9,3 +9,4 @@ export * from './api';
 export * from './queries';
 export * from './analytics';
 export * from './permissions';
+export * from './scorecard';

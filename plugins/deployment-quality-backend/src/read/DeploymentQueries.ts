@@ -15,6 +15,8 @@ import {
   FAILURE_STATUSES,
   GateCheckResponse,
   LatestAttempt,
+  ScorecardPolicy,
+  ScorecardResponse,
   ServicesResponse,
 } from '@internal/plugin-deployment-quality-common';
 import {
@@ -26,6 +28,8 @@ import { CatalogLinks, ServiceVisibility } from './catalogLinks';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
+import { KnexScorecard } from '../analytics/KnexScorecard';
+import { scoreService } from '../analytics/scoring';
 import { resolveWindow } from '../analytics/window';
 
 /**
@@ -36,6 +40,7 @@ export class DeploymentQueries {
   constructor(
     private readonly store: DeploymentQualityStore,
     private readonly analyticsQueries: KnexAnalytics,
+    private readonly scorecardQueries: KnexScorecard,
     private readonly configuredClusters: Cluster[],
     private readonly links: CatalogLinks,
   ) {}
@@ -287,6 +292,44 @@ export class DeploymentQueries {
       this.store.listPromotionsOfBuild(attempt.serviceId, attempt.buildVersion),
     ]);
     return { attempt, testRuns, promotions };
+  }
+
+  /** Every visible service's quality score over the window, best first. */
+  async scorecard(
+    query: { from?: string; to?: string },
+    policy: ScorecardPolicy,
+    credentials: BackstageCredentials,
+  ): Promise<ScorecardResponse> {
+    const window = resolveWindow({ ...query, bucket: 'day' });
+    const inputs = await this.scorecardQueries.inputs(window);
+    const { links, hidden } = await this.links.visibility(
+      [...inputs.keys()],
+      credentials,
+    );
+    const services = [...inputs]
+      .filter(([serviceId]) => !hidden.has(serviceId))
+      .map(([serviceId, metrics]) => {
+        const link = links.get(serviceId);
+        return {
+          serviceId,
+          ...(link ? { entityRef: link.entityRef } : {}),
+          ...scoreService(metrics, policy),
+          metrics,
+        };
+      })
+      .sort(
+        (a, b) =>
+          (b.score ?? -1) - (a.score ?? -1) ||
+          a.serviceId.localeCompare(b.serviceId),
+      );
+    return {
+      window: {
+        from: new Date(window.from).toISOString(),
+        to: new Date(window.to).toISOString(),
+      },
+      policy,
+      services,
+    };
   }
 
   /** The quality-gate check: 404 when the build never ran on the cluster. */

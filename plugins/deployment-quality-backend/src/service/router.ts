@@ -10,6 +10,8 @@ import {
   deploymentQualityReadPermission,
   gateCheckQuerySchema,
   promotionsQuerySchema,
+  ScorecardPolicy,
+  scorecardQuerySchema,
   serviceAttemptsQuerySchema,
   ValidationProblem,
 } from '@internal/plugin-deployment-quality-common';
@@ -25,6 +27,7 @@ import {
 } from '../ingestion/webhookAuth';
 import { CatalogLinks } from '../read/catalogLinks';
 import { DeploymentQueries } from '../read/DeploymentQueries';
+import { scorecardCsv } from './csv';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -38,6 +41,7 @@ export interface RouterOptions {
   links: CatalogLinks;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
   gatePolicy: GatePolicy;
+  scorecardPolicy: ScorecardPolicy;
 }
 
 const rejectedQuerySchema = z.object({
@@ -85,6 +89,7 @@ export async function createRouter(
     links,
     webhook,
     gatePolicy,
+    scorecardPolicy,
   } = options;
   const router = Router();
 
@@ -251,6 +256,26 @@ export async function createRouter(
     const credentials = await readerOf(req);
     const build = parseQuery(gateCheckQuerySchema, req.query);
     res.json(await queries.gateCheck(build, gatePolicy, credentials));
+  });
+
+  router.get('/scorecard', async (req, res) => {
+    const credentials = await readerOf(req);
+    const query = parseQuery(scorecardQuerySchema, req.query);
+    res.json(await queries.scorecard(query, scorecardPolicy, credentials));
+  });
+
+  router.get('/scorecard/csv', async (req, res) => {
+    const credentials = await readerOf(req);
+    const query = parseQuery(scorecardQuerySchema, req.query);
+    const scorecard = await queries.scorecard(
+      query,
+      scorecardPolicy,
+      credentials,
+    );
+    res
+      .type('text/csv')
+      .attachment(`scorecard-${scorecard.window.to.slice(0, 10)}.csv`)
+      .send(scorecardCsv(scorecard));
   });
 
   router.get('/analytics', async (req, res) => {

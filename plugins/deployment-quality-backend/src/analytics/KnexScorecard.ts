@@ -1,0 +1,113 @@
+import { Knex } from 'knex';
+import { ScorecardInputs } from './scoring';
+import {
+  DEPLOYED,
+  FAILED,
+  LEAD_TIME_SQL,
+  deploysIn,
+  failureRuns,
+  medianByService,
+  minutes,
+  round,
+} from './sql';
+import { AnalyticsWindow } from './window';
+
+type Row = Record<string, any>;
+
+/**
+ * Each service's scorecard inputs over a window, in a handful of grouped
+ * queries (medians through window functions), whatever the number of
+ * services.
+ */
+export class KnexScorecard {
+  constructor(private readonly db: Knex) {}
+
+  async inputs(w: AnalyticsWindow): Promise<Map<string, ScorecardInputs>> {
+    const db = this.db;
+    const [finishedRows, testRows, leadMedians, recoveryRows] =
+      await Promise.all([
+        db('dq_attempts')
+          .whereNot('status', 'IN_PROGRESS')
+          .where('ended_at', '>=', w.from)
+          .where('ended_at', '<', w.to)
+          .select('service_id', 'status')
+          .count({ n: '*' })
+          .groupBy('service_id', 'status') as Promise<Row[]>,
+        db('dq_test_runs')
+          .whereNotNull('service_id')
+          .where('executed_at', '>=', w.from)
+          .where('executed_at', '<', w.to)
+          .select('service_id')
+          .sum({ passed: 'passed', total: 'total' })
+          .count({ runs: '*' })
+          .groupBy('service_id') as Promise<Row[]>,
+        medianByService(db, deploysIn(db, {}, w), LEAD_TIME_SQL),
+        db
+          .from(failureRuns(db, {}, w).as('runs'))
+          .select('service_id')
+          .count({ recovered: 'next_ok' })
+          .groupBy('service_id') as Promise<Row[]>,
+      ]);
+    const recoveryMedians = await medianByService(
+      db,
+      db.from(failureRuns(db, {}, w).as('runs')).whereNotNull('next_ok'),
+      'next_ok - first_fail',
+    );
+
+    const out = new Map<string, ScorecardInputs>();
+    const entry = (serviceId: string) => {
+      let e = out.get(serviceId);
+      if (!e) {
+        e = {
+          deploySuccessRate: null,
+          gatePassRate: null,
+          changeFailureRate: null,
+          leadTimeP50Min: null,
+          timeToRestoreP50Min: null,
+          deploys: 0,
+          finished: 0,
+          testRuns: 0,
+          recoveries: 0,
+        };
+        out.set(serviceId, e);
+      }
+      return e;
+    };
+    const failures = new Map<string, number>();
+    for (const r of finishedRows) {
+      const e = entry(r.service_id);
+      const n = Number(r.n);
+      e.finished += n;
+      if (DEPLOYED.includes(r.status)) e.deploys += n;
+      if (FAILED.includes(r.status)) {
+        failures.set(r.service_id, (failures.get(r.service_id) ?? 0) + n);
+      }
+    }
+    for (const [serviceId, e] of out) {
+      if (e.finished > 0) {
+        e.deploySuccessRate = round(e.deploys / e.finished, 4);
+        e.changeFailureRate = round(
+          (failures.get(serviceId) ?? 0) / e.finished,
+          4,
+        );
+      }
+    }
+    for (const r of testRows) {
+      const e = entry(r.service_id);
+      e.testRuns = Number(r.runs);
+      const total = Number(r.total);
+      e.gatePassRate =
+        total > 0 ? round((Number(r.passed) / total) * 100, 2) : null;
+    }
+    for (const [serviceId, ms] of leadMedians) {
+      entry(serviceId).leadTimeP50Min = minutes(ms);
+    }
+    for (const r of recoveryRows) {
+      entry(r.service_id).recoveries = Number(r.recovered);
+    }
+    for (const [serviceId, ms] of recoveryMedians) {
+      entry(serviceId).timeToRestoreP50Min = minutes(ms);
+    }
+    return out;
+  }
+}
