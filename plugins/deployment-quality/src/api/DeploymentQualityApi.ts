@@ -6,12 +6,18 @@ import {
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
+  AnalyticsQuery,
+  AnalyticsResponse,
   AttemptsPage,
   AttemptStatus,
   BuildDetailResponse,
   ClusterSummaryResponse,
   ClustersResponse,
   EntitySummaryResponse,
+  GateCheckResponse,
+  PromotionsPage,
+  ScorecardResponse,
+  ServicesResponse,
 } from '@internal/plugin-deployment-quality-common';
 
 /** Filters and paging of an attempts list. @public */
@@ -26,12 +32,35 @@ export interface AttemptListOptions {
 export interface DeploymentQualityApi {
   getClusters(): Promise<ClustersResponse>;
   getClusterSummary(clusterId: string): Promise<ClusterSummaryResponse>;
+  getClusterAttempts(
+    clusterId: string,
+    options?: Omit<AttemptListOptions, 'clusterId'> & { serviceId?: string },
+  ): Promise<AttemptsPage>;
+  getServices(): Promise<ServicesResponse>;
   getBuild(attemptId: string): Promise<BuildDetailResponse>;
+  getAnalytics(query?: AnalyticsQuery): Promise<AnalyticsResponse>;
+  getScorecard(window?: {
+    from?: string;
+    to?: string;
+  }): Promise<ScorecardResponse>;
+  getGateCheck(build: {
+    serviceId: string;
+    clusterId: string;
+    buildVersion: string;
+  }): Promise<GateCheckResponse>;
   getEntitySummary(entity: CompoundEntityRef): Promise<EntitySummaryResponse>;
   getEntityAttempts(
     entity: CompoundEntityRef,
     options?: AttemptListOptions,
   ): Promise<AttemptsPage>;
+  getEntityAnalytics(
+    entity: CompoundEntityRef,
+    query?: Omit<AnalyticsQuery, 'serviceId'>,
+  ): Promise<AnalyticsResponse>;
+  getEntityPromotions(
+    entity: CompoundEntityRef,
+    options?: { limit?: number; cursor?: string },
+  ): Promise<PromotionsPage>;
 }
 
 /** @public */
@@ -76,6 +105,57 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
   getClusterSummary(clusterId: string) {
     return this.get<ClusterSummaryResponse>(
       `/clusters/${encodeURIComponent(clusterId)}/summary`,
+    );
+  }
+
+  getClusterAttempts(
+    clusterId: string,
+    options: Omit<AttemptListOptions, 'clusterId'> & {
+      serviceId?: string;
+    } = {},
+  ) {
+    return this.get<AttemptsPage>(
+      `/clusters/${encodeURIComponent(clusterId)}/attempts`,
+      { ...options },
+    );
+  }
+
+  getServices() {
+    return this.get<ServicesResponse>('/services');
+  }
+
+  getAnalytics(query: AnalyticsQuery = {}) {
+    return this.get<AnalyticsResponse>('/analytics', { ...query });
+  }
+
+  getScorecard(window: { from?: string; to?: string } = {}) {
+    return this.get<ScorecardResponse>('/scorecard', window);
+  }
+
+  getGateCheck(build: {
+    serviceId: string;
+    clusterId: string;
+    buildVersion: string;
+  }) {
+    return this.get<GateCheckResponse>('/gates', build);
+  }
+
+  getEntityAnalytics(
+    entity: CompoundEntityRef,
+    query: Omit<AnalyticsQuery, 'serviceId'> = {},
+  ) {
+    return this.get<AnalyticsResponse>(`${entityPath(entity)}/analytics`, {
+      ...query,
+    });
+  }
+
+  getEntityPromotions(
+    entity: CompoundEntityRef,
+    options: { limit?: number; cursor?: string } = {},
+  ) {
+    return this.get<PromotionsPage>(
+      `${entityPath(entity)}/promotions`,
+      options,
     );
   }
 

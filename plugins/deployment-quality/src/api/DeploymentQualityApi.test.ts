@@ -1,0 +1,69 @@
+import { DeploymentQualityClient } from './DeploymentQualityApi';
+
+function client(respond: (url: string) => Response) {
+  const calls: string[] = [];
+  const api = new DeploymentQualityClient({
+    discoveryApi: {
+      getBaseUrl: async (id: string) => `http://backend/api/${id}`,
+    },
+    fetchApi: {
+      fetch: async (input: RequestInfo | URL) => {
+        const url = String(input);
+        calls.push(url);
+        return respond(url);
+      },
+    },
+  });
+  return { api, calls };
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+
+describe('DeploymentQualityClient', () => {
+  it('builds entity and query URLs, leaving out empty parameters', async () => {
+    const { api, calls } = client(() => json({}));
+    const entity = { kind: 'Component', namespace: 'default', name: 'a b' };
+    await api.getEntityAnalytics(entity, {
+      from: '2026-02-01',
+      bucket: 'week',
+    });
+    await api.getEntityAttempts(entity, {
+      status: 'FAILED',
+      cursor: undefined,
+    });
+    await api.getBuild('mira-us-west-2:authn:3.4.2:7');
+    await api.getGateCheck({
+      serviceId: 'authn',
+      clusterId: 'mira-us-west-2',
+      buildVersion: '3.4.2',
+    });
+    expect(calls).toEqual([
+      'http://backend/api/deployment-quality/entities/default/component/a%20b/analytics?from=2026-02-01&bucket=week',
+      'http://backend/api/deployment-quality/entities/default/component/a%20b/attempts?status=FAILED',
+      'http://backend/api/deployment-quality/builds/mira-us-west-2%3Aauthn%3A3.4.2%3A7',
+      'http://backend/api/deployment-quality/gates?serviceId=authn&clusterId=mira-us-west-2&buildVersion=3.4.2',
+    ]);
+  });
+
+  it('turns an error answer into a ResponseError carrying Backstage’s error', async () => {
+    const { api } = client(() =>
+      json(
+        {
+          error: { name: 'NotFoundError', message: 'No cluster nowhere' },
+          request: { method: 'GET', url: '/clusters/nowhere/summary' },
+          response: { statusCode: 404 },
+        },
+        404,
+      ),
+    );
+    await expect(api.getClusterSummary('nowhere')).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 404,
+      body: { error: { name: 'NotFoundError' } },
+    });
+  });
+});
