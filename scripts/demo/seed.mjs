@@ -11,13 +11,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAY, eventsOfDay } from './history.mjs';
+import { cliArgs } from '../lib/args.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => {
-    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = cliArgs();
 const url = `${
   args.url ?? 'http://127.0.0.1:7007'
 }/api/deployment-quality/ingest/webhook`;

@@ -15,13 +15,9 @@ import {
   until,
   verifyStored,
 } from './harness.mjs';
+import { cliArgs } from '../lib/args.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => {
-    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = cliArgs();
 const db = args.db ?? 'sqlite';
 const total = Number(args.events ?? 50_000);
 const port = Number(args.port ?? 7107);

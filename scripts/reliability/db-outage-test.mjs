@@ -19,13 +19,9 @@ import {
   until,
   verifyStored,
 } from './harness.mjs';
+import { cliArgs } from '../lib/args.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => {
-    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = cliArgs();
 const total = Number(args.events ?? 20_000);
 const outageSeconds = Number(args.outage ?? 30);
 const port = Number(args.port ?? 7108);

@@ -8,13 +8,9 @@
 //   node scripts/sqs/local-sqs.mjs [--port 9324] [--queue dq-ingest]
 //        [--visibility 60] [--max-receive 3] [--data-dir .data/sqs]
 import { startFauxqs } from 'fauxqs';
+import { cliArgs } from '../lib/args.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => {
-    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = cliArgs();
 const queue = args.queue ?? 'dq-ingest';
 const dlq = `${queue}-dlq`;
 

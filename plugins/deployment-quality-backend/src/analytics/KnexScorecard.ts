@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { ScorecardInputs } from './scoring';
+import { ScorecardInputs, emptyInputs } from './scoring';
 import {
   DEPLOYED,
   FAILED,
@@ -58,17 +58,7 @@ export class KnexScorecard {
     const entry = (serviceId: string) => {
       let e = out.get(serviceId);
       if (!e) {
-        e = {
-          deploySuccessRate: null,
-          gatePassRate: null,
-          changeFailureRate: null,
-          leadTimeP50Min: null,
-          timeToRestoreP50Min: null,
-          deploys: 0,
-          finished: 0,
-          testRuns: 0,
-          recoveries: 0,
-        };
+        e = emptyInputs();
         out.set(serviceId, e);
       }
       return e;

@@ -1,16 +1,8 @@
 import { DEFAULT_SCORECARD_POLICY } from '@internal/plugin-deployment-quality-common';
-import { ScorecardInputs, scoreService } from './scoring';
+import { ScorecardInputs, emptyInputs, scoreService } from './scoring';
 
 const inputs = (overrides: Partial<ScorecardInputs> = {}): ScorecardInputs => ({
-  deploySuccessRate: null,
-  gatePassRate: null,
-  changeFailureRate: null,
-  leadTimeP50Min: null,
-  timeToRestoreP50Min: null,
-  deploys: 0,
-  finished: 0,
-  testRuns: 0,
-  recoveries: 0,
+  ...emptyInputs(),
   ...overrides,
 });
 

@@ -8,6 +8,21 @@ import {
 /** The measured inputs of one service. */
 export type ScorecardInputs = ScorecardEntry['metrics'];
 
+/** Inputs of a service with no data in the window. */
+export function emptyInputs(): ScorecardInputs {
+  return {
+    deploySuccessRate: null,
+    gatePassRate: null,
+    changeFailureRate: null,
+    leadTimeP50Min: null,
+    timeToRestoreP50Min: null,
+    deploys: 0,
+    finished: 0,
+    testRuns: 0,
+    recoveries: 0,
+  };
+}
+
 const VALUE_OF: Record<ScorecardMetric, (m: ScorecardInputs) => number | null> =
   {
     deploySuccessRate: m => m.deploySuccessRate,
