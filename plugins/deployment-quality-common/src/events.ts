@@ -73,6 +73,21 @@ const timestamp = z.iso.datetime({ offset: true });
 
 const count = z.number().int().min(0);
 
+// NUL can't be stored in PostgreSQL text, and a lone UTF-16 surrogate can't
+// round-trip through either database (PostgreSQL replaces it, so two ids
+// could collide). Refused at the door, with the field's path.
+const loneSurrogate =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Free text the database can store exactly as sent. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(v => !v.includes('\u0000') && !loneSurrogate.test(v), {
+      message: 'must not contain NUL or unpaired surrogate characters',
+    });
+
 /** @public */
 export const deploymentPayloadSchema = z
   .object({
@@ -86,12 +101,12 @@ export const deploymentPayloadSchema = z
     startedAt: timestamp,
     endedAt: timestamp.nullish(),
     trigger: z.enum(TRIGGERS),
-    attemptId: z.string().min(1).max(400).optional(),
+    attemptId: text(400).min(1).optional(),
     runNumber: z
       .union([z.number().int().min(0), z.string().regex(/^[0-9]{1,18}$/)])
       .optional(),
     commitAt: timestamp.optional(),
-    failureReason: z.string().max(4000).optional(),
+    failureReason: text(4000).optional(),
     rollbackToBuild: buildVersion.optional(),
   })
   .superRefine((p, ctx) => {
@@ -133,7 +148,7 @@ export type DeploymentPayload = z.infer<typeof deploymentPayloadSchema>;
 /** @public */
 export const testResultPayloadSchema = z
   .object({
-    attemptId: z.string().min(1).max(400).optional(),
+    attemptId: text(400).min(1).optional(),
     clusterId: identifier('clusterId').optional(),
     serviceId: identifier('serviceId').optional(),
     buildVersion: buildVersion.optional(),
@@ -176,12 +191,12 @@ export type TestResultPayload = z.infer<typeof testResultPayloadSchema>;
 
 /** @public */
 export const promotionPayloadSchema = z.object({
-  promotionId: z.string().min(1).max(400).optional(),
+  promotionId: text(400).min(1).optional(),
   serviceId: identifier('serviceId'),
   buildVersion,
   fromClusterId: identifier('fromClusterId'),
   toClusterId: identifier('toClusterId'),
-  promotedBy: z.string().min(1).max(200),
+  promotedBy: text(200).min(1),
   promotedAt: timestamp,
 });
 /** @public */
@@ -190,18 +205,18 @@ export type PromotionPayload = z.infer<typeof promotionPayloadSchema>;
 /** @public */
 export const clusterConfigPayloadSchema = z.object({
   id: identifier('id'),
-  name: z.string().min(1).max(200),
-  type: z.string().min(1).max(100),
-  role: z.string().min(1).max(100),
-  description: z.string().max(2000).default(''),
-  region: z.string().min(1).max(100).optional(),
+  name: text(200).min(1),
+  type: text(100).min(1),
+  role: text(100).min(1),
+  description: text(2000).default(''),
+  region: text(100).min(1).optional(),
 });
 /** @public */
 export type ClusterConfigPayload = z.infer<typeof clusterConfigPayloadSchema>;
 
 const eventHeader = {
-  source: z.string().min(1).max(100),
-  eventId: z.string().min(1).max(200).optional(),
+  source: text(100).min(1),
+  eventId: text(200).min(1).optional(),
 };
 
 /**
@@ -267,7 +282,7 @@ export type EventEnvelope = WebhookEvent & {
 export const queueMessageSchema = z
   .object({
     receivedAt: timestamp.optional(),
-    sourceKey: z.string().min(1).max(100).optional(),
+    sourceKey: text(100).min(1).optional(),
   })
   .and(webhookEventSchema);
 /** @public */

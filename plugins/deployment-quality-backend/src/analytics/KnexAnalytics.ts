@@ -6,24 +6,22 @@ import {
   overallTier,
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
+import {
+  AnalyticsScope,
+  DEPLOYED,
+  LEAD_TIME_SQL,
+  MINUTE_MS,
+  deploysIn,
+  failureRuns,
+  minutes,
+  round,
+  scopedAttempts,
+} from './sql';
 import { AnalyticsWindow, DAY_MS } from './window';
 
-export interface AnalyticsScope {
-  serviceId?: string;
-  clusterId?: string;
-}
+export type { AnalyticsScope } from './sql';
 
 type Row = Record<string, any>;
-
-const MINUTE_MS = 60_000;
-const DEPLOYED = ['SUCCESS', 'LIVE'];
-const FAILED = ['FAILED', 'ROLLBACK'];
-
-const round = (v: number, digits: number) => {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-};
-const minutes = (ms: number) => round(ms / MINUTE_MS, 2);
 
 /**
  * Delivery analytics and DORA figures, computed by the database: every
@@ -60,21 +58,12 @@ export class KnexAnalytics {
     ]);
   }
 
-  private attempts(scope: AnalyticsScope, alias = 'dq_attempts') {
-    return this.db(
-      alias === 'dq_attempts' ? 'dq_attempts' : `dq_attempts as ${alias}`,
-    ).modify(q => {
-      if (scope.serviceId) q.where(`${alias}.service_id`, scope.serviceId);
-      if (scope.clusterId) q.where(`${alias}.cluster_id`, scope.clusterId);
-    });
-  }
-
   private zeros(w: AnalyticsWindow): number[] {
     return w.labels.map(() => 0);
   }
 
   private async buildAttempts(scope: AnalyticsScope, w: AnalyticsWindow) {
-    const rows: Row[] = await this.attempts(scope)
+    const rows: Row[] = await scopedAttempts(this.db, scope)
       .where('started_at', '>=', w.from)
       .where('started_at', '<', w.to)
       .select({ b: this.bucket('started_at', w) }, 'status')
@@ -96,23 +85,11 @@ export class KnexAnalytics {
     return out;
   }
 
-  /** Deploys (SUCCESS/LIVE) ending in the window; the base of frequency and lead time. */
-  private deploys(scope: AnalyticsScope, w: AnalyticsWindow) {
-    return this.attempts(scope)
-      .whereIn('status', DEPLOYED)
-      .where('ended_at', '>=', w.from)
-      .where('ended_at', '<', w.to);
-  }
-
-  private leadTime() {
-    return this.db.raw('ended_at - coalesce(commit_at, started_at)');
-  }
-
   private async deployFrequency(scope: AnalyticsScope, w: AnalyticsWindow) {
-    const rows: Row[] = await this.deploys(scope, w)
+    const rows: Row[] = await deploysIn(this.db, scope, w)
       .select({ b: this.bucket('ended_at', w) })
       .count({ n: '*' })
-      .sum({ lead: this.leadTime() })
+      .sum({ lead: this.db.raw(LEAD_TIME_SQL) })
       .groupBy('b');
     const deploys = this.zeros(w);
     const avgLeadTimeMin: (number | null)[] = w.labels.map(() => null);
@@ -138,7 +115,9 @@ export class KnexAnalytics {
       .select({ b: this.bucket('executed_at', w) }, 'suite_type')
       .sum({ passed: 'passed', total: 'total' })
       .groupBy('b', 'suite_type');
-    const rates: Record<string, (number | null)[]> = {};
+    // No prototype: a suite called CONSTRUCTOR must get a series of its own,
+    // not write into Object.
+    const rates: Record<string, (number | null)[]> = Object.create(null);
     const series = (suite: string) =>
       (rates[suite] ??= w.labels.map(() => null));
     KNOWN_SUITES.forEach(s => series(s.toLowerCase()));
@@ -147,12 +126,13 @@ export class KnexAnalytics {
       series(String(r.suite_type).toLowerCase())[Number(r.b)] =
         total > 0 ? round((Number(r.passed) / total) * 100, 2) : null;
     }
+    // The labels last: a suite called LABELS can't replace them.
     return {
+      ...rates,
       labels: w.labels,
       functional: rates.functional,
       sanity: rates.sanity,
       regression: rates.regression,
-      ...rates,
     };
   }
 
@@ -183,7 +163,7 @@ export class KnexAnalytics {
     scope: AnalyticsScope,
     w: AnalyticsWindow,
   ): Promise<DoraFigures> {
-    const finishedRows: Row[] = await this.attempts(scope)
+    const finishedRows: Row[] = await scopedAttempts(this.db, scope)
       .whereNot('status', 'IN_PROGRESS')
       .where('ended_at', '>=', w.from)
       .where('ended_at', '<', w.to)
@@ -195,10 +175,12 @@ export class KnexAnalytics {
         .filter(r => statuses.includes(r.status))
         .reduce((n, r) => n + Number(r.n), 0);
     const deploys = byStatus(DEPLOYED);
-    const failures = byStatus(FAILED);
+    const failures = byStatus(['FAILED', 'ROLLBACK']);
     const finished = deploys + failures;
 
-    const leadTimes = this.deploys(scope, w).select({ v: this.leadTime() });
+    const leadTimes = deploysIn(this.db, scope, w).select({
+      v: this.db.raw(LEAD_TIME_SQL),
+    });
     const [leadP50, leadP90] = await Promise.all([
       this.percentile(leadTimes.clone(), deploys, 0.5),
       this.percentile(leadTimes.clone(), deploys, 0.9),
@@ -209,11 +191,13 @@ export class KnexAnalytics {
     const perDay = round(deploys / days, 4);
     const changeFailureRate =
       finished > 0 ? round(failures / finished, 4) : null;
+    // Tiers from the exact figures, like lead and recovery time: rounding is
+    // for display and must not lift a figure over a threshold.
     const tiers = doraTiers({
       // With no finished attempt at all there is nothing to rate.
-      deploymentFrequencyPerDay: finished > 0 ? perDay : null,
+      deploymentFrequencyPerDay: finished > 0 ? deploys / days : null,
       leadTimeP50Min: leadP50 === null ? null : leadP50 / MINUTE_MS,
-      changeFailureRate,
+      changeFailureRate: finished > 0 ? failures / finished : null,
       recoveryP50Min: recovery.p50 === null ? null : recovery.p50 / MINUTE_MS,
     });
     return {
@@ -240,38 +224,11 @@ export class KnexAnalytics {
     };
   }
 
-  /**
-   * Failure runs: the failed attempts of a (service, cluster) pair between two
-   * successes share the next success's endedAt, so grouping by it gives one
-   * row per run with its first failure. A run counts when that first failure
-   * ended in the window; its recovery time is next success − first failure.
-   */
+  /** Failure runs (see failureRuns) and the p50 of their recovery time. */
   private async recovery(scope: AnalyticsScope, w: AnalyticsWindow) {
     const db = this.db;
-    const failures = this.attempts(scope, 'f')
-      .whereIn('f.status', FAILED)
-      .where('f.ended_at', '<', w.to)
-      .select(
-        'f.service_id',
-        'f.cluster_id',
-        'f.ended_at',
-        db('dq_attempts as s')
-          .min('s.ended_at')
-          .whereRaw('s.service_id = f.service_id')
-          .whereRaw('s.cluster_id = f.cluster_id')
-          .whereIn('s.status', DEPLOYED)
-          .whereRaw('s.ended_at > f.ended_at')
-          .as('next_ok'),
-      );
-    const runs = () =>
-      db
-        .from(failures.clone().as('fails'))
-        .select('next_ok')
-        .min({ first_fail: 'ended_at' })
-        .groupBy('service_id', 'cluster_id', 'next_ok')
-        .havingRaw('min(ended_at) >= ?', [w.from]);
     const counts: Row[] = await db
-      .from(runs().as('runs'))
+      .from(failureRuns(db, scope, w).as('runs'))
       .select(
         db.raw('count(next_ok) as recovered'),
         db.raw('count(*) as total'),
@@ -279,7 +236,7 @@ export class KnexAnalytics {
     const n = Number(counts[0]?.recovered ?? 0);
     const total = Number(counts[0]?.total ?? 0);
     const durations = db
-      .from(runs().as('runs'))
+      .from(failureRuns(db, scope, w).as('runs'))
       .whereNotNull('next_ok')
       .select({ v: db.raw('next_ok - first_fail') });
     return {

@@ -44,6 +44,11 @@ export interface RouterOptions {
   scorecardPolicy: ScorecardPolicy;
 }
 
+/** The last day a window covers (its end is exclusive). */
+function lastDayOf(window: { to: string }): string {
+  return new Date(Date.parse(window.to) - 1).toISOString().slice(0, 10);
+}
+
 const rejectedQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
@@ -274,7 +279,7 @@ export async function createRouter(
     );
     res
       .type('text/csv')
-      .attachment(`scorecard-${scorecard.window.to.slice(0, 10)}.csv`)
+      .attachment(`scorecard-${lastDayOf(scorecard.window)}.csv`)
       .send(scorecardCsv(scorecard));
   });
 
