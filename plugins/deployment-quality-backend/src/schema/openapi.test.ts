@@ -919,7 +919,7 @@ describe.each(databases.eachSupportedId())(
         '/scorecard/csv?from=2026-02-01&to=2026-02-28',
       );
       expect(csv.headers['content-disposition']).toBe(
-        'attachment; filename="scorecard-2026-03-01.csv"',
+        'attachment; filename="scorecard-2026-02-28.csv"',
       );
       const header = checker.doc.paths['/scorecard/csv'].get.responses['200']
         .content['text/csv'].example as string;
