@@ -83,6 +83,10 @@ describe.each(databases.eachSupportedId())(
               const arrival = late[page];
               if (arrival) await ingest(arrival, 'late');
               page++;
+              // A cursor that doesn't advance would page forever.
+              if (page > initial.length + late.length + 1) {
+                throw new Error(`still paging after ${page} pages`);
+              }
             } while (cursor);
 
             const ids = seen.map(a => a.id);
