@@ -12,6 +12,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+import { serviceEntity } from './__testUtils__/entities';
 import { deploymentQualityPlugin } from './plugin';
 import { testDatabaseIds } from './__testUtils__/databases';
 import { LocalSqs, eventually, startLocalSqs } from './__testUtils__/localSqs';
@@ -25,28 +26,12 @@ const BASE = '/api/deployment-quality';
 const OUTSIDER = 'user:default/outsider';
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'authentication',
-      title: 'Authentication',
-      annotations: { 'deployment-quality/service-id': 'authn' },
-    },
-    spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'billing' },
-    spec: { type: 'service', owner: 'team-b', lifecycle: 'production' },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'vault' },
-    spec: { type: 'service', owner: 'security', lifecycle: 'production' },
-  },
+  serviceEntity('authentication', {
+    title: 'Authentication',
+    serviceId: 'authn',
+  }),
+  serviceEntity('billing', { owner: 'team-b' }),
+  serviceEntity('vault', { owner: 'security' }),
 ];
 
 /**

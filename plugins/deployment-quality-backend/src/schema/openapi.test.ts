@@ -23,6 +23,7 @@ import {
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import request from 'supertest';
+import { serviceEntity } from '../__testUtils__/entities';
 import { deploymentQualityPlugin } from '../plugin';
 import { testDatabaseIds } from '../__testUtils__/databases';
 import { OpenApiChecker } from './__testUtils__/openApiChecker';
@@ -48,28 +49,12 @@ const ROLLBACK_ID = 'pavo-us-east-1:authn:3.4.3:1';
 const NO_AUTH = mockCredentials.none.header();
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'authentication',
-      title: 'Authentication',
-      annotations: { 'deployment-quality/service-id': 'authn' },
-    },
-    spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'billing' },
-    spec: { type: 'service', owner: 'team-b', lifecycle: 'production' },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'unused' },
-    spec: { type: 'service', owner: 'team-b', lifecycle: 'experimental' },
-  },
+  serviceEntity('authentication', {
+    title: 'Authentication',
+    serviceId: 'authn',
+  }),
+  serviceEntity('billing', { owner: 'team-b' }),
+  serviceEntity('unused', { owner: 'team-b' }),
 ];
 
 /** A port nothing listens on: the queue-mode backend's unreachable SQS. */

@@ -1,0 +1,25 @@
+import { Entity } from '@backstage/catalog-model';
+import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+
+/** A service component, linked by annotation when `serviceId` is given. */
+export function serviceEntity(
+  name: string,
+  options: { serviceId?: string; title?: string; owner?: string } = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      ...(options.title ? { title: options.title } : {}),
+      ...(options.serviceId
+        ? { annotations: { [SERVICE_ID_ANNOTATION]: options.serviceId } }
+        : {}),
+    },
+    spec: {
+      type: 'service',
+      owner: options.owner ?? 'team-a',
+      lifecycle: 'production',
+    },
+  };
+}
