@@ -1,4 +1,10 @@
-import { TestDatabaseId } from '@backstage/backend-test-utils';
+import {
+  TestDatabaseId,
+  TestDatabases,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { KnexDeploymentQualityStore } from '../database/KnexDeploymentQualityStore';
 
 /**
  * SQLite always; PostgreSQL when a connection string for one is set (CI sets
@@ -20,4 +26,16 @@ export function testDatabaseIds(): TestDatabaseId[] {
     );
   }
   return ids;
+}
+
+/** A fresh database of the given kind with the store's migrations applied. */
+export async function createTestStore(
+  databases: TestDatabases,
+  databaseId: TestDatabaseId,
+): Promise<{ knex: Knex; store: KnexDeploymentQualityStore }> {
+  const knex = await databases.init(databaseId);
+  const store = await KnexDeploymentQualityStore.create({
+    database: mockServices.database({ knex }),
+  });
+  return { knex, store };
 }

@@ -1,8 +1,4 @@
-import {
-  TestDatabaseId,
-  TestDatabases,
-  mockServices,
-} from '@backstage/backend-test-utils';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   AnalyticsResponse,
   AttemptStatus,
@@ -12,8 +8,7 @@ import {
   testResultPayloadSchema,
 } from '@internal/plugin-deployment-quality-common';
 import fc from 'fast-check';
-import { KnexDeploymentQualityStore } from '../database/KnexDeploymentQualityStore';
-import { testDatabaseIds } from '../__testUtils__/databases';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { AnalyticsScope, KnexAnalytics } from './KnexAnalytics';
 import { resolveWindow } from './window';
 
@@ -508,10 +503,7 @@ async function load(
   events: EventEnvelope[],
   batchSeed?: number,
 ) {
-  const knex = await databases.init(databaseId);
-  const store = await KnexDeploymentQualityStore.create({
-    database: mockServices.database({ knex }),
-  });
+  const { knex, store } = await createTestStore(databases, databaseId);
   const random = mulberry32(batchSeed ?? 0);
   for (let i = 0; i < events.length; ) {
     const n = batchSeed === undefined ? 1 : 1 + Math.floor(random() * 6);
@@ -1700,10 +1692,7 @@ describe.each(databases.eachSupportedId())(
       expect(busy.attempts.filter(isFailure)).toHaveLength(51);
       // Written as the store writes them, straight into its table: a thousand
       // events through ingest() take seconds on PostgreSQL.
-      const knex = await databases.init(databaseId);
-      await KnexDeploymentQualityStore.create({
-        database: mockServices.database({ knex }),
-      });
+      const { knex } = await createTestStore(databases, databaseId);
       await knex.batchInsert(
         'dq_attempts',
         busy.attempts.map(a => ({

@@ -1,10 +1,5 @@
-import {
-  TestDatabaseId,
-  TestDatabases,
-  mockServices,
-} from '@backstage/backend-test-utils';
-import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';
-import { testDatabaseIds } from '../__testUtils__/databases';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 
 jest.setTimeout(60_000);
@@ -14,13 +9,8 @@ const databases = TestDatabases.create({ ids: testDatabaseIds() });
 // eslint-disable-next-line no-console
 console.info(`store tests run on: ${databases.eachSupportedId().join(', ')}`);
 
-async function createStore(databaseId: TestDatabaseId) {
-  const knex = await databases.init(databaseId);
-  const store = await KnexDeploymentQualityStore.create({
-    database: mockServices.database({ knex }),
-  });
-  return { knex, store };
-}
+const createStore = (databaseId: TestDatabaseId) =>
+  createTestStore(databases, databaseId);
 
 describe.each(databases.eachSupportedId())(
   'KnexDeploymentQualityStore on %p',

@@ -1,8 +1,4 @@
-import {
-  TestDatabaseId,
-  TestDatabases,
-  mockServices,
-} from '@backstage/backend-test-utils';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   AttemptStatus,
   DeploymentPayload,
@@ -13,7 +9,7 @@ import {
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';
-import { testDatabaseIds } from '../__testUtils__/databases';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 
 /**
  * Property: the store's final state doesn't depend on the order events arrive
@@ -536,13 +532,8 @@ async function snapshot(
   };
 }
 
-async function createStore(databaseId: TestDatabaseId) {
-  const knex = await databases.init(databaseId);
-  const store = await KnexDeploymentQualityStore.create({
-    database: mockServices.database({ knex }),
-  });
-  return { knex, store };
-}
+const createStore = (databaseId: TestDatabaseId) =>
+  createTestStore(databases, databaseId);
 
 describe.each(databases.eachSupportedId())(
   'ingest order and re-sends on %p',

@@ -1,11 +1,6 @@
-import {
-  TestDatabaseId,
-  TestDatabases,
-  mockServices,
-} from '@backstage/backend-test-utils';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import fc from 'fast-check';
-import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';
-import { testDatabaseIds } from '../__testUtils__/databases';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent } from '../__testUtils__/events';
 
 jest.setTimeout(120_000);
@@ -41,10 +36,7 @@ describe.each(databases.eachSupportedId())(
             nil: undefined,
           }),
           async (initial, limits, arriving, clusterFilter) => {
-            const knex = await databases.init(databaseId);
-            const store = await KnexDeploymentQualityStore.create({
-              database: mockServices.database({ knex }),
-            });
+            const { store } = await createTestStore(databases, databaseId);
             const ingest = async (a: (typeof initial)[number], tag: string) => {
               const startedAt = new Date(base + a.minute * 60_000);
               await store.ingest(

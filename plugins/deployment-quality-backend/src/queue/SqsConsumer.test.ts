@@ -6,8 +6,7 @@ import {
 import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
-import { KnexDeploymentQualityStore } from '../database/KnexDeploymentQualityStore';
-import { testDatabaseIds } from '../__testUtils__/databases';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 import { LocalSqs, eventually, startLocalSqs } from '../__testUtils__/localSqs';
 import { SqsConsumer } from './SqsConsumer';
@@ -38,10 +37,10 @@ describe.each(databases.eachSupportedId())(
         wrap?: (store: DeploymentQualityStore) => DeploymentQualityStore;
       } = {},
     ) {
-      const knex = await databases.init(databaseId);
-      const real = await KnexDeploymentQualityStore.create({
-        database: mockServices.database({ knex }),
-      });
+      const { knex, store: real } = await createTestStore(
+        databases,
+        databaseId,
+      );
       const store = options.wrap ? options.wrap(real) : real;
       sqs = await startLocalSqs({ visibility: options.visibility ?? 30 });
       consumer = new SqsConsumer({
