@@ -12,6 +12,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+import { webhookDeployment } from './__testUtils__/events';
 import { serviceEntity } from './__testUtils__/entities';
 import { deploymentQualityPlugin } from './plugin';
 import { testDatabaseIds } from './__testUtils__/databases';
@@ -115,23 +116,7 @@ async function startBackend(
   return { server, knex, stop: () => backend.stop() };
 }
 
-const deployment = (payload: Record<string, unknown> = {}, extra = {}) => ({
-  source: 'github-actions',
-  eventType: 'deployment',
-  ...extra,
-  payload: {
-    clusterId: 'mira-us-west-2',
-    serviceId: 'authn',
-    buildVersion: '3.4.3',
-    gitSha: 'abc1234',
-    status: 'SUCCESS',
-    startedAt: '2026-02-24T09:00:00Z',
-    endedAt: '2026-02-24T09:10:00Z',
-    trigger: 'merge',
-    runNumber: 7,
-    ...payload,
-  },
-});
+const deployment = webhookDeployment;
 
 const ATTEMPT_ID = 'mira-us-west-2:authn:3.4.3:7';
 

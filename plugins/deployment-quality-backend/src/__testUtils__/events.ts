@@ -54,3 +54,25 @@ export function testResultEvent(
     },
   };
 }
+
+/** A valid webhook body for one deployment; override payload or header fields. */
+export const webhookDeployment = (
+  payload: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => ({
+  source: 'github-actions',
+  eventType: 'deployment',
+  ...extra,
+  payload: {
+    clusterId: 'mira-us-west-2',
+    serviceId: 'authn',
+    buildVersion: '3.4.3',
+    gitSha: 'abc1234',
+    status: 'SUCCESS',
+    startedAt: '2026-02-24T09:00:00Z',
+    endedAt: '2026-02-24T09:10:00Z',
+    trigger: 'merge',
+    runNumber: 7,
+    ...payload,
+  },
+});

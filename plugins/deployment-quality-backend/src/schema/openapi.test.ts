@@ -23,6 +23,7 @@ import {
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import request from 'supertest';
+import { webhookDeployment } from '../__testUtils__/events';
 import { serviceEntity } from '../__testUtils__/entities';
 import { deploymentQualityPlugin } from '../plugin';
 import { testDatabaseIds } from '../__testUtils__/databases';
@@ -124,23 +125,7 @@ async function startBackend(
   return backend;
 }
 
-const deployment = (payload: Record<string, unknown> = {}, extra = {}) => ({
-  source: 'github-actions',
-  eventType: 'deployment',
-  ...extra,
-  payload: {
-    clusterId: 'mira-us-west-2',
-    serviceId: 'authn',
-    buildVersion: '3.4.3',
-    gitSha: 'abc1234',
-    status: 'SUCCESS',
-    startedAt: '2026-02-24T09:00:00Z',
-    endedAt: '2026-02-24T09:10:00Z',
-    trigger: 'merge',
-    runNumber: 7,
-    ...payload,
-  },
-});
+const deployment = webhookDeployment;
 
 /** Seed events: every event type, and every optional or nullable field. */
 const SEED_EVENTS: object[] = [
