@@ -22,9 +22,20 @@ if [ -z "$version" ]; then
   log "no PostgreSQL cluster found"
   exit 0
 fi
+# Parallel jest workers each open pools on their own test databases: the
+# default 100 connections ran out in CI ("sorry, too many clients already").
+conf="/etc/postgresql/$version/main/conf.d/deployment-quality.conf"
+settings="max_connections = 400"
+changed=""
+if [ "$(cat "$conf" 2>/dev/null)" != "$settings" ]; then
+  mkdir -p "$(dirname "$conf")" && echo "$settings" >"$conf" && changed=1
+fi
 if ! pg_lsclusters -h 2>/dev/null | awk -v v="$version" '$1==v && $2=="main" && $4=="online"' | grep -q .; then
   log "starting PostgreSQL $version"
   pg_ctlcluster "$version" main start >&2 || { log "could not start PostgreSQL"; exit 0; }
+elif [ -n "$changed" ]; then
+  log "restarting PostgreSQL $version for $settings"
+  pg_ctlcluster "$version" main restart >&2 || { log "could not restart PostgreSQL"; exit 0; }
 fi
 port="$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')"
 # A known password so Backstage's TestDatabases can connect over TCP.

@@ -22,6 +22,8 @@ if [ -n "${CI:-}" ]; then
   export DQ_REQUIRE_POSTGRES=1
 fi
 
+log "generated code matches the OpenAPI spec"
+node scripts/openapi/generate.mjs --check
 log "type-check"
 yarn tsc
 log "lint"
@@ -59,10 +61,26 @@ reliability() {
   fi
 }
 if [ -n "${DQ_SKIP_RELIABILITY:-}" ]; then
-  log "reliability scripts skipped (DQ_SKIP_RELIABILITY)"
-  skipped=$((skipped + 2))
+  log "reliability scripts, the bench smoke and the browser e2e skipped (DQ_SKIP_RELIABILITY)"
+  skipped=$((skipped + 5))
 else
   reliability scripts/reliability/crash-test.mjs --db sqlite --events 50000
+  # Two replicas share one PostgreSQL database (the scheduler's lock is in
+  # it), on the server the tests above used.
+  if env | grep -q '^BACKSTAGE_TEST_DATABASE_POSTGRES'; then
+    if [ -z "${DQ_RELIABILITY_PG:-}" ]; then
+      DQ_RELIABILITY_PG="$(env | sed -nE 's/^BACKSTAGE_TEST_DATABASE_POSTGRES[0-9]*_CONNECTION_STRING=//p' | head -1)"
+      export DQ_RELIABILITY_PG
+    fi
+    reliability scripts/reliability/two-replicas-test.mjs --events 5000 --period 2 --interval 30 --time-limit 180
+  elif [ -n "${CI:-}" ]; then
+    log "the two-replica test needs PostgreSQL"
+    failed=$((failed + 1))
+    status=1
+  else
+    log "two-replica test skipped: needs PostgreSQL"
+    skipped=$((skipped + 1))
+  fi
   if env | grep -q '^BACKSTAGE_TEST_DATABASE_POSTGRES' && command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
     reliability scripts/reliability/db-outage-test.mjs --events 20000 --outage 30
   elif [ -n "${CI:-}" ]; then
@@ -72,6 +90,21 @@ else
   else
     log "PostgreSQL outage test skipped: needs root and Debian's PostgreSQL"
     skipped=$((skipped + 1))
+  fi
+  # The benchmark at smoke size (bounded to 2 min): it runs end to end and
+  # every figure is sane; the targets are for the full run (`yarn bench`).
+  if env | grep -q '^BACKSTAGE_TEST_DATABASE_POSTGRES'; then
+    reliability scripts/bench/run.mjs --smoke --db both
+  else
+    reliability scripts/bench/run.mjs --smoke --db sqlite
+  fi
+  # The portal in Debian's Chromium (installed with apt when missing);
+  # DQ_SKIP_E2E=1 skips only this one.
+  if [ -n "${DQ_SKIP_E2E:-}" ]; then
+    log "browser e2e skipped (DQ_SKIP_E2E)"
+    skipped=$((skipped + 1))
+  else
+    reliability scripts/e2e/e2e.mjs
   fi
 fi
 

@@ -61,6 +61,97 @@ export interface Config {
         /** Set false to publish from this backend but consume elsewhere. Default true. */
         consume?: boolean;
       };
+      /** `POST /ingest/test-reports` (JUnit XML, CTRF JSON). */
+      testReports?: {
+        /**
+         * Suite name (JUnit `<testsuite name>`, CTRF top-level suite or tool)
+         * → suite type, e.g. `{ name: pytest, suiteType: FUNCTIONAL }`.
+         * Unlisted suites are typed by their upper-cased name.
+         */
+        suites?: Array<{ name: string; suiteType: string }>;
+      };
+    };
+    /**
+     * Native formats of CI/CD systems (`POST /ingest/sources/<id>` and SQS
+     * messages `{ source: <id>, payload }`), one section per installed source
+     * adapter. Every source takes `secrets` (several, for rotation; at least
+     * 16 characters): GitHub signs with one (`X-Hub-Signature-256`), the
+     * others send one as `X-Webhook-Secret`, a bearer key or a Basic-auth
+     * password. A third-party adapter declares its own section in its
+     * package's config.d.ts. See docs/sources.md.
+     */
+    sources?: {
+      /** GitHub webhooks: deployment, deployment_status, workflow_run, workflow_job. */
+      github?: {
+        secrets?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+        }>;
+        /**
+         * GitHub environment → cluster. When set, only these environments are
+         * reported; when absent, the environment's name is the cluster id.
+         */
+        environments?: Array<{ environment: string; clusterId: string }>;
+        /**
+         * Workflows to report, by name or file path (`.github/workflows/x.yml`):
+         * `deploy` workflows as attempts on `clusterId` (per completed run),
+         * `test` workflows as test runs (per completed job) of `suiteType`
+         * (default: the job's name).
+         */
+        workflows?: Array<{
+          workflow: string;
+          kind: 'deploy' | 'test';
+          clusterId: string;
+          suiteType?: string;
+        }>;
+      };
+      /** Argo CD notifications with the template of docs/sources.md. */
+      argocd?: {
+        secrets?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+        }>;
+        /**
+         * Destination (name or server URL) → cluster. When set, only these
+         * destinations are reported; when absent, the destination's name is
+         * the cluster id.
+         */
+        destinations?: Array<{ destination: string; clusterId: string }>;
+      };
+      /** Jenkins Notification plugin. */
+      jenkins?: {
+        secrets?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+        }>;
+        /** Job (full name) → cluster, for jobs that always deploy to one. */
+        jobs?: Array<{ job: string; clusterId: string }>;
+        /** Build parameter naming the cluster otherwise. Default CLUSTER. */
+        clusterParameter?: string;
+        /** Build parameter naming the build version. Default VERSION (else the short commit). */
+        versionParameter?: string;
+      };
+      /** Spinnaker Echo pipeline events. */
+      spinnaker?: {
+        secrets?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+        }>;
+        /** Pipeline (name) → cluster; other pipelines are ignored. */
+        pipelines?: Array<{ pipeline: string; clusterId: string }>;
+      };
+      /** Deployment and Argo Rollout status posted by a reporter in each cluster. */
+      kubernetes?: {
+        secrets?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+        }>;
+      };
     };
     /** The quality-gate check CI calls before promoting (`GET /gates`). */
     gates?: {
@@ -99,6 +190,28 @@ export interface Config {
       };
       /** Lowest score per grade, e.g. [{ grade: A, min: 90 }, …]; below all: F. */
       grades?: Array<{ grade: string; min: number }>;
+    };
+    /**
+     * How long history is kept. A scheduled task (one replica per run)
+     * deletes attempts, test runs, promotions, rejected events and the
+     * ingested-event log older than `days`; events about times before the
+     * window are answered `expired` and not stored, so a replay of trimmed
+     * history can't bring it back.
+     */
+    retention?: {
+      /** Days of history kept. Default 90. */
+      days?: number;
+      /** Rows per delete statement, so no statement holds a long lock. Default 1000. */
+      batchSize?: number;
+      /**
+       * When the task runs (Backstage scheduler format). Default: every hour,
+       * first a minute after start, 30 minute timeout.
+       */
+      schedule?: {
+        frequency: { cron: string } | string | { [unit: string]: number };
+        timeout: string | { [unit: string]: number };
+        initialDelay?: string | { [unit: string]: number };
+      };
     };
   };
 }

@@ -2,7 +2,7 @@
 // plugin as a real process (its dev entry point) that can be SIGKILLed and
 // restarted, and direct database reads to check what was stored.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,7 +100,10 @@ export async function startSqs({ visibility }) {
 /** 50k-style deterministic events: deployments (final states) and test results. */
 export function makeEvents(n, runId) {
   const events = [];
-  const base = Date.parse('2026-09-01T00:00:00Z');
+  // 30 days ago at midnight: 50k events span 17 days, inside any retention
+  // window whatever today is.
+  const base =
+    Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000;
   for (let i = 0; i < n; i++) {
     const attempt = Math.floor(i / 2);
     const service = `svc-${attempt % 50}`;
@@ -158,6 +161,9 @@ export function databaseFor(kind, runId) {
     const directory = mkdtempSync(join(tmpdir(), 'dq-reliability-'));
     return {
       config: { client: 'better-sqlite3', connection: { directory } },
+      async drop() {
+        rmSync(directory, { recursive: true, force: true });
+      },
       knex: () =>
         knexFactory({
           client: 'better-sqlite3',
@@ -194,18 +200,56 @@ export function databaseFor(kind, runId) {
   };
 }
 
-/** Starts the backend plugin (dev entry point) in its own process group. */
+/**
+ * A static external-access token the backends accept, for Backstage-authenticated
+ * read routes such as `GET /status` (service credentials).
+ */
+export const READ_TOKEN = 'reliability-read-token-0123456789';
+
+/** `GET /api/deployment-quality/status` of a backend: `{ status, body }`. */
+export async function getStatus(port) {
+  const res = await fetch(
+    `http://127.0.0.1:${port}/api/deployment-quality/status`,
+    {
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+      signal: AbortSignal.timeout(10_000),
+    },
+  );
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+// Every backend process group started and not yet killed, for killBackends.
+const started = new Set();
+
+/** SIGKILLs every backend this process started, even ones still starting. */
+export function killBackends() {
+  for (const kill of started) kill();
+}
+
+/**
+ * Starts the backend plugin (dev entry point) in its own process group.
+ * `retention`, when given, is `deploymentQuality.retention`. Without `sqs`
+ * it runs in embedded mode (the webhook writes to the database itself).
+ */
 export async function startBackend({
   port,
   database,
   sqs,
   visibility,
   consumers = 4,
+  retention,
 }) {
-  const configFile = join(
-    mkdtempSync(join(tmpdir(), 'dq-config-')),
-    'app-config.yaml',
-  );
+  const configDir = mkdtempSync(join(tmpdir(), 'dq-config-'));
+  const configFile = join(configDir, 'app-config.yaml');
+  const removeConfig = () =>
+    rmSync(configDir, { recursive: true, force: true });
   writeFileSync(
     configFile,
     JSON.stringify({
@@ -213,22 +257,33 @@ export async function startBackend({
         baseUrl: `http://127.0.0.1:${port}`,
         listen: { port, host: '127.0.0.1' },
         database: database.config,
+        auth: {
+          externalAccess: [
+            {
+              type: 'static',
+              options: { token: READ_TOKEN, subject: 'reliability' },
+            },
+          ],
+        },
       },
       deploymentQuality: {
+        ...(retention ? { retention } : {}),
         ingestion: {
           webhook: {
             keys: [
               { name: 'reliability', secret: 'reliability-secret-0123456789' },
             ],
           },
-          sqs: {
-            queueUrl: sqs.queueUrl,
-            endpoint: sqs.endpoint,
-            region: 'us-east-1',
-            waitTimeSeconds: 2,
-            visibilityTimeoutSeconds: visibility,
-            consumers,
-          },
+          ...(sqs && {
+            sqs: {
+              queueUrl: sqs.queueUrl,
+              endpoint: sqs.endpoint,
+              region: 'us-east-1',
+              waitTimeSeconds: 2,
+              visibilityTimeoutSeconds: visibility,
+              consumers,
+            },
+          }),
         },
       },
     }),
@@ -250,6 +305,22 @@ export async function startBackend({
       env: { ...process.env, LOG_LEVEL: 'warn' },
     },
   );
+  const killGroup = signal => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const killNow = () => {
+    killGroup('SIGKILL');
+    removeConfig();
+  };
+  started.add(killNow);
+  child.once('exit', () => {
+    started.delete(killNow);
+    removeConfig();
+  });
   let stderr = '';
   child.stderr.on('data', d => {
     stderr = (stderr + d).slice(-4000);
@@ -268,16 +339,17 @@ export async function startBackend({
     },
     120_000,
     'backend readiness',
-  );
+  ).catch(error => {
+    // Never leave a half-started backend behind.
+    killNow();
+    throw error;
+  });
   return {
     child,
     alive: () => child.exitCode === null && child.signalCode === null,
     kill(signal = 'SIGKILL') {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
+      killGroup(signal);
+      if (signal === 'SIGKILL') removeConfig();
     },
     async stop() {
       this.kill('SIGTERM');

@@ -5,6 +5,7 @@ import {
   catalogPlugin,
 } from '@backstage/plugin-catalog';
 import { orgPlugin } from '@backstage/plugin-org';
+import { DeploymentQualityPage } from '@internal/plugin-deployment-quality';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root';
@@ -38,6 +39,7 @@ const routes = (
     >
       {entityPage}
     </Route>
+    <Route path="/deployment-quality" element={<DeploymentQualityPage />} />
   </FlatRoutes>
 );
 

@@ -1,4 +1,8 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { startMetricsExporter } from './metricsExporter';
+
+// First: plugins take their meters when they initialise.
+startMetricsExporter();
 
 const backend = createBackend();
 
@@ -15,4 +19,7 @@ backend.add(
 );
 
 backend.add(import('@internal/plugin-deployment-quality-backend'));
+backend.add(
+  import('@internal/plugin-deployment-quality-backend-module-sources'),
+);
 backend.start();

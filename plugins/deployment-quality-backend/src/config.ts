@@ -5,6 +5,10 @@ import {
   SCORECARD_METRICS,
   ScorecardPolicy,
 } from '@internal/plugin-deployment-quality-common';
+import {
+  SourceContext,
+  createSourceContext,
+} from '@internal/plugin-deployment-quality-node';
 
 /** How a key may be presented; absent: any of the three. */
 export type WebhookKeyType = 'secret' | 'bearer' | 'hmac';
@@ -45,6 +49,37 @@ export interface DeploymentQualityConfig {
   };
   /** Absent: embedded mode, the webhook stores directly. */
   sqs?: SqsConfig;
+  /** Test-report suite names → suite types (`ingestion.testReports.suites`). */
+  testReportSuites: Map<string, string>;
+}
+
+function assertLongSecrets(keys: WebhookKey[], where: string) {
+  for (const key of keys) {
+    if (key.secret.length < 16) {
+      throw new Error(
+        `${where}: the secret of '${key.name}' must be at least 16 characters`,
+      );
+    }
+  }
+}
+
+/**
+ * The secrets of a source adapter (`deploymentQuality.sources.<id>.secrets`,
+ * several so they can be rotated), and the rest of its config for the
+ * adapter's mappings.
+ */
+export function readSourceConfig(
+  config: RootConfigService,
+  sourceId: string,
+): { secrets: WebhookKey[]; context: SourceContext } {
+  const where = `deploymentQuality.sources.${sourceId}`;
+  const source = config.getOptionalConfig(where);
+  const secrets = (source?.getOptionalConfigArray('secrets') ?? []).map(s => ({
+    name: s.getString('name'),
+    secret: s.getString('secret'),
+  }));
+  assertLongSecrets(secrets, `${where}.secrets`);
+  return { secrets, context: createSourceContext(source) };
 }
 
 function bounded(
@@ -95,13 +130,7 @@ export function readDeploymentQualityConfig(
       ...(type ? { type: type as WebhookKeyType } : {}),
     };
   });
-  for (const key of keys) {
-    if (key.secret.length < 16) {
-      throw new Error(
-        `deploymentQuality.ingestion.webhook.keys: the secret of '${key.name}' must be at least 16 characters`,
-      );
-    }
-  }
+  assertLongSecrets(keys, 'deploymentQuality.ingestion.webhook.keys');
   const sqs = dq?.getOptionalConfig('ingestion.sqs');
   const gates = dq?.getOptionalConfig('gates');
   const minPassRate: Record<string, number> = { default: 100 };
@@ -172,6 +201,11 @@ export function readDeploymentQualityConfig(
         webhook?.getOptionalNumber('maxBodyBytes') ?? DEFAULT_MAX_BODY_BYTES,
       keys,
     },
+    testReportSuites: new Map(
+      (dq?.getOptionalConfigArray('ingestion.testReports.suites') ?? []).map(
+        s => [s.getString('name'), s.getString('suiteType').toUpperCase()],
+      ),
+    ),
   };
 }
 

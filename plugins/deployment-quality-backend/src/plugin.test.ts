@@ -82,6 +82,8 @@ async function startBackend(
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
+            // The fixtures are dated: keep them inside the retention window.
+            retention: { days: 36500 },
             clusters: [
               {
                 id: 'mira-us-west-2',
@@ -389,6 +391,27 @@ describe.each(databases.eachSupportedId())(
             return page.status === 200 && page.body.attempts.length === 2;
           });
           expect(await sqs.depth(sqs.queueUrl)).toBe(0);
+
+          // The status route reports the consumer and the polled depths.
+          const status = await request(server)
+            .get(`${BASE}/status`)
+            .expect(200);
+          expect(status.body).toMatchObject({
+            ok: true,
+            problems: [],
+            database: { ok: true },
+            ingestion: {
+              mode: 'queue',
+              consumer: {
+                state: 'running',
+                lastReceiveAt: expect.any(String),
+                receiveErrors: 0,
+                failedWrites: 0,
+              },
+              lastIngestLagSeconds: expect.any(Number),
+              queue: { depth: expect.any(Number), dlqDepth: 0 },
+            },
+          });
         } finally {
           await stop();
         }
@@ -623,6 +646,25 @@ describe.each(databases.eachSupportedId())(
         await request(server)
           .get(`${BASE}/clusters/nowhere/attempts`)
           .expect(404);
+      });
+
+      it('checks requests against the OpenAPI spec before any handler runs, and serves the spec', async () => {
+        const { server } = await seeded();
+        // Only the spec refuses an unknown parameter: the handlers ignore it.
+        const unknown = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/attempts?colour=blue`)
+          .expect(400);
+        expect(unknown.body.error.message).toContain('colour');
+
+        // CI authors read the contract without a Backstage login.
+        const served = await request(server)
+          .get(`${BASE}/openapi.json`)
+          .set('Authorization', mockCredentials.none.header())
+          .expect(200);
+        expect(served.body.info.title).toBe('deployment-quality');
+        expect(Object.keys(served.body.paths)).toContain(
+          `${BASE}/clusters/{clusterId}/attempts`,
+        );
       });
 
       it('GET /services and /services/:id/attempts; 404 for an unknown service', async () => {

@@ -2,19 +2,34 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
+import {
+  SourceAdapter,
+  deploymentQualitySourcesExtensionPoint,
+} from '@internal/plugin-deployment-quality-node';
 import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
 import { readDeploymentQualityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
+import { SourceIngestor } from './ingestion/SourceIngestor';
 import { createSqsClient } from './queue/sqsClient';
 import { SqsConsumer } from './queue/SqsConsumer';
 import { SqsPublisher } from './queue/SqsPublisher';
 import { CatalogLinks } from './read/catalogLinks';
 import { DeploymentQueries } from './read/DeploymentQueries';
+import {
+  DeploymentQualityMetrics,
+  meteredStore,
+} from './metrics/DeploymentQualityMetrics';
+import { requestMetrics } from './metrics/requestMetrics';
+import { QueueMonitor } from './queue/QueueMonitor';
+import { readRetentionConfig, Retention } from './retention/Retention';
+import { StatusReporter } from './status/StatusReporter';
 import { createRouter } from './service/router';
+import { createSourcesRouter } from './service/sourcesRouter';
 
 /**
  * Deployment & Quality backend: ingestion, storage and the REST API.
@@ -24,6 +39,20 @@ import { createRouter } from './service/router';
 export const deploymentQualityPlugin = createBackendPlugin({
   pluginId: 'deployment-quality',
   register(env) {
+    const adapters = new Map<string, SourceAdapter>();
+    env.registerExtensionPoint(deploymentQualitySourcesExtensionPoint, {
+      addSourceAdapter(...added) {
+        for (const adapter of added) {
+          // Two modules claiming one route would make deliveries ambiguous.
+          if (adapters.has(adapter.id)) {
+            throw new Error(
+              `A deployment-quality source adapter with id '${adapter.id}' is already registered`,
+            );
+          }
+          adapters.set(adapter.id, adapter);
+        }
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -35,6 +64,8 @@ export const deploymentQualityPlugin = createBackendPlugin({
         auth: coreServices.auth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        metricsService: metricsServiceRef,
         catalog: catalogServiceRef,
       },
       async init({
@@ -47,11 +78,28 @@ export const deploymentQualityPlugin = createBackendPlugin({
         auth,
         permissions,
         permissionsRegistry,
+        scheduler,
+        metricsService,
         catalog,
       }) {
         permissionsRegistry.addPermissions(deploymentQualityPermissions);
         const dqConfig = readDeploymentQualityConfig(config);
-        const store = await KnexDeploymentQualityStore.create({ database });
+        const retentionConfig = readRetentionConfig(config);
+        const metrics = new DeploymentQualityMetrics(metricsService);
+        const store = meteredStore(
+          await KnexDeploymentQualityStore.create({
+            database,
+            retentionDays: retentionConfig.days,
+          }),
+          metrics,
+        );
+        const retention = new Retention(
+          store,
+          logger.child({ component: 'retention' }),
+          retentionConfig,
+          run => metrics.retention(run.deleted),
+        );
+        await retention.schedule(scheduler, retentionConfig.schedule);
         const links = new CatalogLinks(catalog, auth);
         if (dqConfig.webhook.keys.length === 0) {
           logger.warn(
@@ -59,33 +107,66 @@ export const deploymentQualityPlugin = createBackendPlugin({
           );
         }
 
-        let sink = storeSink(store);
         const sqs = dqConfig.sqs;
-        if (sqs) {
-          const client = createSqsClient(sqs);
-          sink = queueSink(new SqsPublisher(client, sqs.queueUrl));
-          if (sqs.consume) {
-            const consumer = new SqsConsumer({
-              client,
-              queueUrl: sqs.queueUrl,
-              store,
-              logger: logger.child({ component: 'sqs-consumer' }),
-              waitTimeSeconds: sqs.waitTimeSeconds,
-              maxMessages: sqs.maxMessages,
-              visibilityTimeoutSeconds: sqs.visibilityTimeoutSeconds,
-              pollers: sqs.consumers,
-            });
-            lifecycle.addStartupHook(() => consumer.start());
-            // In-flight batches are written and deleted before the backend exits.
-            lifecycle.addShutdownHook(() => consumer.stop());
-          }
+        const client = sqs && createSqsClient(sqs);
+        const sink = client
+          ? queueSink(new SqsPublisher(client, sqs.queueUrl))
+          : storeSink(store);
+        const ingestor = new EventIngestor(sink, store, logger);
+        const sources = new SourceIngestor({
+          adapters: [...adapters.values()],
+          config,
+          catalog,
+          auth,
+          ingestor,
+          sink,
+          logger: logger.child({ component: 'sources' }),
+        });
+        const queue = client && new QueueMonitor(client, sqs.queueUrl, logger);
+        if (queue) {
+          metrics.observeQueueDepths(() => ({
+            queue: queue.latest.depth,
+            dlq: queue.latest.dlqDepth,
+          }));
+          lifecycle.addStartupHook(() => queue.start());
+          lifecycle.addShutdownHook(() => queue.stop());
+        }
+        let consumer: SqsConsumer | undefined;
+        if (client && sqs.consume) {
+          consumer = new SqsConsumer({
+            client,
+            queueUrl: sqs.queueUrl,
+            store,
+            logger: logger.child({ component: 'sqs-consumer' }),
+            waitTimeSeconds: sqs.waitTimeSeconds,
+            maxMessages: sqs.maxMessages,
+            visibilityTimeoutSeconds: sqs.visibilityTimeoutSeconds,
+            pollers: sqs.consumers,
+            sources,
+            metrics,
+          });
+          lifecycle.addStartupHook(() => consumer!.start());
+          // In-flight batches are written and deleted before the backend exits.
+          lifecycle.addShutdownHook(() => consumer!.stop());
         }
 
+        // Before the routers, so it times every request.
+        httpRouter.use(requestMetrics(metrics));
+
+        // First: the validated router must not read these routes' raw bodies.
+        httpRouter.use(
+          createSourcesRouter({
+            sources,
+            ingestor,
+            webhook: dqConfig.webhook,
+            suiteTypes: dqConfig.testReportSuites,
+          }),
+        );
         httpRouter.use(
           await createRouter({
             httpAuth,
             permissions,
-            ingestor: new EventIngestor(sink, store, logger),
+            ingestor,
             store,
             queries: new DeploymentQueries(
               store,
@@ -98,11 +179,24 @@ export const deploymentQualityPlugin = createBackendPlugin({
             webhook: dqConfig.webhook,
             gatePolicy: dqConfig.gates,
             scorecardPolicy: dqConfig.scorecard,
+            status: new StatusReporter({
+              db: await database.getClient(),
+              store,
+              retentionDays: retentionConfig.days,
+              metrics,
+              queue,
+              consumer,
+            }),
           }),
         );
         // The webhook authenticates with its own keys, not Backstage tokens.
         httpRouter.addAuthPolicy({
           path: '/ingest',
+          allow: 'unauthenticated',
+        });
+        // The contract is public: CI authors read it without a login.
+        httpRouter.addAuthPolicy({
+          path: '/openapi.json',
           allow: 'unauthenticated',
         });
       },

@@ -57,7 +57,7 @@ export const ANALYTICS_DEFINITIONS = {
 } as const;
 
 /** @public */
-export interface DoraFigures {
+export type DoraFigures = {
   deploymentFrequencyPerDay: number;
   leadTimeMin: { p50: number | null; p90: number | null };
   /** Ratio from 0 to 1; null without finished attempts. */
@@ -79,10 +79,10 @@ export interface DoraFigures {
     changeFailureRate: { failures: number; finished: number };
     failedDeploymentRecoveryTime: { n: number; unrecovered: number };
   };
-}
+};
 
 /** The answer of `GET /analytics` and the entity analytics route. @public */
-export interface AnalyticsResponse {
+export type AnalyticsResponse = {
   filter: {
     serviceId?: string;
     clusterId?: string;
@@ -113,8 +113,8 @@ export interface AnalyticsResponse {
     avgLeadTimeMin: (number | null)[];
   };
   dora: DoraFigures;
-  definitions: typeof ANALYTICS_DEFINITIONS;
-}
+  definitions: Record<keyof typeof ANALYTICS_DEFINITIONS, string>;
+};
 
 const MIN = 1;
 const HOUR = 60 * MIN;

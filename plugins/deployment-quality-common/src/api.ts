@@ -4,7 +4,7 @@ import type { AttemptStatus, Trigger } from './events';
 export const SERVICE_ID_ANNOTATION = 'deployment-quality/service-id';
 
 /** @public */
-export interface Attempt {
+export type Attempt = {
   id: string;
   clusterId: string;
   serviceId: string;
@@ -18,10 +18,10 @@ export interface Attempt {
   rollbackToBuild?: string;
   source: string;
   commitAt?: string;
-}
+};
 
 /** @public */
-export interface TestRun {
+export type TestRun = {
   attemptId: string;
   suiteType: string;
   total: number;
@@ -31,10 +31,10 @@ export interface TestRun {
   durationSec: number;
   executedAt: string;
   reportUrl?: string;
-}
+};
 
 /** @public */
-export interface Promotion {
+export type Promotion = {
   promotionId: string;
   serviceId: string;
   buildVersion: string;
@@ -42,15 +42,15 @@ export interface Promotion {
   toClusterId: string;
   promotedBy: string;
   promotedAt: string;
-}
+};
 
 /** The outcome of one suite's latest run on an attempt. @public */
-export interface GateResult {
+export type GateResult = {
   passed: number;
   total: number;
   failed: number;
   skipped: number;
-}
+};
 
 /**
  * Gates of an attempt, keyed by lower-case suite name (`functional`, `sanity`,
@@ -63,7 +63,7 @@ export type Gates = Record<string, GateResult>;
 export type AttemptWithGates = Attempt & { gates: Gates };
 
 /** @public */
-export interface Cluster {
+export type Cluster = {
   id: string;
   name: string;
   type: string;
@@ -72,43 +72,43 @@ export interface Cluster {
   region?: string;
   /** Declared in app-config or registered by a cluster-config event. */
   configured: boolean;
-}
+};
 
 /** @public */
-export interface ClusterHealth {
+export type ClusterHealth = {
   services: number;
   /** Services whose latest attempt succeeded (SUCCESS or LIVE). */
   healthy: number;
   /** Services whose latest attempt FAILED or was a ROLLBACK. */
   attention: number;
   latestAttemptAt: string | null;
-}
+};
 
 /** @public */
-export interface ClustersResponse {
+export type ClustersResponse = {
   clusters: Array<Cluster & { summary: ClusterHealth }>;
-}
+};
 
 /** @public */
-export interface LatestAttempt {
+export type LatestAttempt = {
   id: string;
   status: AttemptStatus;
   buildVersion: string;
   startedAt: string;
-}
+};
 
 /** One service's state on one cluster. @public */
-export interface ServiceOnCluster {
+export type ServiceOnCluster = {
   serviceId: string;
   serviceName: string;
   entityRef?: string;
   currentVersion: string | null;
   latestAttempt: LatestAttempt;
   gates: Gates;
-}
+};
 
 /** @public */
-export interface ClusterSummaryResponse {
+export type ClusterSummaryResponse = {
   cluster: Cluster;
   summary: {
     totalAttempts: number;
@@ -118,39 +118,39 @@ export interface ClusterSummaryResponse {
     inProgress: number;
   };
   services: ServiceOnCluster[];
-}
+};
 
 /** @public */
-export interface AttemptsPage {
+export type AttemptsPage = {
   attempts: AttemptWithGates[];
   nextCursor?: string;
-}
+};
 
 /** A service's promotions, newest first. @public */
-export interface PromotionsPage {
+export type PromotionsPage = {
   promotions: Promotion[];
   nextCursor?: string;
-}
+};
 
 /** @public */
-export interface BuildDetailResponse {
+export type BuildDetailResponse = {
   attempt: Attempt;
   testRuns: TestRun[];
   promotions: Promotion[];
-}
+};
 
 /** @public */
-export interface ServicesResponse {
+export type ServicesResponse = {
   services: Array<{
     serviceId: string;
     entityRef?: string;
     clusters: string[];
     latestAttemptAt: string | null;
   }>;
-}
+};
 
 /** The entity's service on every cluster it was deployed to. @public */
-export interface EntitySummaryResponse {
+export type EntitySummaryResponse = {
   entityRef: string;
   serviceId: string;
   clusters: Array<
@@ -158,18 +158,23 @@ export interface EntitySummaryResponse {
       cluster: Cluster;
     }
   >;
-}
+};
 
 /** The answer of `POST /ingest/webhook` for one event. @public */
-export interface IngestResponse {
+export type IngestResponse = {
   eventId: string;
   status: 'queued' | 'stored';
   /** True when this event id was already stored: nothing changed. */
   duplicate?: boolean;
-}
+  /**
+   * True when the event is about a time before the retention window
+   * (`deploymentQuality.retention.days`): nothing was stored.
+   */
+  expired?: boolean;
+};
 
 /** The answer of the batch webhook: one result per event, in order. @public */
-export interface BatchIngestResponse {
+export type BatchIngestResponse = {
   results: Array<
     | IngestResponse
     | {
@@ -178,17 +183,17 @@ export interface BatchIngestResponse {
         problems: Array<{ path: string; message: string }>;
       }
   >;
-}
+};
 
 /** One suite in the answer of `GET /gates`. @public */
-export interface GateCheckSuite extends GateResult {
+export type GateCheckSuite = GateResult & {
   suite: string;
   /** Σpassed / Σtotal × 100 of the suite's latest run; null when total is 0. */
   passRate: number | null;
   /** The configured minimum pass rate for this suite. */
   threshold: number;
   ok: boolean;
-}
+};
 
 /**
  * The answer of `GET /gates`: may this build be promoted from this cluster?
@@ -196,7 +201,7 @@ export interface GateCheckSuite extends GateResult {
  * required suite ran, and every suite's latest run meets its threshold.
  * @public
  */
-export interface GateCheckResponse {
+export type GateCheckResponse = {
   serviceId: string;
   buildVersion: string;
   clusterId: string;
@@ -209,7 +214,7 @@ export interface GateCheckResponse {
   missing: string[];
   /** Why it did not pass, one line each. */
   reasons: string[];
-}
+};
 
 /** `limit` bounds for list routes. @public */
 export const LIST_LIMITS = {
@@ -217,3 +222,47 @@ export const LIST_LIMITS = {
   serviceDefault: 50,
   max: 500,
 } as const;
+
+/**
+ * The answer of `GET /status`: whether the plugin can take and store events
+ * right now, and why not. `problems` names each thing that is wrong (the
+ * database unreachable, the consumer backing off, messages in the DLQ...),
+ * so a view says so rather than showing stale data silently.
+ * @public
+ */
+export type StatusResponse = {
+  checkedAt: string;
+  ok: boolean;
+  problems: string[];
+  database: { ok: boolean; latencyMs?: number; error?: string };
+  ingestion: {
+    /** `embedded`: the webhook writes; `queue`: through SQS. */
+    mode: 'embedded' | 'queue';
+    consumer?: {
+      state: 'stopped' | 'running' | 'backing-off';
+      reason?: string;
+      lastReceiveAt?: string;
+      receiveErrors: number;
+      failedWrites: number;
+    };
+    /** Received → stored of the newest event this replica stored. */
+    lastIngestLagSeconds?: number;
+    queue?: {
+      depth?: number;
+      inFlight?: number;
+      dlqDepth?: number;
+      checkedAt?: string;
+      error?: string;
+    };
+  };
+  retention: {
+    days: number;
+    lastRun?: {
+      startedAt: string;
+      finishedAt: string;
+      cutoff: string;
+      deleted: Record<string, number>;
+    };
+    error?: string;
+  };
+};

@@ -16,18 +16,18 @@ export type ScorecardMetric = (typeof SCORECARD_METRICS)[number];
  * rates, `good` > `bad`; for failure rates and times, `good` < `bad`.
  * @public
  */
-export interface ScorecardThreshold {
+export type ScorecardThreshold = {
   good: number;
   bad: number;
-}
+};
 
 /** @public */
-export interface ScorecardPolicy {
+export type ScorecardPolicy = {
   weights: Record<ScorecardMetric, number>;
   thresholds: Record<ScorecardMetric, ScorecardThreshold>;
   /** Lowest score of each grade, best first; below the last: F. */
   grades: Array<{ grade: string; min: number }>;
-}
+};
 
 /** The defaults app-config overrides under `deploymentQuality.scorecard`. @public */
 export const DEFAULT_SCORECARD_POLICY: ScorecardPolicy = {
@@ -58,7 +58,7 @@ export const DEFAULT_SCORECARD_POLICY: ScorecardPolicy = {
 };
 
 /** One service's row of `GET /scorecard`. @public */
-export interface ScorecardEntry {
+export type ScorecardEntry = {
   serviceId: string;
   entityRef?: string;
   /** 0–100, the weighted mean of the metrics that have data; null with none. */
@@ -78,15 +78,15 @@ export interface ScorecardEntry {
   };
   /** Each metric's 0–100 sub-score (null: no data, left out of the mean). */
   subScores: Record<ScorecardMetric, number | null>;
-}
+};
 
 /** The answer of `GET /scorecard`. @public */
-export interface ScorecardResponse {
+export type ScorecardResponse = {
   window: { from: string; to: string };
   policy: ScorecardPolicy;
   /** Best score first; services without any data last. */
   services: ScorecardEntry[];
-}
+};
 
 /** Query of `GET /scorecard` and `GET /scorecard/csv`. @public */
 export const scorecardQuerySchema = z.object({

@@ -1,4 +1,25 @@
-export { deploymentQualityPlugin, EntityDeploymentsContent } from './plugin';
+/**
+ * Deployment & Quality frontend: entity tabs and card, and a standalone page,
+ * for Backstage's classic frontend system. The new frontend system's plugin
+ * is the default export of `@internal/plugin-deployment-quality/alpha`.
+ *
+ * @packageDocumentation
+ */
+export {
+  deploymentQualityPlugin,
+  DeploymentQualityPage,
+  EntityDeploymentsContent,
+  EntityQualityContent,
+  EntityDeploymentQualityCard,
+} from './plugin';
+export { isDeploymentQualityAvailable } from './predicate';
+export {
+  rootRouteRef,
+  clusterRouteRef,
+  buildRouteRef,
+  analyticsRouteRef,
+  scorecardRouteRef,
+} from './routes';
 export {
   deploymentQualityApiRef,
   DeploymentQualityClient,

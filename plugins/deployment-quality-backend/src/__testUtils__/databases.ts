@@ -32,10 +32,12 @@ export function testDatabaseIds(): TestDatabaseId[] {
 export async function createTestStore(
   databases: TestDatabases,
   databaseId: TestDatabaseId,
+  options: { retentionDays?: number } = {},
 ): Promise<{ knex: Knex; store: KnexDeploymentQualityStore }> {
   const knex = await databases.init(databaseId);
   const store = await KnexDeploymentQualityStore.create({
     database: mockServices.database({ knex }),
+    ...options,
   });
   return { knex, store };
 }

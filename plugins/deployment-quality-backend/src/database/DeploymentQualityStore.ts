@@ -43,7 +43,7 @@ export type RejectionReason =
   | 'invalid-event'
   | 'invalid-envelope';
 
-export interface RejectedEvent {
+export type RejectedEvent = {
   receivedAt: string;
   /** How it arrived. */
   transport: 'webhook' | 'sqs';
@@ -55,13 +55,37 @@ export interface RejectedEvent {
   problems: ValidationProblem[];
   /** The body as received, cut to a bounded size. */
   body?: string;
-}
+};
 
 export interface IngestOutcome {
   eventId: string;
   /** True when the event id had been stored before: nothing was changed. */
   duplicate: boolean;
+  /**
+   * True when the event is about a time before the retention window: nothing
+   * was stored, so a replay of trimmed history can't bring it back.
+   */
+  expired?: boolean;
 }
+
+/** Rows one retention run deleted, per table. */
+export type RetentionCounts = {
+  attempts: number;
+  testRuns: number;
+  promotions: number;
+  rejectedEvents: number;
+  ingestedEvents: number;
+  /** (cluster, service) pairs left without any attempt. */
+  servicePairs: number;
+};
+
+export type RetentionRun = {
+  startedAt: string;
+  finishedAt: string;
+  /** Rows older than this were deleted. */
+  cutoff: string;
+  deleted: RetentionCounts;
+};
 
 /** Storage for deployment attempts, test runs, promotions and clusters. */
 export interface DeploymentQualityStore {
@@ -115,4 +139,16 @@ export interface DeploymentQualityStore {
     serviceId: string,
     buildVersion: string,
   ): Promise<Promotion[]>;
+
+  /**
+   * Deletes everything older than `cutoff`, `batchSize` rows per statement so
+   * no statement holds a long lock or builds a huge transaction.
+   */
+  deleteOlderThan(
+    cutoff: Date,
+    options: { batchSize: number },
+  ): Promise<RetentionCounts>;
+  recordRetentionRun(run: RetentionRun): Promise<void>;
+  /** The newest recorded run, and how many runs started at or after `since`. */
+  retentionRuns(since: Date): Promise<{ latest?: RetentionRun; count: number }>;
 }

@@ -6,16 +6,11 @@ import {
   ATTEMPT_STATUSES,
   Attempt,
   AttemptStatus,
-  ClusterConfigPayload,
-  DeploymentPayload,
   EventEnvelope,
   Gates,
   Promotion,
-  PromotionPayload,
-  TestResultPayload,
   TestRun,
   Trigger,
-  deriveAttemptId,
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import {
@@ -24,9 +19,12 @@ import {
   IngestOutcome,
   PairState,
   RejectedEvent,
+  RetentionCounts,
+  RetentionRun,
   StoredCluster,
 } from './DeploymentQualityStore';
 import { keysetPage } from './cursor';
+import { writeEvents } from './writeEvents';
 
 /** Rejected bodies are kept for diagnosis, not as an archive. */
 const MAX_REJECTED_BODY = 16 * 1024;
@@ -95,6 +93,8 @@ function rowToPromotion(r: Row): Promotion {
 export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   static async create(options: {
     database: DatabaseService;
+    /** Events about times older than this many days are not stored. */
+    retentionDays?: number;
   }): Promise<KnexDeploymentQualityStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
@@ -106,268 +106,23 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       // no-op for in-memory databases.
       await client.raw('PRAGMA journal_mode = WAL');
     }
-    return new KnexDeploymentQualityStore(client);
+    return new KnexDeploymentQualityStore(client, options.retentionDays);
   }
 
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly retentionDays?: number,
+  ) {}
 
   async ingest(event: EventEnvelope): Promise<IngestOutcome> {
-    return this.db.transaction(tx => this.apply(tx, event));
+    const [outcome] = await this.ingestBatch([event]);
+    return outcome;
   }
 
   async ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
-    return this.db.transaction(async tx => {
-      const outcomes: IngestOutcome[] = [];
-      for (const event of events) outcomes.push(await this.apply(tx, event));
-      return outcomes;
-    });
-  }
-
-  private async apply(
-    tx: Knex.Transaction,
-    event: EventEnvelope,
-  ): Promise<IngestOutcome> {
-    const inserted = await tx('dq_ingested_events')
-      .insert({
-        event_id: event.eventId,
-        event_type: event.eventType,
-        source: event.source,
-        source_key: event.sourceKey ?? null,
-        received_at: toMs(event.receivedAt),
-        stored_at: Date.now(),
-        payload: JSON.stringify(event.payload),
-      })
-      .onConflict('event_id')
-      .ignore()
-      .returning('event_id');
-    if (inserted.length === 0) {
-      return { eventId: event.eventId, duplicate: true };
-    }
-    switch (event.eventType) {
-      case 'deployment':
-        await this.applyDeployment(tx, event.payload, event.source);
-        break;
-      case 'test-result':
-        await this.applyTestResult(tx, event.payload, event.eventId);
-        break;
-      case 'promotion':
-        await this.applyPromotion(tx, event.payload);
-        break;
-      case 'cluster-config':
-        await this.applyClusterConfig(
-          tx,
-          event.payload,
-          toMs(event.receivedAt),
-        );
-        break;
-      default:
-        // Unreachable for validated events; fail loudly rather than store a log row alone.
-        throw new Error(
-          `Unknown event type ${(event as { eventType: string }).eventType}`,
-        );
-    }
-    return { eventId: event.eventId, duplicate: false };
-  }
-
-  private async applyDeployment(
-    tx: Knex.Transaction,
-    p: DeploymentPayload,
-    source: string,
-  ) {
-    const id = deriveAttemptId(p);
-    const row = {
-      id,
-      cluster_id: p.clusterId,
-      service_id: p.serviceId,
-      build_version: p.buildVersion,
-      git_sha: p.gitSha,
-      started_at: toMs(p.startedAt),
-      ended_at: p.endedAt ? toMs(p.endedAt) : null,
-      status: p.status,
-      trigger: p.trigger,
-      failure_reason: p.failureReason ?? null,
-      rollback_to_build: p.rollbackToBuild ?? null,
-      source,
-      commit_at: p.commitAt ? toMs(p.commitAt) : null,
-    };
-    // The ordering rules, evaluated by the database against the stored row
-    // so concurrent writers can't interleave. The incoming event "wins" over
-    // an IN_PROGRESS row, and over a finished row only with a finished state
-    // that ended later (ties broken by status name). Either way, a commitAt
-    // only one of the events carried is kept, so the final row doesn't
-    // depend on arrival order.
-    const wins = `(dq_attempts.status = 'IN_PROGRESS'
-      or (excluded.status <> 'IN_PROGRESS'
-          and (excluded.ended_at > dq_attempts.ended_at
-               or (excluded.ended_at = dq_attempts.ended_at
-                   and excluded.status > dq_attempts.status))))`;
-    const winner = (column: string) =>
-      tx.raw(
-        `case when ${wins} then excluded.${column} else dq_attempts.${column} end`,
-      );
-    const either = (column: string) =>
-      tx.raw(
-        `case when ${wins} then coalesce(excluded.${column}, dq_attempts.${column})
-              else coalesce(dq_attempts.${column}, excluded.${column}) end`,
-      );
-    await tx('dq_attempts')
-      .insert(row)
-      .onConflict('id')
-      .merge({
-        cluster_id: winner('cluster_id'),
-        service_id: winner('service_id'),
-        build_version: winner('build_version'),
-        git_sha: winner('git_sha'),
-        started_at: winner('started_at'),
-        ended_at: winner('ended_at'),
-        status: winner('status'),
-        trigger: winner('trigger'),
-        failure_reason: winner('failure_reason'),
-        rollback_to_build: winner('rollback_to_build'),
-        source: winner('source'),
-        commit_at: either('commit_at'),
-      });
-
-    await tx('dq_service_clusters')
-      .insert({
-        cluster_id: p.clusterId,
-        service_id: p.serviceId,
-        first_seen_at: row.started_at,
-      })
-      .onConflict(['cluster_id', 'service_id'])
-      .ignore();
-
-    // Test results that arrived first, by attempt id: fill in where they belong.
-    await tx('dq_test_runs')
-      .where({ attempt_id: id })
-      .whereNull('service_id')
-      .update({
-        cluster_id: p.clusterId,
-        service_id: p.serviceId,
-        build_version: p.buildVersion,
-      });
-    await this.relinkBuildRuns(tx, p.clusterId, p.serviceId, p.buildVersion);
-  }
-
-  /**
-   * A test result that named its build rather than its attempt belongs to the
-   * latest attempt of that build that had started when the tests ran (else
-   * the build's first attempt). Re-derived whenever an attempt of the build
-   * arrives, so the link doesn't depend on arrival order.
-   */
-  private async relinkBuildRuns(
-    tx: Knex.Transaction,
-    clusterId: string,
-    serviceId: string,
-    buildVersion: string,
-  ) {
-    const build = {
-      cluster_id: clusterId,
-      service_id: serviceId,
-      build_version: buildVersion,
-    };
-    const runs: Row[] = await tx('dq_test_runs')
-      .where({ ...build, by_build: true })
-      .select('id', 'attempt_id', 'executed_at');
-    if (runs.length === 0) return;
-    const attempts: Row[] = await tx('dq_attempts')
-      .where(build)
-      .select('id', 'started_at');
-    for (const run of runs) {
-      const target = attemptForRun(attempts, ms(run.executed_at));
-      if (target && target !== run.attempt_id) {
-        await tx('dq_test_runs')
-          .where({ id: run.id })
-          .update({ attempt_id: target });
-      }
-    }
-  }
-
-  private async applyTestResult(
-    tx: Knex.Transaction,
-    p: TestResultPayload,
-    eventId: string,
-  ) {
-    const run = {
-      event_id: eventId,
-      suite_type: p.suiteType,
-      total: p.total,
-      passed: p.passed,
-      failed: p.failed,
-      skipped: p.skipped,
-      duration_sec: p.durationSec,
-      executed_at: toMs(p.executedAt),
-      report_url: p.reportUrl ?? null,
-    };
-    if (p.attemptId) {
-      const attempt: Row | undefined = await tx('dq_attempts')
-        .where({ id: p.attemptId })
-        .first('cluster_id', 'service_id', 'build_version');
-      await tx('dq_test_runs').insert({
-        ...run,
-        attempt_id: p.attemptId,
-        cluster_id: attempt?.cluster_id ?? null,
-        service_id: attempt?.service_id ?? null,
-        build_version: attempt?.build_version ?? null,
-        by_build: false,
-      });
-      return;
-    }
-    const build = {
-      cluster_id: p.clusterId!,
-      service_id: p.serviceId!,
-      build_version: p.buildVersion!,
-    };
-    const attempts: Row[] = await tx('dq_attempts')
-      .where(build)
-      .select('id', 'started_at');
-    await tx('dq_test_runs').insert({
-      ...run,
-      ...build,
-      attempt_id: attemptForRun(attempts, run.executed_at) ?? null,
-      by_build: true,
-    });
-  }
-
-  private async applyPromotion(tx: Knex.Transaction, p: PromotionPayload) {
-    const promotedAt = toMs(p.promotedAt);
-    await tx('dq_promotions')
-      .insert({
-        promotion_id:
-          p.promotionId ??
-          `${p.serviceId}:${p.buildVersion}:${p.fromClusterId}:${
-            p.toClusterId
-          }:${Math.floor(promotedAt / 1000)}`,
-        service_id: p.serviceId,
-        build_version: p.buildVersion,
-        from_cluster_id: p.fromClusterId,
-        to_cluster_id: p.toClusterId,
-        promoted_by: p.promotedBy,
-        promoted_at: promotedAt,
-      })
-      .onConflict('promotion_id')
-      .ignore();
-  }
-
-  private async applyClusterConfig(
-    tx: Knex.Transaction,
-    p: ClusterConfigPayload,
-    receivedAt: number,
-  ) {
-    // The config received last wins, whatever order the events are applied in.
-    await tx('dq_clusters')
-      .insert({
-        id: p.id,
-        name: p.name,
-        type: p.type,
-        role: p.role,
-        description: p.description,
-        region: p.region ?? null,
-        updated_at: receivedAt,
-      })
-      .onConflict('id')
-      .merge()
-      .where('dq_clusters.updated_at', '<=', receivedAt);
+    return this.db.transaction(tx =>
+      writeEvents(tx, events, { retentionDays: this.retentionDays }),
+    );
   }
 
   async recordRejected(event: RejectedEvent): Promise<void> {
@@ -639,23 +394,90 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       ]);
     return rows.map(rowToPromotion);
   }
-}
 
-/**
- * Of a build's attempts, the one a by-build test run belongs to: the latest
- * (by startedAt, then id) that started at or before the run, else the first.
- */
-function attemptForRun(
-  attempts: Row[],
-  executedAt: number,
-): string | undefined {
-  const byStart = [...attempts].sort(
-    (a, b) =>
-      ms(a.started_at) - ms(b.started_at) ||
-      Number(a.id > b.id) - Number(a.id < b.id),
-  );
-  const started = byStart.filter(a => ms(a.started_at) <= executedAt);
-  return (started.length ? started[started.length - 1] : byStart[0])?.id;
+  async deleteOlderThan(
+    cutoff: Date,
+    options: { batchSize: number },
+  ): Promise<RetentionCounts> {
+    const before = cutoff.getTime();
+    const batches = async (table: string, key: string, time: string) => {
+      let deleted = 0;
+      for (;;) {
+        const n = await this.db(table)
+          .whereIn(
+            key,
+            this.db(table)
+              .select(key)
+              .where(time, '<', before)
+              .limit(options.batchSize),
+          )
+          .delete();
+        deleted += n;
+        if (n < options.batchSize) return deleted;
+      }
+    };
+    const counts: RetentionCounts = {
+      attempts: await batches('dq_attempts', 'id', 'started_at'),
+      testRuns: await batches('dq_test_runs', 'id', 'executed_at'),
+      promotions: await batches('dq_promotions', 'promotion_id', 'promoted_at'),
+      rejectedEvents: await batches('dq_rejected_events', 'id', 'received_at'),
+      ingestedEvents: await batches(
+        'dq_ingested_events',
+        'event_id',
+        'received_at',
+      ),
+      servicePairs: 0,
+    };
+    // A pair without attempts would keep a service listed on a cluster it
+    // has left. A few hundred rows: one statement is fine.
+    counts.servicePairs = await this.db('dq_service_clusters')
+      .whereNotExists(
+        this.db('dq_attempts')
+          .select(this.db.raw('1'))
+          .whereRaw('dq_attempts.cluster_id = dq_service_clusters.cluster_id')
+          .whereRaw('dq_attempts.service_id = dq_service_clusters.service_id'),
+      )
+      .delete();
+    return counts;
+  }
+
+  async recordRetentionRun(run: RetentionRun): Promise<void> {
+    await this.db('dq_retention_runs').insert({
+      started_at: toMs(run.startedAt),
+      finished_at: toMs(run.finishedAt),
+      cutoff: toMs(run.cutoff),
+      deleted: JSON.stringify(run.deleted),
+    });
+  }
+
+  async retentionRuns(
+    since: Date,
+  ): Promise<{ latest?: RetentionRun; count: number }> {
+    const [latest, counted] = await Promise.all([
+      this.db('dq_retention_runs')
+        .orderBy([
+          { column: 'started_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first(),
+      this.db('dq_retention_runs')
+        .where('started_at', '>=', since.getTime())
+        .count({ n: '*' }),
+    ]);
+    return {
+      count: Number(counted[0]?.n ?? 0),
+      ...(latest
+        ? {
+            latest: {
+              startedAt: iso(latest.started_at),
+              finishedAt: iso(latest.finished_at),
+              cutoff: iso(latest.cutoff),
+              deleted: JSON.parse(latest.deleted),
+            },
+          }
+        : {}),
+    };
+  }
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

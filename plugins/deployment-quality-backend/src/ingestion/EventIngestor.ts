@@ -23,7 +23,9 @@ export type WebhookOutcome =
 /** Where accepted webhook events go, and the status the answer reports. */
 export interface EventSink {
   status: IngestResponse['status'];
-  submit(envelopes: EventEnvelope[]): Promise<Array<{ duplicate: boolean }>>;
+  submit(
+    envelopes: EventEnvelope[],
+  ): Promise<Array<{ duplicate: boolean; expired?: boolean }>>;
 }
 
 /** Embedded mode: write to the database in the request, one transaction. */
@@ -45,6 +47,20 @@ export function queueSink(publisher: SqsPublisher): EventSink {
       await publisher.publish(envelopes);
       return envelopes.map(() => ({ duplicate: false }));
     },
+  };
+}
+
+/** The answer for one accepted event: the flags only when they are true. */
+export function ingestResult(
+  envelope: EventEnvelope,
+  status: IngestResponse['status'],
+  outcome: { duplicate: boolean; expired?: boolean },
+): IngestResponse {
+  return {
+    eventId: envelope.eventId,
+    status,
+    ...(outcome.duplicate ? { duplicate: true } : {}),
+    ...(outcome.expired ? { expired: true } : {}),
   };
 }
 
@@ -142,11 +158,11 @@ export class EventIngestor {
       if (accepted.length > 0) {
         const outcomes = await this.sink.submit(accepted.map(a => a.envelope));
         accepted.forEach(({ index, envelope }, n) => {
-          results[index] = {
-            eventId: envelope.eventId,
-            status: this.sink.status,
-            ...(outcomes[n].duplicate ? { duplicate: true } : {}),
-          };
+          results[index] = ingestResult(
+            envelope,
+            this.sink.status,
+            outcomes[n],
+          );
         });
       }
       this.logger.debug(`Webhook batch from key ${keyName}`, {
@@ -165,11 +181,7 @@ export class EventIngestor {
     const [outcome] = await this.sink.submit([envelope]);
     return {
       kind: 'single',
-      result: {
-        eventId: envelope.eventId,
-        status: this.sink.status,
-        ...(outcome.duplicate ? { duplicate: true } : {}),
-      },
+      result: ingestResult(envelope, this.sink.status, outcome),
     };
   }
 }

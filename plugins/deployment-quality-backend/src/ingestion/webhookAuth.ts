@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SourceAuthentication } from '@internal/plugin-deployment-quality-node';
 import { WebhookKey } from '../config';
 
 export interface WebhookCredentials {
@@ -62,4 +63,39 @@ export function authenticateWebhook(
     if (ok && !match) match = key;
   }
   return match;
+}
+
+/**
+ * The credentials a source adapter's scheme accepts, read from its headers,
+ * for `authenticateWebhook` to check against the source's secrets: only its
+ * signature header for `hmac-sha256` (a secret alone must not pass), the
+ * secret, bearer key or Basic-auth password for `shared-secret`.
+ */
+export function sourceCredentials(
+  authentication: SourceAuthentication,
+  headers: Record<string, string | string[] | undefined>,
+): WebhookCredentials {
+  const one = (v: string | string[] | undefined) =>
+    Array.isArray(v) ? v[0] : v;
+  if (authentication.type === 'hmac-sha256') {
+    const value = one(headers[authentication.header.toLowerCase()]);
+    const hex = value?.startsWith(authentication.prefix)
+      ? value.slice(authentication.prefix.length)
+      : undefined;
+    return {
+      signature: /^[0-9a-fA-F]{64}$/.test(hex ?? '')
+        ? hex!.toLowerCase()
+        : undefined,
+    };
+  }
+  const { secret, bearer } = credentialsFromHeaders(headers);
+  const basic = one(headers.authorization)?.match(/^Basic\s+(\S+)$/i)?.[1];
+  const password = basic
+    ? Buffer.from(basic, 'base64')
+        .toString('utf8')
+        .split(':')
+        .slice(1)
+        .join(':')
+    : undefined;
+  return { secret, bearer: bearer ?? (password || undefined) };
 }

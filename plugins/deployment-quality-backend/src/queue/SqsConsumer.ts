@@ -15,6 +15,8 @@ import {
   RejectedEvent,
 } from '../database/DeploymentQualityStore';
 import { eventIdOf } from '../ingestion/eventId';
+import { SourceIngestor } from '../ingestion/SourceIngestor';
+import { DeploymentQualityMetrics } from '../metrics/DeploymentQualityMetrics';
 
 export interface SqsConsumerOptions {
   client: SQSClient;
@@ -26,6 +28,13 @@ export interface SqsConsumerOptions {
   visibilityTimeoutSeconds: number;
   /** Concurrent long-poll loops. */
   pollers: number;
+  /**
+   * Source adapters for native messages: `{ source: <adapter id>, payload:
+   * <native body> }` without an `eventType` (a message in our own format may
+   * name any source, `argocd` included).
+   */
+  sources?: Pick<SourceIngestor, 'has' | 'map'>;
+  metrics?: Pick<DeploymentQualityMetrics, 'receiveError' | 'consumerBatch'>;
   /** Back-off after a failed receive or write, doubled up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -46,13 +55,17 @@ export interface BatchOutcome {
   stored: number;
   duplicates: number;
   rejected: number;
+  /** Native messages their adapter found irrelevant; deleted. */
+  ignored: number;
   /** Left on the queue: SQS redelivers them, and after maxReceiveCount moves them to the DLQ. */
   retried: number;
 }
 
 type Parsed =
   | { message: Message; envelope: EventEnvelope }
-  | { message: Message; rejection: RejectedEvent };
+  | { message: Message; rejection: RejectedEvent }
+  | { message: Message; ignored: string }
+  | { message: Message; failed: unknown };
 
 /**
  * Long-polls the ingest queue and writes each message idempotently, deleting
@@ -119,12 +132,15 @@ export class SqsConsumer {
       } catch (error) {
         if (this.stopping) break;
         this.status.receiveErrors++;
+        this.options.metrics?.receiveError();
         await this.backOff(`receive failed: ${error}`, backoff, poller);
         backoff = Math.min(backoff * 2, maxBackoffMs);
         continue;
       }
       if (messages.length === 0) continue;
+      const started = performance.now();
       const outcome = await this.processBatch(messages);
+      this.options.metrics?.consumerBatch((performance.now() - started) / 1000);
       if (outcome.retried > 0) {
         // The database is likely down: give it time rather than hot-looping
         // on redeliveries.
@@ -165,18 +181,36 @@ export class SqsConsumer {
       stored: 0,
       duplicates: 0,
       rejected: 0,
+      ignored: 0,
       retried: 0,
     };
     const done: Message[] = [];
+    const failed = new Set<Message>();
     const stopExtending = this.keepInvisible(messages);
     try {
-      const parsed = messages.map(parseMessage);
+      // A native message may map to several events: one entry each.
+      const parsed = (
+        await Promise.all(messages.map(m => this.parse(m)))
+      ).flat();
       const valid = parsed.filter(
         (p): p is Extract<Parsed, { envelope: EventEnvelope }> =>
           'envelope' in p,
       );
 
       for (const p of parsed) {
+        if ('ignored' in p) {
+          outcome.ignored++;
+          done.push(p.message);
+          continue;
+        }
+        if ('failed' in p) {
+          // The catalog lookup failed: SQS redelivers it.
+          outcome.retried++;
+          this.options.logger.warn(
+            `Could not map message ${p.message.MessageId}: ${p.failed}`,
+          );
+          continue;
+        }
         if (!('rejection' in p)) continue;
         try {
           await this.options.store.recordRejected(p.rejection);
@@ -210,6 +244,7 @@ export class SqsConsumer {
           } catch (error) {
             outcome.retried++;
             this.status.failedWrites++;
+            failed.add(v.message);
             this.options.logger.warn(
               `Write of event ${v.envelope.eventId} failed, left for redelivery: ${error}`,
             );
@@ -219,8 +254,44 @@ export class SqsConsumer {
     } finally {
       stopExtending();
     }
-    await this.deleteMessages(done);
+    // Once per message, and only when all of its events were written.
+    await this.deleteMessages([...new Set(done)].filter(m => !failed.has(m)));
     return outcome;
+  }
+
+  /** Our envelope, or a native message through its source adapter. */
+  private async parse(message: Message): Promise<Parsed[]> {
+    const { sources } = this.options;
+    const native = sources && nativeOf(message.Body, sources);
+    if (!native) return [parseMessage(message)];
+    const receivedAt = new Date(receivedAtOf(message));
+    try {
+      const outcome = await sources.map(
+        native.source,
+        { body: native.payload, headers: {}, receivedAt },
+        native.source,
+      );
+      if (outcome.kind === 'ignored')
+        return [{ message, ignored: outcome.reason }];
+      if (outcome.kind === 'invalid') {
+        return [
+          {
+            message,
+            rejection: {
+              receivedAt: receivedAt.toISOString(),
+              transport: 'sqs',
+              reason: 'invalid-event',
+              problems: outcome.problems,
+              source: native.source,
+              body: message.Body,
+            },
+          },
+        ];
+      }
+      return outcome.envelopes.map(envelope => ({ message, envelope }));
+    } catch (error) {
+      return [{ message, failed: error }];
+    }
   }
 
   /**
@@ -273,11 +344,33 @@ export class SqsConsumer {
   }
 }
 
-function parseMessage(message: Message): Parsed {
+/** When SQS received the message: the fallback time of its events. */
+function receivedAtOf(message: Message): string {
   const sentAt = Number(message.Attributes?.SentTimestamp);
-  const receivedAt = new Date(
-    Number.isFinite(sentAt) ? sentAt : Date.now(),
-  ).toISOString();
+  return new Date(Number.isFinite(sentAt) ? sentAt : Date.now()).toISOString();
+}
+
+/** A message in a source's native format, or undefined. */
+function nativeOf(
+  body: string | undefined,
+  sources: Pick<SourceIngestor, 'has'>,
+): { source: string; payload: unknown } | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    return undefined;
+  }
+  if (!json || typeof json !== 'object' || 'eventType' in json)
+    return undefined;
+  const { source, payload } = json as { source?: unknown; payload?: unknown };
+  return typeof source === 'string' && sources.has(source)
+    ? { source, payload }
+    : undefined;
+}
+
+function parseMessage(message: Message): Parsed {
+  const receivedAt = receivedAtOf(message);
   const body = message.Body ?? '';
   const reject = (
     reason: RejectedEvent['reason'],

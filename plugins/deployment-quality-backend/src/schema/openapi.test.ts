@@ -20,8 +20,11 @@ import {
   SCORECARD_METRICS,
   TRIGGERS,
 } from '@internal/plugin-deployment-quality-common';
+import sourceAdapters from '@internal/plugin-deployment-quality-backend-module-sources';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import request from 'supertest';
 import { webhookDeployment } from '../__testUtils__/events';
 import { serviceEntity } from '../__testUtils__/entities';
@@ -78,6 +81,7 @@ async function startBackend(
   const backend = await startTestBackend({
     features: [
       deploymentQualityPlugin,
+      sourceAdapters,
       mockServices.database.factory({ knex }),
       catalogServiceMock.factory({ entities }),
       ...(options.deny
@@ -86,6 +90,8 @@ async function startBackend(
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
+            // The fixtures are dated: keep them inside the retention window.
+            retention: { days: 36500 },
             clusters: [
               {
                 id: 'mira-us-west-2',
@@ -117,6 +123,7 @@ async function startBackend(
               requiredSuites: ['functional', 'REGRESSION'],
               minPassRate: { FUNCTIONAL: 90 },
             },
+            sources: { github: { secrets: [{ name: 'gh', secret: SECRET }] } },
           },
         },
       }),
@@ -385,6 +392,7 @@ const GET_CASES: GetCase[] = [
   { url: '/diagnostics/rejected-events?limit=500', status: 200 },
   { url: '/diagnostics/rejected-events?limit=0', status: 400 },
   { url: '/diagnostics/rejected-events?limit=501', status: 400 },
+  { url: '/status', status: 200 },
 ];
 
 /** One URL per GET operation, for the 401 and 403 sweeps. */
@@ -405,12 +413,13 @@ const SAMPLE_URLS: Record<string, string> = {
   getEntityAnalytics: '/entities/default/component/authentication/analytics',
   listEntityPromotions: '/entities/default/component/authentication/promotions',
   listRejectedEvents: '/diagnostics/rejected-events',
+  getStatus: '/status',
 };
 
 let checker: OpenApiChecker;
 
 beforeAll(async () => {
-  checker = await OpenApiChecker.load(SPEC);
+  checker = await OpenApiChecker.load(SPEC, BASE);
 });
 
 describe('openapi.yaml', () => {
@@ -422,8 +431,9 @@ describe('openapi.yaml', () => {
       title: 'deployment-quality',
       version: '0.1.0',
     });
+    // Relative, as createValidatedOpenApiRouter matches paths under the mount.
     expect(checker.doc.servers).toEqual([
-      expect.objectContaining({ url: BASE }),
+      expect.objectContaining({ url: '/' }),
     ]);
   });
 
@@ -443,7 +453,12 @@ describe('openapi.yaml', () => {
       const params: any[] = op.schema.parameters ?? [];
       expect(
         params
-          .filter(p => p.in === 'query' && p.allowReserved !== false)
+          // Declared, as repo-tools' lint wants; only timestamps allow ':'.
+          .filter(
+            p =>
+              p.in === 'query' &&
+              p.allowReserved !== ['from', 'to'].includes(p.name),
+          )
           .map(p => `${op.operationId} ${p.name}`),
       ).toEqual([]);
       // X- headers are security schemes, never parameters.
@@ -921,6 +936,83 @@ describe.each(databases.eachSupportedId())(
           status: op.schema.responses['403'] ? 403 : 200,
         });
       }
+    });
+
+    it('POST /ingest/sources/{sourceId} and /ingest/test-reports answer as documented', async () => {
+      const sources = resolve(
+        dirname(
+          require.resolve(
+            '@internal/plugin-deployment-quality-backend-module-sources/package.json',
+          ),
+        ),
+        'src/__fixtures__/github',
+      );
+      const github = (file: string) =>
+        readFileSync(resolve(sources, file), 'utf8');
+      const signed = (raw: string, event: string, secret = SECRET) => ({
+        body: raw,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-GitHub-Event': event,
+          'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret)
+            .update(raw)
+            .digest('hex')}`,
+        },
+      });
+      const deliver = (options: Options, source = 'github') =>
+        call(main, 'POST', `/ingest/sources/${source}`, options);
+
+      const status = github('deployment_status.created.success.json');
+      const stored = await deliver(signed(status, 'deployment_status'));
+      expect(stored.status).toBe(202);
+      expect(stored.body.results).toHaveLength(1);
+      const ignored = await deliver(
+        signed(github('workflow_run.requested.json'), 'workflow_run'),
+      );
+      expect(ignored.body.status).toBe('ignored');
+      const broken = JSON.parse(status);
+      delete broken.deployment.sha;
+      const invalid = await deliver(
+        signed(JSON.stringify(broken), 'deployment_status'),
+      );
+      expect(invalid.status).toBe(400);
+      expect(
+        (await deliver(signed(status, 'deployment_status', 'x'.repeat(20))))
+          .status,
+      ).toBe(401);
+      expect((await deliver({ body: {} }, 'gitlab')).status).toBe(404);
+      const huge = JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) });
+      expect((await deliver(signed(huge, 'ping'))).status).toBe(413);
+
+      const report = (query: string, body: string, type = 'application/xml') =>
+        call(main, 'POST', `/ingest/test-reports?${query}`, {
+          body,
+          headers: { ...WEBHOOK_AUTH, 'Content-Type': type },
+        });
+      const build =
+        'clusterId=mira-us-west-2&serviceId=ledger&buildVersion=9.9.9';
+      const junit =
+        '<testsuite name="smoke" tests="2" timestamp="2026-02-24T09:00:00Z"><testcase name="a"/><testcase name="b"><failure/></testcase></testsuite>';
+      const accepted = await report(
+        `${build}&reportUrl=${encodeURIComponent(
+          'https://ci.example.com/r/1',
+        )}`,
+        junit,
+      );
+      expect(accepted.status).toBe(202);
+      expect((await report('attemptId=x', '<testsuite')).status).toBe(400);
+      expect((await report(build, junit, 'text/plain')).status).toBe(400);
+      expect(
+        (
+          await call(main, 'POST', `/ingest/test-reports?${build}`, {
+            body: junit,
+            headers: { 'Content-Type': 'application/xml' },
+          })
+        ).status,
+      ).toBe(401);
+      expect(
+        (await report(build, `<a>${'x'.repeat(MAX_BODY_BYTES)}</a>`)).status,
+      ).toBe(413);
     });
 
     it('produced every response the spec documents', () => {

@@ -13,20 +13,19 @@ import {
   ScorecardPolicy,
   scorecardQuerySchema,
   serviceAttemptsQuerySchema,
-  ValidationProblem,
 } from '@internal/plugin-deployment-quality-common';
-import express, { Request, Response } from 'express';
+import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
+import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { GatePolicy, WebhookKey } from '../config';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { EventIngestor } from '../ingestion/EventIngestor';
-import {
-  authenticateWebhook,
-  credentialsFromHeaders,
-} from '../ingestion/webhookAuth';
+import { spec } from '../schema/openapi.generated';
+import { createIngestRouter } from './ingestRouter';
 import { CatalogLinks } from '../read/catalogLinks';
 import { DeploymentQueries } from '../read/DeploymentQueries';
+import { StatusReporter } from '../status/StatusReporter';
 import { scorecardCsv } from './csv';
 
 export interface RouterOptions {
@@ -42,6 +41,7 @@ export interface RouterOptions {
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
   gatePolicy: GatePolicy;
   scorecardPolicy: ScorecardPolicy;
+  status: Pick<StatusReporter, 'status'>;
 }
 
 /** The last day a window covers (its end is exclusive). */
@@ -52,23 +52,6 @@ function lastDayOf(window: { to: string }): string {
 const rejectedQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-
-/** Backstage's error body, plus the validation problems when there are some. */
-function sendError(
-  req: Request,
-  res: Response,
-  statusCode: number,
-  name: string,
-  message: string,
-  problems?: ValidationProblem[],
-) {
-  res.status(statusCode).json({
-    error: { name, message },
-    request: { method: req.method, url: req.originalUrl },
-    response: { statusCode },
-    ...(problems ? { problems } : {}),
-  });
-}
 
 function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
   const result = schema.safeParse(query);
@@ -95,114 +78,24 @@ export async function createRouter(
     webhook,
     gatePolicy,
     scorecardPolicy,
+    status,
   } = options;
   const router = Router();
+  router.use(createIngestRouter({ ingestor, webhook }));
 
-  // The webhook reads the raw body itself: the HMAC is over the exact bytes.
-  router.post(
-    '/ingest/webhook',
-    express.raw({ type: () => true, limit: webhook.maxBodyBytes }),
-    async (req, res) => {
-      const receivedAt = new Date();
-      const raw: Buffer = Buffer.isBuffer(req.body)
-        ? req.body
-        : Buffer.alloc(0);
-      const key = authenticateWebhook(
-        credentialsFromHeaders(req.headers),
-        raw,
-        webhook.keys,
-      );
-      if (!key) {
-        sendError(
-          req,
-          res,
-          401,
-          'AuthenticationError',
-          'Missing or invalid webhook credentials: send X-Webhook-Secret, Authorization: Bearer, or X-Signature-256',
-        );
-        return;
-      }
-      const text = raw.toString('utf8');
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (e) {
-        const problems = [{ path: '(root)', message: 'not valid JSON' }];
-        await ingestor.reject({
-          receivedAt: receivedAt.toISOString(),
-          reason: 'malformed-json',
-          problems,
-          source: key.name,
-          body: text,
-        });
-        sendError(
-          req,
-          res,
-          400,
-          'InputError',
-          `Body is not valid JSON: ${e}`,
-          problems,
-        );
-        return;
-      }
-      const outcome = await ingestor.handleWebhookBody(
-        body,
-        receivedAt,
-        key.name,
-        text,
-      );
-      if (outcome.kind === 'invalid') {
-        sendError(
-          req,
-          res,
-          400,
-          'InputError',
-          `Invalid event: ${outcome.problems
-            .map(p => `${p.path}: ${p.message}`)
-            .join('; ')}`,
-          outcome.problems,
-        );
-        return;
-      }
-      if (outcome.kind === 'batch') {
-        res.status(outcome.accepted > 0 ? 202 : 400).json(outcome.result);
-        return;
-      }
-      res.status(202).json(outcome.result);
-    },
-  );
+  // Requests are checked against the spec before a handler runs (a bad
+  // parameter is a 400 naming it), and handlers are typed from it. Who may
+  // call is httpAuth's job, so a missing token stays a 401, not a 400.
+  const api = createValidatedOpenApiRouter<typeof spec>(spec, {
+    validatorOptions: { validateSecurity: false },
+  });
+  router.use(api);
 
-  // body-parser's errors (413 over the limit, 400 on a bad encoding) as
-  // Backstage error bodies; anything else goes to the root error handler.
-  router.use(
-    '/ingest',
-    (
-      err: { status?: number; type?: string; message?: string },
-      req: Request,
-      res: Response,
-      next: express.NextFunction,
-    ) => {
-      if (err.type === 'entity.too.large') {
-        sendError(
-          req,
-          res,
-          413,
-          'PayloadTooLargeError',
-          `Body exceeds ${webhook.maxBodyBytes} bytes`,
-        );
-      } else if (err.status && err.status >= 400 && err.status < 500) {
-        sendError(req, res, err.status, 'InputError', String(err.message));
-      } else {
-        next(err);
-      }
-    },
-  );
-
-  const credentialsOf = (req: Request) =>
+  const credentialsOf = (req: Request<any, any, any, any>) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
 
   /** Cluster-wide views need the plugin's read permission. */
-  const readerOf = async (req: Request) => {
+  const readerOf = async (req: Request<any, any, any, any>) => {
     const credentials = await credentialsOf(req);
     const [decision] = await permissions.authorize(
       [{ permission: deploymentQualityReadPermission }],
@@ -216,16 +109,22 @@ export async function createRouter(
     return credentials;
   };
 
-  router.get('/clusters', async (req, res) => {
+  // Any signed-in caller: it says whether the plugin works, not what it holds.
+  api.get('/status', async (req, res) => {
+    await credentialsOf(req);
+    res.json(await status.status());
+  });
+
+  api.get('/clusters', async (req, res) => {
     res.json(await queries.listClusters(await readerOf(req)));
   });
 
-  router.get('/clusters/:clusterId/summary', async (req, res) => {
+  api.get('/clusters/:clusterId/summary', async (req, res) => {
     const credentials = await readerOf(req);
     res.json(await queries.clusterSummary(req.params.clusterId, credentials));
   });
 
-  router.get('/clusters/:clusterId/attempts', async (req, res) => {
+  api.get('/clusters/:clusterId/attempts', async (req, res) => {
     const credentials = await readerOf(req);
     const query = parseQuery(clusterAttemptsQuerySchema, req.query);
     res.json(
@@ -236,11 +135,11 @@ export async function createRouter(
     );
   });
 
-  router.get('/services', async (req, res) => {
+  api.get('/services', async (req, res) => {
     res.json(await queries.listServices(await readerOf(req)));
   });
 
-  router.get('/services/:serviceId/attempts', async (req, res) => {
+  api.get('/services/:serviceId/attempts', async (req, res) => {
     const credentials = await readerOf(req);
     const query = parseQuery(serviceAttemptsQuerySchema, req.query);
     await queries.assertServiceKnown(req.params.serviceId);
@@ -252,24 +151,24 @@ export async function createRouter(
     );
   });
 
-  router.get('/builds/:attemptId', async (req, res) => {
+  api.get('/builds/:attemptId', async (req, res) => {
     const credentials = await readerOf(req);
     res.json(await queries.buildDetail(req.params.attemptId, credentials));
   });
 
-  router.get('/gates', async (req, res) => {
+  api.get('/gates', async (req, res) => {
     const credentials = await readerOf(req);
     const build = parseQuery(gateCheckQuerySchema, req.query);
     res.json(await queries.gateCheck(build, gatePolicy, credentials));
   });
 
-  router.get('/scorecard', async (req, res) => {
+  api.get('/scorecard', async (req, res) => {
     const credentials = await readerOf(req);
     const query = parseQuery(scorecardQuerySchema, req.query);
     res.json(await queries.scorecard(query, scorecardPolicy, credentials));
   });
 
-  router.get('/scorecard/csv', async (req, res) => {
+  api.get('/scorecard/csv', async (req, res) => {
     const credentials = await readerOf(req);
     const query = parseQuery(scorecardQuerySchema, req.query);
     const scorecard = await queries.scorecard(
@@ -283,7 +182,7 @@ export async function createRouter(
       .send(scorecardCsv(scorecard));
   });
 
-  router.get('/analytics', async (req, res) => {
+  api.get('/analytics', async (req, res) => {
     const credentials = await readerOf(req);
     res.json(
       await queries.analytics(parseQuery(analyticsQuerySchema, req.query), {
@@ -292,7 +191,7 @@ export async function createRouter(
     );
   });
 
-  router.get('/entities/:namespace/:kind/:name/analytics', async (req, res) => {
+  api.get('/entities/:namespace/:kind/:name/analytics', async (req, res) => {
     const query = parseQuery(
       analyticsQuerySchema.omit({ serviceId: true }),
       req.query,
@@ -306,19 +205,16 @@ export async function createRouter(
     );
   });
 
-  router.get(
-    '/entities/:namespace/:kind/:name/promotions',
-    async (req, res) => {
-      const query = parseQuery(promotionsQuerySchema, req.query);
-      const { serviceId } = await links.resolveEntity(
-        req.params,
-        await credentialsOf(req),
-      );
-      res.json(await store.listPromotions({ ...query, serviceId }));
-    },
-  );
+  api.get('/entities/:namespace/:kind/:name/promotions', async (req, res) => {
+    const query = parseQuery(promotionsQuerySchema, req.query);
+    const { serviceId } = await links.resolveEntity(
+      req.params,
+      await credentialsOf(req),
+    );
+    res.json(await store.listPromotions({ ...query, serviceId }));
+  });
 
-  router.get('/diagnostics/rejected-events', async (req, res) => {
+  api.get('/diagnostics/rejected-events', async (req, res) => {
     await readerOf(req);
     const { limit } = parseQuery(rejectedQuerySchema, req.query);
     const [counts, events] = await Promise.all([
@@ -328,7 +224,7 @@ export async function createRouter(
     res.json({ counts, events });
   });
 
-  router.get('/entities/:namespace/:kind/:name/summary', async (req, res) => {
+  api.get('/entities/:namespace/:kind/:name/summary', async (req, res) => {
     const { entityRef, serviceId } = await links.resolveEntity(
       req.params,
       await credentialsOf(req),
@@ -336,7 +232,7 @@ export async function createRouter(
     res.json(await queries.entitySummary(entityRef, serviceId));
   });
 
-  router.get('/entities/:namespace/:kind/:name/attempts', async (req, res) => {
+  api.get('/entities/:namespace/:kind/:name/attempts', async (req, res) => {
     const query = parseQuery(serviceAttemptsQuerySchema, req.query);
     const { serviceId } = await links.resolveEntity(
       req.params,

@@ -63,6 +63,8 @@ async function startBackend() {
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
+            // The fixtures are dated: keep them inside the retention window.
+            retention: { days: 36500 },
             clusters: [{ id: 'mira-us-west-2', name: 'Mira US-West-2' }],
             ingestion: {
               webhook: {

@@ -8,7 +8,7 @@ function client(respond: (url: string) => Response) {
     },
     fetchApi: {
       fetch: async (input: RequestInfo | URL) => {
-        const url = String(input);
+        const url = input instanceof Request ? input.url : String(input);
         calls.push(url);
         return respond(url);
       },
@@ -65,5 +65,27 @@ describe('DeploymentQualityClient', () => {
       statusCode: 404,
       body: { error: { name: 'NotFoundError' } },
     });
+  });
+
+  it('downloads the scorecard CSV with the name the backend gives it', async () => {
+    const { api, calls } = client(
+      () =>
+        new Response('service_id\r\nauthn\r\n', {
+          headers: {
+            'Content-Type': 'text/csv',
+            'Content-Disposition':
+              'attachment; filename="scorecard-2026-02-28.csv"',
+          },
+        }),
+    );
+    const { filename, csv } = await api.getScorecardCsv({
+      from: '2026-02-01',
+      to: '2026-02-28',
+    });
+    expect(filename).toBe('scorecard-2026-02-28.csv');
+    expect(await csv.text()).toBe('service_id\r\nauthn\r\n');
+    expect(calls).toEqual([
+      'http://backend/api/deployment-quality/scorecard/csv?from=2026-02-01&to=2026-02-28',
+    ]);
   });
 });

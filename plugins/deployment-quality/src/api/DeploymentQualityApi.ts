@@ -1,3 +1,5 @@
+// openapi-fetch names its methods after the HTTP verbs (`client.GET`).
+/* eslint-disable new-cap */
 import {
   createApiRef,
   DiscoveryApi,
@@ -5,6 +7,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
+import createClient from 'openapi-fetch';
 import {
   AnalyticsQuery,
   AnalyticsResponse,
@@ -18,7 +21,9 @@ import {
   PromotionsPage,
   ScorecardResponse,
   ServicesResponse,
+  StatusResponse,
 } from '@internal/plugin-deployment-quality-common';
+import { paths } from './openapi.generated';
 
 /** Filters and paging of an attempts list. @public */
 export interface AttemptListOptions {
@@ -43,6 +48,11 @@ export interface DeploymentQualityApi {
     from?: string;
     to?: string;
   }): Promise<ScorecardResponse>;
+  /** The scorecard as CSV, with the file name the backend gives it. */
+  getScorecardCsv(window?: {
+    from?: string;
+    to?: string;
+  }): Promise<{ filename: string; csv: Blob }>;
   getGateCheck(build: {
     serviceId: string;
     clusterId: string;
@@ -61,6 +71,8 @@ export interface DeploymentQualityApi {
     entity: CompoundEntityRef,
     options?: { limit?: number; cursor?: string },
   ): Promise<PromotionsPage>;
+  /** Whether the backend can take and store events right now, and why not. */
+  getStatus(): Promise<StatusResponse>;
 }
 
 /** @public */
@@ -68,116 +80,161 @@ export const deploymentQualityApiRef = createApiRef<DeploymentQualityApi>({
   id: 'plugin.deployment-quality.service',
 });
 
-const entityPath = (e: CompoundEntityRef) =>
-  `/entities/${[e.namespace, e.kind.toLocaleLowerCase('en-US'), e.name]
-    .map(encodeURIComponent)
-    .join('/')}`;
+type EntityPath = { namespace: string; kind: string; name: string };
 
-/** Talks to the backend through Backstage's discovery and fetch APIs. @public */
+const entityPath = (e: CompoundEntityRef): EntityPath => ({
+  namespace: e.namespace,
+  kind: e.kind.toLocaleLowerCase('en-US'),
+  name: e.name,
+});
+
+/**
+ * Talks to the backend through Backstage's discovery and fetch APIs, with
+ * paths, parameters and answers typed from the backend's OpenAPI spec (a
+ * change there that breaks a call here fails `yarn tsc`).
+ * @public
+ */
 export class DeploymentQualityClient implements DeploymentQualityApi {
   constructor(
     private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
   ) {}
 
-  private async get<T>(
-    path: string,
-    query: Record<string, string | number | undefined> = {},
-  ): Promise<T> {
-    const base = await this.deps.discoveryApi.getBaseUrl('deployment-quality');
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined && v !== '') params.set(k, String(v));
-    }
-    const qs = params.toString();
-    const response = await this.deps.fetchApi.fetch(
-      `${base}${path}${qs ? `?${qs}` : ''}`,
-    );
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return (await response.json()) as T;
+  private async client() {
+    return createClient<paths>({
+      baseUrl: await this.deps.discoveryApi.getBaseUrl('deployment-quality'),
+      // Errors keep Backstage's shape: the body is read here, before
+      // openapi-fetch would consume it.
+      fetch: async request => {
+        const response = await this.deps.fetchApi.fetch(request);
+        if (!response.ok) throw await ResponseError.fromResponse(response);
+        return response;
+      },
+    });
   }
 
-  getClusters() {
-    return this.get<ClustersResponse>('/clusters');
+  async getClusters() {
+    const { data } = await (await this.client()).GET('/clusters');
+    return data!;
   }
 
-  getClusterSummary(clusterId: string) {
-    return this.get<ClusterSummaryResponse>(
-      `/clusters/${encodeURIComponent(clusterId)}/summary`,
-    );
+  async getClusterSummary(clusterId: string) {
+    const { data } = await (
+      await this.client()
+    ).GET('/clusters/{clusterId}/summary', {
+      params: { path: { clusterId } },
+    });
+    return data!;
   }
 
-  getClusterAttempts(
+  async getClusterAttempts(
     clusterId: string,
     options: Omit<AttemptListOptions, 'clusterId'> & {
       serviceId?: string;
     } = {},
   ) {
-    return this.get<AttemptsPage>(
-      `/clusters/${encodeURIComponent(clusterId)}/attempts`,
-      { ...options },
+    const { data } = await (
+      await this.client()
+    ).GET('/clusters/{clusterId}/attempts', {
+      params: { path: { clusterId }, query: options },
+    });
+    return data!;
+  }
+
+  async getStatus() {
+    const { data } = await (await this.client()).GET('/status');
+    return data!;
+  }
+
+  async getServices() {
+    const { data } = await (await this.client()).GET('/services');
+    return data!;
+  }
+
+  async getAnalytics(query: AnalyticsQuery = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/analytics', { params: { query } });
+    return data!;
+  }
+
+  async getScorecard(window: { from?: string; to?: string } = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/scorecard', { params: { query: window } });
+    return data!;
+  }
+
+  async getScorecardCsv(window: { from?: string; to?: string } = {}) {
+    const { data, response } = await (
+      await this.client()
+    ).GET('/scorecard/csv', { params: { query: window }, parseAs: 'blob' });
+    // `attachment; filename="scorecard-2026-02-28.csv"`
+    const named = /filename="?([^";]+)"?/.exec(
+      response.headers.get('Content-Disposition') ?? '',
     );
+    return { filename: named?.[1] ?? 'scorecard.csv', csv: data! };
   }
 
-  getServices() {
-    return this.get<ServicesResponse>('/services');
-  }
-
-  getAnalytics(query: AnalyticsQuery = {}) {
-    return this.get<AnalyticsResponse>('/analytics', { ...query });
-  }
-
-  getScorecard(window: { from?: string; to?: string } = {}) {
-    return this.get<ScorecardResponse>('/scorecard', window);
-  }
-
-  getGateCheck(build: {
+  async getGateCheck(build: {
     serviceId: string;
     clusterId: string;
     buildVersion: string;
   }) {
-    return this.get<GateCheckResponse>('/gates', build);
+    const { data } = await (
+      await this.client()
+    ).GET('/gates', { params: { query: build } });
+    return data!;
   }
 
-  getEntityAnalytics(
+  async getEntityAnalytics(
     entity: CompoundEntityRef,
     query: Omit<AnalyticsQuery, 'serviceId'> = {},
   ) {
-    return this.get<AnalyticsResponse>(`${entityPath(entity)}/analytics`, {
-      ...query,
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/analytics', {
+      params: { path: entityPath(entity), query },
     });
+    return data!;
   }
 
-  getEntityPromotions(
+  async getEntityPromotions(
     entity: CompoundEntityRef,
     options: { limit?: number; cursor?: string } = {},
   ) {
-    return this.get<PromotionsPage>(
-      `${entityPath(entity)}/promotions`,
-      options,
-    );
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/promotions', {
+      params: { path: entityPath(entity), query: options },
+    });
+    return data!;
   }
 
-  getBuild(attemptId: string) {
-    return this.get<BuildDetailResponse>(
-      `/builds/${encodeURIComponent(attemptId)}`,
-    );
+  async getBuild(attemptId: string) {
+    const { data } = await (
+      await this.client()
+    ).GET('/builds/{attemptId}', { params: { path: { attemptId } } });
+    return data!;
   }
 
-  getEntitySummary(entity: CompoundEntityRef) {
-    return this.get<EntitySummaryResponse>(`${entityPath(entity)}/summary`);
+  async getEntitySummary(entity: CompoundEntityRef) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/summary', {
+      params: { path: entityPath(entity) },
+    });
+    return data!;
   }
 
-  getEntityAttempts(
+  async getEntityAttempts(
     entity: CompoundEntityRef,
     options: AttemptListOptions = {},
   ) {
-    return this.get<AttemptsPage>(`${entityPath(entity)}/attempts`, {
-      clusterId: options.clusterId,
-      status: options.status,
-      limit: options.limit,
-      cursor: options.cursor,
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/attempts', {
+      params: { path: entityPath(entity), query: options },
     });
+    return data!;
   }
 }

@@ -3,6 +3,7 @@ import { makeStyles } from '@material-ui/core';
 import HomeIcon from '@material-ui/icons/Home';
 import GroupIcon from '@material-ui/icons/People';
 import MenuIcon from '@material-ui/icons/Menu';
+import DeploymentsIcon from '@material-ui/icons/CloudUpload';
 import LogoFull from './LogoFull';
 import LogoIcon from './LogoIcon';
 import {
@@ -53,6 +54,11 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
       <SidebarDivider />
       <SidebarGroup label="Menu" icon={<MenuIcon />}>
         <SidebarItem icon={HomeIcon} to="catalog" text="Home" />
+        <SidebarItem
+          icon={DeploymentsIcon}
+          to="deployment-quality"
+          text="Deployments"
+        />
         <MyGroupsSidebarItem
           singularTitle="My Group"
           pluralTitle="My Groups"

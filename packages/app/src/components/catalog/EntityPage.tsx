@@ -21,7 +21,12 @@ import {
   EntityMembersListCard,
   EntityOwnershipCard,
 } from '@backstage/plugin-org';
-import { EntityDeploymentsContent } from '@internal/plugin-deployment-quality';
+import {
+  EntityDeploymentQualityCard,
+  EntityDeploymentsContent,
+  EntityQualityContent,
+  isDeploymentQualityAvailable,
+} from '@internal/plugin-deployment-quality';
 
 const entityWarningContent = (
   <>
@@ -60,6 +65,13 @@ const overviewContent = (
     <Grid item md={6} xs={12}>
       <EntityLinksCard />
     </Grid>
+    <EntitySwitch>
+      <EntitySwitch.Case if={isDeploymentQualityAvailable}>
+        <Grid item md={6} xs={12}>
+          <EntityDeploymentQualityCard />
+        </Grid>
+      </EntitySwitch.Case>
+    </EntitySwitch>
     <Grid item md={12} xs={12}>
       <EntityHasSubcomponentsCard />
     </Grid>
@@ -72,8 +84,20 @@ const componentPage = (
       {overviewContent}
     </EntityLayout.Route>
 
-    <EntityLayout.Route path="/deployments" title="Deployments">
+    <EntityLayout.Route
+      path="/deployments"
+      title="Deployments"
+      if={isDeploymentQualityAvailable}
+    >
       <EntityDeploymentsContent />
+    </EntityLayout.Route>
+
+    <EntityLayout.Route
+      path="/quality"
+      title="Quality"
+      if={isDeploymentQualityAvailable}
+    >
+      <EntityQualityContent />
     </EntityLayout.Route>
   </EntityLayout>
 );

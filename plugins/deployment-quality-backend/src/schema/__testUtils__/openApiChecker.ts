@@ -83,12 +83,12 @@ export class OpenApiChecker {
   /**
    * Loads the YAML, validates it as an OpenAPI document (what
    * `backstage-repo-tools package schema openapi validate` does) and
-   * resolves its references.
+   * resolves its references. Request URLs are under `basePath`, where the
+   * plugin is mounted.
    */
-  static async load(file: string): Promise<OpenApiChecker> {
+  static async load(file: string, basePath: string): Promise<OpenApiChecker> {
     const raw = parseYaml(readFileSync(file, 'utf8'));
     const doc = await SwaggerParser.validate(structuredClone(raw));
-    const basePath = (doc as Schema).servers?.[0]?.url ?? '';
     return new OpenApiChecker(raw, doc as Schema, basePath);
   }
 

@@ -1,23 +1,9 @@
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
-import { CompoundEntityRef } from '@backstage/catalog-model';
-import { Button, Typography } from '@material-ui/core';
-import {
-  EntitySummaryResponse,
-  SERVICE_ID_ANNOTATION,
-} from '@internal/plugin-deployment-quality-common';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
+import { InfoCard, Table, TableColumn } from '@backstage/core-components';
+import { Typography } from '@material-ui/core';
+import { EntitySummaryResponse } from '@internal/plugin-deployment-quality-common';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
 import { GatesSummary } from '../shared/GatesSummary';
-import { localTime, relativeTime } from '../shared/time';
+import { RelativeTime } from '../shared/RelativeTime';
 
 type Row = EntitySummaryResponse['clusters'][number];
 
@@ -48,9 +34,7 @@ const columns: TableColumn<Row>[] = [
         <AttemptStatusLabel status={row.latestAttempt.status} />{' '}
         <Typography variant="caption">
           {row.latestAttempt.buildVersion} ·{' '}
-          <span title={localTime(row.latestAttempt.startedAt)}>
-            {relativeTime(row.latestAttempt.startedAt)}
-          </span>
+          <RelativeTime iso={row.latestAttempt.startedAt} />
         </Typography>
       </>
     ),
@@ -63,51 +47,17 @@ const columns: TableColumn<Row>[] = [
 ];
 
 /** Cluster-region × current version × latest status × gates for one entity. */
-export const ClusterMatrix = ({
-  entityRef,
-}: {
-  entityRef: CompoundEntityRef;
-}) => {
-  const api = useApi(deploymentQualityApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.getEntitySummary(entityRef),
-    [api, entityRef.kind, entityRef.namespace, entityRef.name],
-  );
-
-  if (loading && !value) return <Progress />;
-  if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        <Button variant="outlined" onClick={retry}>
-          Retry
-        </Button>
-      </>
-    );
-  }
-  if (!value || value.clusters.length === 0) {
-    return (
-      <EmptyState
-        missing="data"
-        title="No deployments reported yet"
-        description={`Deployments appear here once a CI/CD system reports them for service id "${
-          value?.serviceId ?? entityRef.name
-        }". Set the ${SERVICE_ID_ANNOTATION} annotation if this component reports under another id.`}
-      />
-    );
-  }
-  return (
-    <InfoCard title="Cluster-regions" noPadding>
-      <Table<Row>
-        columns={columns}
-        data={value.clusters}
-        options={{
-          paging: false,
-          search: false,
-          toolbar: false,
-          padding: 'dense',
-        }}
-      />
-    </InfoCard>
-  );
-};
+export const ClusterMatrix = ({ clusters }: { clusters: Row[] }) => (
+  <InfoCard title="Cluster-regions" noPadding>
+    <Table<Row>
+      columns={columns}
+      data={clusters}
+      options={{
+        paging: false,
+        search: false,
+        toolbar: false,
+        padding: 'dense',
+      }}
+    />
+  </InfoCard>
+);

@@ -1,31 +1,69 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Grid } from '@material-ui/core';
-import { useMemo } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import { AttemptWithGates } from '@internal/plugin-deployment-quality-common';
+import { useCallback, useState } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
-import { AttemptsTable } from './AttemptsTable';
+import { AttemptQuery, AttemptsTable } from '../AttemptsTable/AttemptsTable';
+import { BuildDetailDialog } from '../BuildDetail/BuildDetailDialog';
+import { AsyncView } from '../shared/AsyncView';
+import {
+  NoDeploymentsGuidance,
+  serviceIdOf,
+} from '../shared/NoDeploymentsGuidance';
+import { useAutoRefresh } from '../shared/useAutoRefresh';
+import { useEntityRef } from '../shared/useEntityRef';
 import { ClusterMatrix } from './ClusterMatrix';
+import { PromotionTimeline } from './PromotionTimeline';
 
 /** The Deployments tab of an entity page. */
 export const EntityDeploymentsContent = () => {
   const { entity } = useEntity();
-  const entityRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
+  const entityRef = useEntityRef();
   const api = useApi(deploymentQualityApiRef);
-  // Cluster ids for the filter; the table works without them.
-  const { value: clusters } = useAsync(() => api.getClusters(), [api]);
+  const [selected, setSelected] = useState<AttemptWithGates>();
+
+  const summary = useAutoRefresh(
+    () => api.getEntitySummary(entityRef),
+    [api, entityRef],
+  );
+  const loadAttempts = useCallback(
+    (query: AttemptQuery) => api.getEntityAttempts(entityRef, query),
+    [api, entityRef],
+  );
+
   return (
-    <Grid container spacing={3}>
-      <Grid item xs={12}>
-        <ClusterMatrix entityRef={entityRef} />
-      </Grid>
-      <Grid item xs={12}>
-        <AttemptsTable
-          entityRef={entityRef}
-          clusterIds={clusters?.clusters.map(c => c.id) ?? []}
-        />
-      </Grid>
-    </Grid>
+    <AsyncView
+      state={summary}
+      isEmpty={s => s.clusters.length === 0}
+      empty={<NoDeploymentsGuidance serviceId={serviceIdOf(entity)} />}
+    >
+      {s => (
+        <>
+          <Grid container spacing={3}>
+            <Grid item xs={12}>
+              <ClusterMatrix clusters={s.clusters} />
+            </Grid>
+            <Grid item xs={12} lg={8}>
+              <AttemptsTable
+                load={loadAttempts}
+                clusterOptions={s.clusters.map(c => ({
+                  value: c.cluster.id,
+                  label: c.cluster.name,
+                }))}
+                onSelectAttempt={setSelected}
+              />
+            </Grid>
+            <Grid item xs={12} lg={4}>
+              <PromotionTimeline entityRef={entityRef} />
+            </Grid>
+          </Grid>
+          <BuildDetailDialog
+            attempt={selected}
+            onClose={() => setSelected(undefined)}
+          />
+        </>
+      )}
+    </AsyncView>
   );
 };

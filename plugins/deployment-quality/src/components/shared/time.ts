@@ -26,13 +26,15 @@ export function localTime(iso: string): string {
   });
 }
 
-/** "4m 30s" for a span between two instants. */
-export function duration(fromIso: string, toIso: string | null): string {
-  if (!toIso) return '—';
-  const sec = Math.max(
-    0,
-    Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 1000),
-  );
+/** "4m 30s" for a number of seconds. */
+export function formatSeconds(seconds: number): string {
+  const sec = Math.max(0, Math.round(seconds));
   const m = Math.floor(sec / 60);
   return m > 0 ? `${m}m ${sec % 60}s` : `${sec}s`;
+}
+
+/** "4m 30s" for a span between two instants; "—" while it runs. */
+export function duration(fromIso: string, toIso: string | null): string {
+  if (!toIso) return '—';
+  return formatSeconds((Date.parse(toIso) - Date.parse(fromIso)) / 1000);
 }

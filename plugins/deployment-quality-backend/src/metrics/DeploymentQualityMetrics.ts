@@ -1,0 +1,163 @@
+import { MetricsService } from '@backstage/backend-plugin-api/alpha';
+import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import {
+  DeploymentQualityStore,
+  IngestOutcome,
+  RejectedEvent,
+  RetentionCounts,
+} from '../database/DeploymentQualityStore';
+
+/** Queue depths as last polled; undefined until the first poll answers. */
+export interface QueueDepths {
+  queue?: number;
+  dlq?: number;
+}
+
+/**
+ * The plugin's metrics, through Backstage's metrics service (OpenTelemetry
+ * underneath; exported only when the backend installs a meter provider).
+ * Names and the alarms they serve are listed in the README.
+ */
+export class DeploymentQualityMetrics {
+  private readonly ingested;
+  private readonly lag;
+  private readonly rejected;
+  private readonly receiveErrors;
+  private readonly batchDuration;
+  private readonly apiDuration;
+  private readonly retentionDeleted;
+  private depths: () => QueueDepths = () => ({});
+  /** Received → stored of the newest stored event, for the status route. */
+  lastIngestLagSeconds?: number;
+
+  constructor(metrics: MetricsService) {
+    this.ingested = metrics.createCounter<{
+      event_type: string;
+      source: string;
+      result: 'stored' | 'duplicate' | 'expired';
+    }>('deployment_quality.events.ingested', {
+      description: 'Events written by the store, by type, source and result',
+    });
+    this.lag = metrics.createHistogram('deployment_quality.ingest.lag', {
+      description: 'Seconds from receipt (webhook or SQS) to commit',
+      unit: 's',
+    });
+    this.rejected = metrics.createCounter<{
+      reason: string;
+      transport: string;
+    }>('deployment_quality.events.rejected', {
+      description: 'Events refused as invalid, by reason and transport',
+    });
+    this.receiveErrors = metrics.createCounter(
+      'deployment_quality.sqs.receive_errors',
+      { description: 'Failed SQS ReceiveMessage calls' },
+    );
+    this.batchDuration = metrics.createHistogram(
+      'deployment_quality.consumer.batch.duration',
+      {
+        description: 'Seconds to validate, write and delete one SQS batch',
+        unit: 's',
+      },
+    );
+    this.apiDuration = metrics.createHistogram<{
+      route: string;
+      method: string;
+      status: number;
+    }>('deployment_quality.api.duration', {
+      description: 'Seconds to answer an HTTP request, by route',
+      unit: 's',
+    });
+    this.retentionDeleted = metrics.createCounter<{ table: string }>(
+      'deployment_quality.retention.deleted',
+      { description: 'Rows deleted by retention, by table' },
+    );
+    metrics
+      .createObservableGauge<{ queue: 'ingest' | 'dlq' }>(
+        'deployment_quality.queue.depth',
+        { description: 'Visible messages on the ingest queue and its DLQ' },
+      )
+      .addCallback(result => {
+        const { queue, dlq } = this.depths();
+        if (queue !== undefined) result.observe(queue, { queue: 'ingest' });
+        if (dlq !== undefined) result.observe(dlq, { queue: 'dlq' });
+      });
+  }
+
+  /** Where the queue-depth gauge reads from (the queue monitor). */
+  observeQueueDepths(read: () => QueueDepths) {
+    this.depths = read;
+  }
+
+  ingestedEvents(
+    envelopes: EventEnvelope[],
+    outcomes: IngestOutcome[],
+    storedAt = Date.now(),
+  ) {
+    envelopes.forEach((envelope, i) => {
+      const outcome = outcomes[i];
+      let result: 'stored' | 'duplicate' | 'expired' = 'stored';
+      if (outcome.expired) result = 'expired';
+      else if (outcome.duplicate) result = 'duplicate';
+      this.ingested.add(1, {
+        event_type: envelope.eventType,
+        source: envelope.source,
+        result,
+      });
+      if (result === 'stored') {
+        const lag = Math.max(0, storedAt - Date.parse(envelope.receivedAt));
+        this.lag.record(lag / 1000);
+        this.lastIngestLagSeconds = lag / 1000;
+      }
+    });
+  }
+
+  rejectedEvent(event: RejectedEvent) {
+    this.rejected.add(1, { reason: event.reason, transport: event.transport });
+  }
+
+  receiveError() {
+    this.receiveErrors.add(1);
+  }
+
+  consumerBatch(seconds: number) {
+    this.batchDuration.record(seconds);
+  }
+
+  request(route: string, method: string, status: number, seconds: number) {
+    this.apiDuration.record(seconds, { route, method, status });
+  }
+
+  retention(deleted: RetentionCounts) {
+    for (const [table, n] of Object.entries(deleted)) {
+      if (n > 0) this.retentionDeleted.add(n, { table });
+    }
+  }
+}
+
+/**
+ * The store with its writes counted: the webhook and the SQS consumer both
+ * write through it, so every stored or refused event is counted once, in one
+ * place. Reads go straight to the store.
+ */
+export function meteredStore<T extends DeploymentQualityStore>(
+  store: T,
+  metrics: DeploymentQualityMetrics,
+): T {
+  // A prototype link keeps every other method (and its `this`) as it is.
+  const metered: T = Object.create(store);
+  metered.ingest = async event => {
+    const outcome = await store.ingest(event);
+    metrics.ingestedEvents([event], [outcome]);
+    return outcome;
+  };
+  metered.ingestBatch = async events => {
+    const outcomes = await store.ingestBatch(events);
+    metrics.ingestedEvents(events, outcomes);
+    return outcomes;
+  };
+  metered.recordRejected = async event => {
+    await store.recordRejected(event);
+    metrics.rejectedEvent(event);
+  };
+  return metered;
+}

@@ -1,0 +1,75 @@
+import { ParsedReport, SuiteResult } from './suites';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** CTRF statuses → our counts; `pending` tests did not run, like skipped ones. */
+const COUNTS: Record<
+  string,
+  keyof Pick<SuiteResult, 'passed' | 'failed' | 'skipped' | 'other'>
+> = {
+  passed: 'passed',
+  failed: 'failed',
+  skipped: 'skipped',
+  pending: 'skipped',
+  other: 'other',
+};
+
+/**
+ * A CTRF report (`{ results: { tool, summary, tests } }`). Tests are grouped
+ * into suites by the first element of their `suite` path (a string in older
+ * reports); tests without one form a suite named after the tool. Durations
+ * are milliseconds; the suites ran by `summary.stop`.
+ */
+export function parseCtrf(body: unknown): ParsedReport {
+  const results = isObject(body) ? body.results : undefined;
+  const tests = isObject(results) ? results.tests : undefined;
+  if (!isObject(results) || !Array.isArray(tests)) {
+    return {
+      ok: false,
+      problems: [
+        { path: 'results.tests', message: 'is required (a CTRF report)' },
+      ],
+    };
+  }
+  const tool =
+    isObject(results.tool) && typeof results.tool.name === 'string'
+      ? results.tool.name
+      : 'ctrf';
+  const stop = isObject(results.summary) ? Number(results.summary.stop) : NaN;
+  const executedAt = Number.isFinite(stop)
+    ? new Date(stop).toISOString()
+    : undefined;
+
+  const suites = new Map<string, SuiteResult>();
+  const problems: Array<{ path: string; message: string }> = [];
+  tests.forEach((test, i) => {
+    const status = isObject(test) ? COUNTS[String(test.status)] : undefined;
+    if (!isObject(test) || !status) {
+      problems.push({
+        path: `results.tests[${i}].status`,
+        message: `must be one of ${Object.keys(COUNTS).join(', ')}`,
+      });
+      return;
+    }
+    const path = Array.isArray(test.suite) ? test.suite[0] : test.suite;
+    const name = typeof path === 'string' && path ? path : tool;
+    const suite = suites.get(name) ?? {
+      name,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      other: 0,
+      durationSec: 0,
+      ...(executedAt ? { executedAt } : {}),
+    };
+    suite[status] += 1;
+    const ms = Number(test.duration);
+    if (Number.isFinite(ms) && ms > 0) suite.durationSec += ms / 1000;
+    suites.set(name, suite);
+  });
+  return problems.length
+    ? { ok: false, problems }
+    : { ok: true, suites: [...suites.values()] };
+}

@@ -1,0 +1,73 @@
+import {
+  TestResultPayload,
+  ValidationProblem,
+} from '@internal/plugin-deployment-quality-common';
+import { suiteTypeOf } from '@internal/plugin-deployment-quality-node';
+
+/** One suite of a parsed test report. */
+export interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Tests neither passed, failed nor skipped (CTRF's `other`). */
+  other: number;
+  durationSec: number;
+  /** When it ran, if the report says. */
+  executedAt?: string;
+}
+
+export type ParsedReport =
+  | { ok: true; suites: SuiteResult[] }
+  | { ok: false; problems: ValidationProblem[] };
+
+/** The build a report belongs to, as the query names it. */
+export type ReportTarget =
+  | { attemptId: string }
+  | { clusterId: string; serviceId: string; buildVersion: string };
+
+/**
+ * One test-result payload per suite type. Suites are typed by the configured
+ * mapping of their names (`ingestion.testReports.suites`), else by their
+ * name (`suiteTypeOf`); suites of one type are added up into one run, since
+ * the views and gates keep one run per suite type and attempt. The run is
+ * dated by its latest suite, or the time the report arrived when no suite
+ * says.
+ */
+export function testResultPayloads(
+  suites: SuiteResult[],
+  target: ReportTarget,
+  suiteTypes: Map<string, string>,
+  receivedAt: Date,
+  reportUrl?: string,
+): TestResultPayload[] {
+  const byType = new Map<string, TestResultPayload>();
+  for (const suite of suites) {
+    const suiteType = suiteTypes.get(suite.name) ?? suiteTypeOf(suite.name);
+    const executedAt = suite.executedAt ?? receivedAt.toISOString();
+    const run = byType.get(suiteType) ?? {
+      ...target,
+      suiteType,
+      total: 0,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      durationSec: 0,
+      executedAt,
+      ...(reportUrl ? { reportUrl } : {}),
+    };
+    run.passed += suite.passed;
+    run.failed += suite.failed;
+    run.skipped += suite.skipped;
+    run.total += suite.passed + suite.failed + suite.skipped + suite.other;
+    run.durationSec = round(run.durationSec + suite.durationSec);
+    if (executedAt > run.executedAt) run.executedAt = executedAt;
+    byType.set(suiteType, run);
+  }
+  return [...byType.values()];
+}
+
+/** Milliseconds precision: sums of float seconds otherwise drift. */
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}

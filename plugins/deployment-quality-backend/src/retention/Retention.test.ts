@@ -1,0 +1,210 @@
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { SchedulerServiceTaskInvocationDefinition } from '@backstage/backend-plugin-api';
+import { KnexDeploymentQualityStore } from '../database/KnexDeploymentQualityStore';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
+import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
+import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { Retention, readRetentionConfig } from './Retention';
+
+const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+const DAY = 86_400_000;
+const daysAgo = (d: number) => new Date(Date.now() - d * DAY).toISOString();
+
+/** One attempt with a test run and a promotion, all `age` days old. */
+function history(serviceId: string, age: number): EventEnvelope[] {
+  const at = daysAgo(age);
+  const deployment = deploymentEvent(
+    {
+      serviceId,
+      buildVersion: '1.0.0',
+      startedAt: at,
+      endedAt: at,
+      runNumber: 1,
+    },
+    `${serviceId}-deploy`,
+  );
+  return [
+    { ...deployment, receivedAt: at },
+    {
+      ...testResultEvent(
+        {
+          attemptId: `mira-us-west-2:${serviceId}:1.0.0:1`,
+          executedAt: at,
+        },
+        `${serviceId}-tests`,
+      ),
+      receivedAt: at,
+    },
+    {
+      eventId: `${serviceId}-promotion`,
+      eventType: 'promotion',
+      source: 'test',
+      receivedAt: at,
+      payload: {
+        serviceId,
+        buildVersion: '1.0.0',
+        fromClusterId: 'mira-us-west-2',
+        toClusterId: 'aquila-eu-west-1',
+        promotedBy: 'ci',
+        promotedAt: at,
+      },
+    },
+  ];
+}
+
+describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
+  it('deletes what is older than the window in batches, keeps the rest, and a replay of trimmed history stores nothing', async () => {
+    const { knex, store } = await createTestStore(databases, databaseId, {
+      retentionDays: 90,
+    });
+    // History from before retention was on: written by a store without it.
+    const unlimited = new KnexDeploymentQualityStore(knex);
+    const kept = history('kept', 89);
+    const old = history('old', 91);
+    await unlimited.ingestBatch([...kept, ...old]);
+    for (const age of [91, 89]) {
+      await store.recordRejected({
+        receivedAt: daysAgo(age),
+        transport: 'webhook',
+        reason: 'malformed-json',
+        problems: [{ path: '(root)', message: 'not valid JSON' }],
+      });
+    }
+
+    const run = await new Retention(store, mockServices.logger.mock(), {
+      days: 90,
+      batchSize: 1,
+    }).run();
+
+    expect(run.deleted).toEqual({
+      attempts: 1,
+      testRuns: 1,
+      promotions: 1,
+      rejectedEvents: 1,
+      ingestedEvents: 3,
+      servicePairs: 1,
+    });
+    expect(await knex('dq_attempts').pluck('service_id')).toEqual(['kept']);
+    expect(await knex('dq_test_runs').pluck('event_id')).toEqual([
+      'kept-tests',
+    ]);
+    expect(await knex('dq_promotions').pluck('service_id')).toEqual(['kept']);
+    expect(await knex('dq_service_clusters').pluck('service_id')).toEqual([
+      'kept',
+    ]);
+    expect(
+      Number((await knex('dq_rejected_events').count({ n: '*' }))[0].n),
+    ).toBe(1);
+
+    // The trimmed events come again (a DLQ redrive, a re-run CI job): their
+    // log rows are gone, but they are about times outside the window.
+    const replayOld = await store.ingestBatch(old);
+    expect(replayOld.map(o => o.expired)).toEqual([true, true, true]);
+    expect(await knex('dq_attempts').pluck('service_id')).toEqual(['kept']);
+    expect(
+      Number((await knex('dq_ingested_events').count({ n: '*' }))[0].n),
+    ).toBe(3);
+    // Kept events are still recognised as duplicates.
+    const replayKept = await store.ingestBatch(kept);
+    expect(replayKept.map(o => o.duplicate)).toEqual([true, true, true]);
+
+    const { latest, count } = await store.retentionRuns(
+      new Date(Date.now() - 60_000),
+    );
+    expect(count).toBe(1);
+    expect(latest).toEqual(run);
+  });
+
+  it('loops until every old row is gone when there are more than one batch', async () => {
+    const { knex } = await createTestStore(databases, databaseId);
+    const store = new KnexDeploymentQualityStore(knex);
+    await store.ingestBatch(
+      Array.from({ length: 7 }, (_, i) =>
+        deploymentEvent(
+          {
+            serviceId: `svc-${i}`,
+            startedAt: daysAgo(100),
+            endedAt: daysAgo(100),
+          },
+          `old-${i}`,
+        ),
+      ),
+    );
+    const deleted = await store.deleteOlderThan(
+      new Date(Date.now() - 90 * DAY),
+      {
+        batchSize: 3,
+      },
+    );
+    expect(deleted.attempts).toBe(7);
+    expect(deleted.servicePairs).toBe(7);
+    expect(Number((await knex('dq_attempts').count({ n: '*' }))[0].n)).toBe(0);
+  });
+});
+
+describe('Retention', () => {
+  it('schedules one global task, so one replica runs it per period', async () => {
+    const tasks: SchedulerServiceTaskInvocationDefinition[] = [];
+    const scheduler = mockServices.scheduler.mock({
+      scheduleTask: async task => {
+        tasks.push(task as SchedulerServiceTaskInvocationDefinition);
+      },
+    });
+    const config = readRetentionConfig(
+      mockServices.rootConfig({
+        data: {
+          deploymentQuality: {
+            retention: {
+              days: 30,
+              schedule: { frequency: { minutes: 10 }, timeout: { minutes: 2 } },
+            },
+          },
+        },
+      }),
+    );
+    const store = {
+      deleteOlderThan: jest.fn(async () => ({
+        attempts: 0,
+        testRuns: 0,
+        promotions: 0,
+        rejectedEvents: 0,
+        ingestedEvents: 0,
+        servicePairs: 0,
+      })),
+      recordRetentionRun: jest.fn(async () => {}),
+    };
+    const retention = new Retention(store, mockServices.logger.mock(), config);
+    await retention.schedule(scheduler, config.schedule);
+
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        id: 'deployment-quality-retention',
+        scope: 'global',
+        frequency: { minutes: 10 },
+        timeout: { minutes: 2 },
+      }),
+    ]);
+    await tasks[0].fn(new AbortController().signal);
+    const [cutoff] = store.deleteOlderThan.mock.calls[0] as unknown as [Date];
+    expect(Date.now() - cutoff.getTime()).toBeGreaterThanOrEqual(30 * DAY);
+    expect(Date.now() - cutoff.getTime()).toBeLessThan(30 * DAY + 60_000);
+    expect(store.recordRetentionRun).toHaveBeenCalledTimes(1);
+  });
+
+  it('defaults to 90 days, hourly, and refuses a nonsense window', () => {
+    const defaults = readRetentionConfig(mockServices.rootConfig());
+    expect(defaults).toMatchObject({
+      days: 90,
+      batchSize: 1000,
+      schedule: { frequency: { hours: 1 } },
+    });
+    expect(() =>
+      readRetentionConfig(
+        mockServices.rootConfig({
+          data: { deploymentQuality: { retention: { days: 0 } } },
+        }),
+      ),
+    ).toThrow(/retention.days/);
+  });
+});

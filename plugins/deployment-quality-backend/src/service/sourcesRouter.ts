@@ -1,0 +1,210 @@
+import {
+  AuthenticationError,
+  InputError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  ValidationProblem,
+  validateWebhookEvent,
+} from '@internal/plugin-deployment-quality-common';
+import express, { NextFunction, Request, Response } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { WebhookKey } from '../config';
+import { SourceIngestor } from '../ingestion/SourceIngestor';
+import { EventIngestor } from '../ingestion/EventIngestor';
+import {
+  authenticateWebhook,
+  credentialsFromHeaders,
+} from '../ingestion/webhookAuth';
+import { parseCtrf } from '../reports/ctrf';
+import { bodyErrorHandler, sendError } from './ingestRouter';
+import { parseJunit } from '../reports/junit';
+import {
+  ParsedReport,
+  ReportTarget,
+  testResultPayloads,
+} from '../reports/suites';
+
+/** A 400 whose answer lists the validation problems, as the webhook's does. */
+class ProblemsError extends InputError {
+  constructor(message: string, readonly problems: ValidationProblem[]) {
+    super(
+      `${message}: ${problems.map(p => `${p.path}: ${p.message}`).join('; ')}`,
+    );
+  }
+}
+
+const reportQuerySchema = z.union([
+  z.object({ attemptId: z.string().min(1), reportUrl: z.string().optional() }),
+  z.object({
+    clusterId: z.string().min(1),
+    serviceId: z.string().min(1),
+    buildVersion: z.string().min(1),
+    reportUrl: z.string().optional(),
+  }),
+]);
+
+export interface SourcesRouterOptions {
+  sources: SourceIngestor;
+  ingestor: EventIngestor;
+  webhook: { maxBodyBytes: number; keys: WebhookKey[] };
+  /** Test-report suite names → suite types. */
+  suiteTypes: Map<string, string>;
+}
+
+/**
+ * Native deliveries (`/ingest/sources/:sourceId`) and test reports
+ * (`/ingest/test-reports`). Both read the raw body themselves: signatures
+ * are over the exact bytes, and reports may be XML.
+ */
+export function createSourcesRouter(
+  options: SourcesRouterOptions,
+): express.Router {
+  const { sources, ingestor, webhook, suiteTypes } = options;
+  const router = Router();
+  const rawBody = express.raw({
+    type: () => true,
+    limit: webhook.maxBodyBytes,
+  });
+
+  router.post(
+    '/ingest/sources/:sourceId',
+    (req, _res, next) => {
+      // Before reading the body: an unknown source is 404 whatever it sent.
+      if (!sources.has(req.params.sourceId)) {
+        throw new NotFoundError(`No source ${req.params.sourceId}`);
+      }
+      next();
+    },
+    rawBody,
+    async (req, res) => {
+      const { sourceId } = req.params;
+      const receivedAt = new Date();
+      const raw = bodyOf(req);
+      const keyName = sources.authenticate(sourceId, req.headers, raw);
+      const text = raw.toString('utf8');
+      const body = await parseJson(text, receivedAt, sourceId, ingestor);
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [
+          k,
+          Array.isArray(v) ? v[0] : v,
+        ]),
+      );
+      const answer = await sources.ingest(
+        sourceId,
+        { body, headers, receivedAt },
+        keyName,
+        text,
+      );
+      if ('problems' in answer) {
+        throw new ProblemsError(
+          `Invalid ${sourceId} delivery`,
+          answer.problems,
+        );
+      }
+      res.status(202).json(answer);
+    },
+  );
+
+  router.post('/ingest/test-reports', rawBody, async (req, res) => {
+    const receivedAt = new Date();
+    const raw = bodyOf(req);
+    const key = authenticateWebhook(
+      credentialsFromHeaders(req.headers),
+      raw,
+      webhook.keys,
+    );
+    if (!key) {
+      throw new AuthenticationError(
+        'Missing or invalid webhook credentials: send X-Webhook-Secret, Authorization: Bearer, or X-Signature-256',
+      );
+    }
+    const query = reportQuerySchema.safeParse(req.query);
+    if (!query.success) {
+      throw new InputError(
+        'Name the attempt: attemptId, or clusterId, serviceId and buildVersion',
+      );
+    }
+    const { reportUrl, ...target } = query.data;
+    const text = raw.toString('utf8');
+    const type = String(req.headers['content-type'] ?? '').split(';')[0];
+    let report: ParsedReport;
+    if (type === 'application/xml' || type === 'text/xml') {
+      report = parseJunit(text);
+    } else if (type === 'application/json') {
+      report = parseCtrf(await parseJson(text, receivedAt, key.name, ingestor));
+    } else {
+      throw new InputError(
+        'Send JUnit XML (application/xml or text/xml) or CTRF (application/json)',
+      );
+    }
+    if (!report.ok) {
+      throw new ProblemsError('Invalid test report', report.problems);
+    }
+    const source = type === 'application/json' ? 'ctrf' : 'junit';
+    const problems: ValidationProblem[] = [];
+    const envelopes = testResultPayloads(
+      report.suites,
+      target as ReportTarget,
+      suiteTypes,
+      receivedAt,
+      reportUrl,
+    ).flatMap((payload, i) => {
+      const validated = validateWebhookEvent({
+        source,
+        eventType: 'test-result',
+        payload,
+      });
+      if (validated.ok) {
+        return [ingestor.toEnvelope(validated.value, receivedAt, key.name)];
+      }
+      problems.push(
+        ...validated.problems.map(p => ({
+          ...p,
+          path: `suites[${i}].${p.path}`,
+        })),
+      );
+      return [];
+    });
+    if (problems.length) {
+      throw new ProblemsError('Invalid test report', problems);
+    }
+    res.status(202).json({ results: await sources.submit(envelopes) });
+  });
+
+  router.use((err: Error, req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof ProblemsError) {
+      sendError(req, res, 400, 'InputError', err.message, err.problems);
+    } else {
+      next(err);
+    }
+  }, bodyErrorHandler(webhook.maxBodyBytes));
+  return router;
+}
+
+function bodyOf(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+}
+
+/** JSON, or a recorded refusal and a 400. */
+async function parseJson(
+  text: string,
+  receivedAt: Date,
+  source: string,
+  ingestor: EventIngestor,
+): Promise<unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const problems = [{ path: '(root)', message: 'not valid JSON' }];
+    await ingestor.reject({
+      receivedAt: receivedAt.toISOString(),
+      reason: 'malformed-json',
+      problems,
+      source,
+      body: text,
+    });
+    throw new ProblemsError('Body is not valid JSON', problems);
+  }
+}

@@ -1,0 +1,403 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  ANALYTICS_DEFINITIONS,
+  AnalyticsResponse,
+  AttemptStatus,
+  AttemptWithGates,
+  BuildDetailResponse,
+  ClusterSummaryResponse,
+  ClustersResponse,
+  DEFAULT_SCORECARD_POLICY,
+  EntitySummaryResponse,
+  PromotionsPage,
+  ScorecardEntry,
+  ScorecardResponse,
+  StatusResponse,
+} from '@internal/plugin-deployment-quality-common';
+import { DeploymentQualityApi } from '../api/DeploymentQualityApi';
+
+/** Test data shaped like the backend's answers, shared by the views' tests. */
+
+export const serviceEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'authentication',
+    namespace: 'default',
+    annotations: { 'deployment-quality/service-id': 'authn' },
+  },
+  spec: { type: 'service' },
+};
+
+export const mira = {
+  id: 'mira-us-west-2',
+  name: 'Mira US-West-2',
+  type: 'Development',
+  role: 'Primary',
+  description: 'Primary development cluster',
+  region: 'us-west-2',
+  configured: true,
+};
+
+export const vega = {
+  ...mira,
+  id: 'vega-eu-west-1',
+  name: 'Vega EU-West-1',
+  type: 'Production',
+  region: 'eu-west-1',
+};
+
+const HOUR = 3_600_000;
+export const hoursAgo = (h: number) =>
+  new Date(Date.now() - h * HOUR).toISOString();
+
+export function attempt(
+  n: number,
+  options: {
+    status?: AttemptStatus;
+    clusterId?: string;
+    serviceId?: string;
+    startedAt?: string;
+  } = {},
+): AttemptWithGates {
+  const {
+    status = 'SUCCESS',
+    clusterId = mira.id,
+    serviceId = 'authn',
+  } = options;
+  const startedAt = options.startedAt ?? `2026-02-${10 + n}T09:00:00.000Z`;
+  return {
+    id: `${clusterId}:${serviceId}:3.4.${n}:${n}`,
+    clusterId,
+    serviceId,
+    buildVersion: `3.4.${n}`,
+    gitSha: 'abcdef1234',
+    startedAt,
+    endedAt: new Date(Date.parse(startedAt) + 270_000).toISOString(),
+    status,
+    trigger: 'merge',
+    source: 'github-actions',
+    gates: {},
+    ...(status === 'FAILED' ? { failureReason: 'smoke tests failed' } : {}),
+    ...(status === 'ROLLBACK' ? { rollbackToBuild: '3.4.0' } : {}),
+  };
+}
+
+export const entitySummary: EntitySummaryResponse = {
+  entityRef: 'component:default/authentication',
+  serviceId: 'authn',
+  clusters: [
+    {
+      cluster: mira,
+      currentVersion: '3.4.2',
+      latestAttempt: {
+        id: 'mira-us-west-2:authn:3.4.3:3',
+        status: 'FAILED',
+        buildVersion: '3.4.3',
+        startedAt: '2026-02-24T09:00:00.000Z',
+      },
+      gates: { functional: { passed: 18, total: 20, failed: 2, skipped: 0 } },
+    },
+    {
+      cluster: vega,
+      currentVersion: '3.4.1',
+      latestAttempt: {
+        id: 'vega-eu-west-1:authn:3.4.1:1',
+        status: 'LIVE',
+        buildVersion: '3.4.1',
+        startedAt: '2026-02-20T09:00:00.000Z',
+      },
+      gates: {},
+    },
+  ],
+};
+
+export const clusters: ClustersResponse = {
+  clusters: [
+    {
+      ...mira,
+      summary: {
+        services: 4,
+        healthy: 3,
+        attention: 1,
+        latestAttemptAt: hoursAgo(2),
+      },
+    },
+    {
+      ...vega,
+      summary: {
+        services: 2,
+        healthy: 2,
+        attention: 0,
+        latestAttemptAt: hoursAgo(72),
+      },
+    },
+  ],
+};
+
+export const clusterSummary: ClusterSummaryResponse = {
+  cluster: mira,
+  summary: {
+    totalAttempts: 42,
+    success: 35,
+    failed: 4,
+    rollback: 2,
+    inProgress: 1,
+  },
+  services: [
+    {
+      serviceId: 'authn',
+      serviceName: 'authn',
+      entityRef: 'component:default/authentication',
+      currentVersion: '3.4.2',
+      latestAttempt: {
+        id: 'mira-us-west-2:authn:3.4.3:3',
+        status: 'FAILED',
+        buildVersion: '3.4.3',
+        startedAt: hoursAgo(2),
+      },
+      gates: { sanity: { passed: 5, total: 5, failed: 0, skipped: 0 } },
+    },
+    {
+      serviceId: 'orphan',
+      serviceName: 'orphan',
+      currentVersion: null,
+      latestAttempt: {
+        id: 'mira-us-west-2:orphan:0.1.0:1',
+        status: 'IN_PROGRESS',
+        buildVersion: '0.1.0',
+        startedAt: hoursAgo(1),
+      },
+      gates: {},
+    },
+  ],
+};
+
+export const buildDetail: BuildDetailResponse = {
+  attempt: attempt(3, { status: 'FAILED' }),
+  testRuns: [
+    {
+      attemptId: 'mira-us-west-2:authn:3.4.3:3',
+      suiteType: 'FUNCTIONAL',
+      total: 20,
+      passed: 18,
+      failed: 2,
+      skipped: 0,
+      durationSec: 125,
+      executedAt: '2026-02-13T09:03:00.000Z',
+      reportUrl: 'https://ci.example.com/reports/functional/1284',
+    },
+    {
+      attemptId: 'mira-us-west-2:authn:3.4.3:3',
+      suiteType: 'SANITY',
+      total: 5,
+      passed: 5,
+      failed: 0,
+      skipped: 0,
+      durationSec: 42,
+      executedAt: '2026-02-13T09:02:00.000Z',
+    },
+  ],
+  promotions: [
+    {
+      promotionId: 'p1',
+      serviceId: 'authn',
+      buildVersion: '3.4.3',
+      fromClusterId: 'mira-us-west-2',
+      toClusterId: 'vega-eu-west-1',
+      promotedBy: 'alice',
+      promotedAt: '2026-02-13T10:00:00.000Z',
+    },
+  ],
+};
+
+export const promotions: PromotionsPage = {
+  promotions: [
+    {
+      promotionId: 'p2',
+      serviceId: 'authn',
+      buildVersion: '3.4.1',
+      fromClusterId: 'mira-us-west-2',
+      toClusterId: 'vega-eu-west-1',
+      promotedBy: 'bob',
+      promotedAt: '2026-02-20T08:00:00.000Z',
+    },
+  ],
+};
+
+const labels = ['2026-02-22', '2026-02-23', '2026-02-24'];
+
+export const analytics: AnalyticsResponse = {
+  filter: { from: '2026-02-22', to: '2026-02-24', bucket: 'day' },
+  buildAttempts: {
+    labels,
+    success: [3, 1, 2],
+    failed: [0, 1, 0],
+    rollback: [0, 0, 1],
+  },
+  testPassRates: {
+    labels,
+    functional: [100, 90, null],
+    sanity: [100, 100, 100],
+    regression: [null, null, null],
+  },
+  deployFrequency: {
+    labels,
+    deploys: [3, 1, 2],
+    avgLeadTimeMin: [12.5, 30, 20],
+  },
+  dora: {
+    deploymentFrequencyPerDay: 2,
+    leadTimeMin: { p50: 15, p90: 42 },
+    changeFailureRate: 0.25,
+    timeToRestoreMin: { p50: 90 },
+    tier: 'low',
+    tiers: {
+      deploymentFrequency: 'elite',
+      leadTime: 'elite',
+      changeFailureRate: 'low',
+      failedDeploymentRecoveryTime: 'high',
+    },
+    samples: {
+      deploymentFrequency: { deploys: 6, days: 3 },
+      leadTime: { n: 6 },
+      changeFailureRate: { failures: 2, finished: 8 },
+      failedDeploymentRecoveryTime: { n: 1, unrecovered: 1 },
+    },
+  },
+  definitions: ANALYTICS_DEFINITIONS,
+};
+
+export const emptyAnalytics: AnalyticsResponse = {
+  ...analytics,
+  buildAttempts: {
+    labels,
+    success: [0, 0, 0],
+    failed: [0, 0, 0],
+    rollback: [0, 0, 0],
+  },
+  testPassRates: {
+    labels,
+    functional: [null, null, null],
+    sanity: [null, null, null],
+    regression: [null, null, null],
+  },
+  deployFrequency: {
+    labels,
+    deploys: [0, 0, 0],
+    avgLeadTimeMin: [null, null, null],
+  },
+};
+
+const scoreEntry = (
+  serviceId: string,
+  score: number | null,
+  grade: string | null,
+  deploySuccessRate: number | null,
+): ScorecardEntry => ({
+  serviceId,
+  ...(serviceId === 'authn'
+    ? { entityRef: 'component:default/authentication' }
+    : {}),
+  score,
+  grade,
+  metrics: {
+    deploySuccessRate,
+    gatePassRate: 97.5,
+    changeFailureRate: 0.1,
+    leadTimeP50Min: 30,
+    timeToRestoreP50Min: null,
+    deploys: 10,
+    finished: 12,
+    testRuns: 30,
+    recoveries: 0,
+  },
+  subScores: {
+    deploySuccessRate: 80,
+    gatePassRate: 70,
+    changeFailureRate: 80,
+    leadTime: 100,
+    timeToRestore: null,
+  },
+});
+
+export const scorecard: ScorecardResponse = {
+  window: { from: '2026-01-26T00:00:00.000Z', to: '2026-02-25T00:00:00.000Z' },
+  policy: DEFAULT_SCORECARD_POLICY,
+  services: [
+    scoreEntry('authn', 93.5, 'A', 0.99),
+    scoreEntry('payments', 71.2, 'C', 0.8),
+    scoreEntry('ledger', null, null, null),
+  ],
+};
+
+/** `GET /status` of a healthy backend in queue mode. */
+export const status: StatusResponse = {
+  checkedAt: hoursAgo(0),
+  ok: true,
+  problems: [],
+  database: { ok: true, latencyMs: 3 },
+  ingestion: {
+    mode: 'queue',
+    consumer: {
+      state: 'running',
+      lastReceiveAt: hoursAgo(0),
+      receiveErrors: 0,
+      failedWrites: 0,
+    },
+    lastIngestLagSeconds: 2,
+    queue: { depth: 4, inFlight: 1, dlqDepth: 0, checkedAt: hoursAgo(0) },
+  },
+  retention: {
+    days: 365,
+    lastRun: {
+      startedAt: hoursAgo(3),
+      finishedAt: hoursAgo(3),
+      cutoff: hoursAgo(365 * 24),
+      deleted: { attempts: 5, test_runs: 7 },
+    },
+  },
+};
+
+/** A fake client answering with the fixtures; tests override single calls. */
+export function fakeApi(
+  overrides: Partial<DeploymentQualityApi> = {},
+): jest.Mocked<DeploymentQualityApi> {
+  return {
+    getClusters: jest.fn(async () => clusters),
+    getClusterSummary: jest.fn(async () => clusterSummary),
+    getClusterAttempts: jest.fn(async () => ({
+      attempts: [attempt(3, { status: 'FAILED' }), attempt(2)],
+    })),
+    getServices: jest.fn(async () => ({
+      services: [
+        {
+          serviceId: 'authn',
+          clusters: [mira.id],
+          latestAttemptAt: hoursAgo(2),
+        },
+        { serviceId: 'payments', clusters: [vega.id], latestAttemptAt: null },
+      ],
+    })),
+    getBuild: jest.fn(async () => buildDetail),
+    getAnalytics: jest.fn(async () => analytics),
+    getScorecard: jest.fn(async () => scorecard),
+    getScorecardCsv: jest.fn(async () => ({
+      filename: 'scorecard-2026-02-24.csv',
+      csv: new Blob(['service_id\nauthn\n'], { type: 'text/csv' }),
+    })),
+    getGateCheck: jest.fn(),
+    getEntitySummary: jest.fn(async () => entitySummary),
+    getEntityAttempts: jest.fn(async () => ({
+      attempts: [attempt(3, { status: 'FAILED' }), attempt(2)],
+      nextCursor: 'page-2',
+    })),
+    getEntityAnalytics: jest.fn(async () => analytics),
+    getEntityPromotions: jest.fn(async () => promotions),
+    getStatus: jest.fn(async () => status),
+    ...overrides,
+  } as jest.Mocked<DeploymentQualityApi>;
+}
+
+/** A promise that never settles: the view stays loading. */
+export const pending = () => new Promise<never>(() => {});

@@ -1,0 +1,198 @@
+import { Table, TableColumn } from '@backstage/core-components';
+import { Box, Button, Typography } from '@material-ui/core';
+import {
+  AttemptsPage,
+  AttemptStatus,
+  AttemptWithGates,
+} from '@internal/plugin-deployment-quality-common';
+import { useState } from 'react';
+import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
+import { AsyncView } from '../shared/AsyncView';
+import { GatesSummary } from '../shared/GatesSummary';
+import { PagingControls } from '../shared/PagingControls';
+import { RelativeTime } from '../shared/RelativeTime';
+import { FilterOption, SelectFilter } from '../shared/SelectFilter';
+import { duration } from '../shared/time';
+import { useAutoRefresh } from '../shared/useAutoRefresh';
+import { useCursorPaging } from '../shared/useCursorPaging';
+import { STATUS_OPTIONS } from '../shared/useFilterOptions';
+
+const PAGE_SIZE = 20;
+
+/** One page's request, as the table's filters and paging make it. */
+export type AttemptQuery = {
+  clusterId?: string;
+  serviceId?: string;
+  status?: AttemptStatus;
+  limit: number;
+  cursor?: string;
+};
+
+const baseColumns = (
+  onSelect?: (a: AttemptWithGates) => void,
+): TableColumn<AttemptWithGates>[] => [
+  {
+    title: 'Build',
+    field: 'buildVersion',
+    render: a => (
+      <>
+        <Typography variant="body2">{a.buildVersion}</Typography>
+        <Typography variant="caption" color="textSecondary">
+          {a.gitSha.slice(0, 7)}
+        </Typography>
+      </>
+    ),
+  },
+  {
+    title: 'Status',
+    field: 'status',
+    render: a => (
+      <>
+        <AttemptStatusLabel status={a.status} />
+        {a.failureReason && (
+          <Typography variant="caption" display="block" color="textSecondary">
+            {a.failureReason}
+          </Typography>
+        )}
+        {a.rollbackToBuild && (
+          <Typography variant="caption" display="block" color="textSecondary">
+            rolled back to {a.rollbackToBuild}
+          </Typography>
+        )}
+      </>
+    ),
+  },
+  { title: 'Duration', render: a => duration(a.startedAt, a.endedAt) },
+  { title: 'Trigger', field: 'trigger' },
+  {
+    title: 'Gates',
+    sorting: false,
+    render: a => <GatesSummary gates={a.gates} />,
+  },
+  ...(onSelect
+    ? [
+        {
+          title: '',
+          sorting: false,
+          render: (a: AttemptWithGates) => (
+            <Button
+              size="small"
+              variant="outlined"
+              aria-label={`Details of build ${a.buildVersion} on ${a.clusterId}`}
+              onClick={() => onSelect(a)}
+            >
+              Details
+            </Button>
+          ),
+        },
+      ]
+    : []),
+];
+
+/**
+ * Attempts newest first, paged by cursor, with a status filter and, when
+ * their options are given, cluster-region and service filters (each adds its
+ * column). `load` must be memoised: a new function reloads the table.
+ */
+export const AttemptsTable = ({
+  load,
+  clusterOptions,
+  serviceOptions,
+  onSelectAttempt,
+  title = 'Deployment attempts',
+}: {
+  load: (query: AttemptQuery) => Promise<AttemptsPage>;
+  clusterOptions?: FilterOption[];
+  serviceOptions?: FilterOption[];
+  onSelectAttempt?: (attempt: AttemptWithGates) => void;
+  title?: string;
+}) => {
+  const [clusterId, setClusterId] = useState('');
+  const [serviceId, setServiceId] = useState('');
+  const [status, setStatus] = useState('');
+  const paging = useCursorPaging();
+
+  const state = useAutoRefresh(
+    () =>
+      load({
+        clusterId: clusterId || undefined,
+        serviceId: serviceId || undefined,
+        status: (status || undefined) as AttemptStatus | undefined,
+        limit: PAGE_SIZE,
+        cursor: paging.cursor,
+      }),
+    [load, clusterId, serviceId, status, paging.cursor],
+  );
+
+  // A new filter starts again from the newest attempts.
+  const filterWith = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    paging.reset();
+  };
+
+  const columns: TableColumn<AttemptWithGates>[] = [
+    {
+      title: 'Started',
+      field: 'startedAt',
+      render: a => <RelativeTime iso={a.startedAt} />,
+    },
+    ...(clusterOptions
+      ? [{ title: 'Cluster-region', field: 'clusterId' }]
+      : []),
+    ...(serviceOptions ? [{ title: 'Service', field: 'serviceId' }] : []),
+    ...baseColumns(onSelectAttempt),
+  ];
+
+  return (
+    <Box>
+      <Box display="flex" style={{ gap: 16 }} mb={2}>
+        {clusterOptions && (
+          <SelectFilter
+            label="Cluster-region"
+            value={clusterId}
+            options={clusterOptions}
+            onChange={filterWith(setClusterId)}
+          />
+        )}
+        {serviceOptions && (
+          <SelectFilter
+            label="Service"
+            value={serviceId}
+            options={serviceOptions}
+            onChange={filterWith(setServiceId)}
+          />
+        )}
+        <SelectFilter
+          label="Status"
+          value={status}
+          options={STATUS_OPTIONS}
+          onChange={filterWith(setStatus)}
+          minWidth={160}
+        />
+      </Box>
+      <AsyncView state={state}>
+        {page => (
+          <Table<AttemptWithGates>
+            title={title}
+            columns={columns}
+            data={page.attempts}
+            isLoading={state.loading}
+            options={{ paging: false, search: false, padding: 'dense' }}
+            emptyContent={
+              <Box p={2}>
+                <Typography>No attempts match these filters.</Typography>
+              </Box>
+            }
+          />
+        )}
+      </AsyncView>
+      <PagingControls
+        hasNewer={paging.hasNewer}
+        nextCursor={state.value?.nextCursor}
+        loading={state.loading}
+        onNewer={paging.newer}
+        onOlder={paging.older}
+      />
+    </Box>
+  );
+};

@@ -1,0 +1,128 @@
+import {
+  EmptyState,
+  Link,
+  StatusError,
+  StatusOK,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { Grid, Typography } from '@material-ui/core';
+import { ClustersResponse } from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
+import { AsyncView } from '../shared/AsyncView';
+import { RelativeTime } from '../shared/RelativeTime';
+import { AsyncState, useAutoRefresh } from '../shared/useAutoRefresh';
+import { usePageLinks } from './links';
+import { RecentProblems, RECENT_MS } from './RecentProblems';
+import { StatusPanel } from './StatusPanel';
+
+type Row = ClustersResponse['clusters'][number];
+
+const useColumns = (): TableColumn<Row>[] => {
+  const links = usePageLinks();
+  return [
+    {
+      title: 'Cluster-region',
+      field: 'name',
+      render: c => (
+        <>
+          <Link to={links.cluster(c.id)}>{c.name}</Link>
+          <Typography variant="caption" display="block" color="textSecondary">
+            {[c.id, c.region, c.type, c.role].filter(Boolean).join(' · ')}
+          </Typography>
+        </>
+      ),
+    },
+    { title: 'Services', field: 'summary.services', type: 'numeric' },
+    {
+      title: 'Healthy',
+      field: 'summary.healthy',
+      type: 'numeric',
+      render: c => <StatusOK>{c.summary.healthy}</StatusOK>,
+    },
+    {
+      title: 'Needing attention',
+      field: 'summary.attention',
+      type: 'numeric',
+      defaultSort: 'desc',
+      render: c =>
+        c.summary.attention > 0 ? (
+          <StatusError>{c.summary.attention}</StatusError>
+        ) : (
+          '0'
+        ),
+    },
+    {
+      title: 'Latest attempt',
+      field: 'summary.latestAttemptAt',
+      render: c => <RelativeTime iso={c.summary.latestAttemptAt} />,
+    },
+  ];
+};
+
+/** Clusters with an attempt in the last day: the only ones with news. */
+const activeClusterIds = (clusters: Row[], now = Date.now()) =>
+  clusters
+    .filter(
+      c =>
+        c.summary.latestAttemptAt !== null &&
+        now - Date.parse(c.summary.latestAttemptAt) < RECENT_MS,
+    )
+    .map(c => c.id);
+
+const Clusters = ({
+  state,
+  columns,
+}: {
+  state: AsyncState<ClustersResponse>;
+  columns: TableColumn<Row>[];
+}) => (
+  <AsyncView
+    state={state}
+    isEmpty={v => v.clusters.length === 0}
+    empty={
+      <EmptyState
+        missing="data"
+        title="No cluster-regions yet"
+        description="Declare them under deploymentQuality.clusters in app-config.yaml, or report a deployment or cluster-config event."
+      />
+    }
+  >
+    {({ clusters }) => (
+      <Grid container spacing={3}>
+        <Grid item xs={12}>
+          <Table<Row>
+            title="Cluster-regions"
+            columns={columns}
+            data={clusters}
+            isLoading={state.loading}
+            options={{ paging: false, search: false, padding: 'dense' }}
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <RecentProblems clusterIds={activeClusterIds(clusters)} />
+        </Grid>
+      </Grid>
+    )}
+  </AsyncView>
+);
+
+/** Every cluster-region's health, then what failed across them today. */
+export const ClustersOverview = () => {
+  const api = useApi(deploymentQualityApiRef);
+  const columns = useColumns();
+  const state = useAutoRefresh(() => api.getClusters(), [api]);
+  // The backend's status loads on its own: it says why when the clusters
+  // can't be loaded or are stale.
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <StatusPanel />
+      </Grid>
+      <Grid item xs={12}>
+        <Clusters state={state} columns={columns} />
+      </Grid>
+    </Grid>
+  );
+};

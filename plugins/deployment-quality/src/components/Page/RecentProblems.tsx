@@ -1,0 +1,109 @@
+import { Link, Table, TableColumn } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { Box, Typography } from '@material-ui/core';
+import {
+  AttemptStatus,
+  AttemptWithGates,
+} from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
+import { AsyncView } from '../shared/AsyncView';
+import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
+import { RelativeTime } from '../shared/RelativeTime';
+import { useAutoRefresh } from '../shared/useAutoRefresh';
+import { usePageLinks } from './links';
+
+/** "Recent" is the last 24 hours. */
+export const RECENT_MS = 24 * 60 * 60 * 1000;
+
+const PROBLEMS: AttemptStatus[] = ['FAILED', 'ROLLBACK'];
+// Per cluster and status; a cluster with more problems than this in a day
+// shows its newest ones, and its own page has the rest.
+const PER_LIST = 50;
+
+const useColumns = (): TableColumn<AttemptWithGates>[] => {
+  const links = usePageLinks();
+  return [
+    {
+      title: 'Started',
+      field: 'startedAt',
+      render: a => <RelativeTime iso={a.startedAt} />,
+    },
+    {
+      title: 'Cluster-region',
+      field: 'clusterId',
+      render: a => <Link to={links.cluster(a.clusterId)}>{a.clusterId}</Link>,
+    },
+    { title: 'Service', field: 'serviceId' },
+    {
+      title: 'Build',
+      field: 'buildVersion',
+      render: a => (
+        <Link
+          to={links.build(a.id)}
+          aria-label={`Build ${a.buildVersion} of ${a.serviceId} on ${a.clusterId}`}
+        >
+          {a.buildVersion}
+        </Link>
+      ),
+    },
+    {
+      title: 'Status',
+      field: 'status',
+      render: a => (
+        <>
+          <AttemptStatusLabel status={a.status} />
+          <Typography variant="caption" display="block" color="textSecondary">
+            {a.failureReason ??
+              (a.rollbackToBuild ? `rolled back to ${a.rollbackToBuild}` : '')}
+          </Typography>
+        </>
+      ),
+    },
+  ];
+};
+
+/**
+ * Failures and rollbacks of the last 24 h across the given clusters, newest
+ * first. There is no cross-cluster attempts route, so this asks each cluster
+ * that had any attempt today for its FAILED and ROLLBACK lists.
+ */
+export const RecentProblems = ({ clusterIds }: { clusterIds: string[] }) => {
+  const api = useApi(deploymentQualityApiRef);
+  const columns = useColumns();
+  const key = clusterIds.join(',');
+  const state = useAutoRefresh(async () => {
+    const since = Date.now() - RECENT_MS;
+    const pages = await Promise.all(
+      clusterIds.flatMap(clusterId =>
+        PROBLEMS.map(status =>
+          api.getClusterAttempts(clusterId, { status, limit: PER_LIST }),
+        ),
+      ),
+    );
+    return pages
+      .flatMap(p => p.attempts)
+      .filter(a => Date.parse(a.startedAt) >= since)
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    // The key stands for clusterIds: a new but equal array is no change.
+  }, [api, key]);
+  return (
+    <AsyncView state={state}>
+      {attempts => (
+        <Table<AttemptWithGates>
+          title="Failures and rollbacks in the last 24 hours"
+          columns={columns}
+          data={attempts}
+          isLoading={state.loading}
+          options={{ paging: false, search: false, padding: 'dense' }}
+          emptyContent={
+            <Box p={2}>
+              <Typography>
+                No failures or rollbacks in the last 24 hours.
+              </Typography>
+            </Box>
+          }
+        />
+      )}
+    </AsyncView>
+  );
+};

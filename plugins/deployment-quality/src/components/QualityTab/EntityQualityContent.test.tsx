@@ -1,0 +1,163 @@
+import { screen, waitFor, within, fireEvent } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  analytics,
+  emptyAnalytics,
+  fakeApi,
+  pending,
+} from '../../__testUtils__/fixtures';
+import { renderWithApi } from '../../__testUtils__/render';
+import { EntityQualityContent } from './EntityQualityContent';
+
+const render = (api = fakeApi()) =>
+  renderWithApi(<EntityQualityContent />, api);
+
+const utcDay = (daysAgo: number) =>
+  new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+
+describe('EntityQualityContent', () => {
+  it('shows the DORA figures with tier and sample size, and the charts', async () => {
+    await render();
+    const cfr = await screen.findByRole('region', {
+      name: /^Change failure rate/,
+    });
+    expect(cfr).toHaveTextContent('25.0 %');
+    expect(cfr).toHaveTextContent('Low');
+    expect(cfr).toHaveTextContent('2 failed / 8 finished');
+    expect(
+      screen.getByRole('region', { name: /^Deployment frequency/ }),
+    ).toHaveTextContent('6 deploys / 3 days');
+    expect(
+      screen.getByRole('region', { name: /^Lead time for changes/ }),
+    ).toHaveTextContent('15 min (p90 42 min)');
+    expect(
+      screen.getByRole('region', { name: /^Time to restore/ }),
+    ).toHaveTextContent('n = 1, 1 unrecovered');
+
+    expect(
+      screen.getByRole('img', {
+        name: 'Build outcomes per day: 6 succeeded, 1 failed, 1 rolled back',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', {
+        name: 'Test pass rate per suite: functional averages 95.0 %, sanity averages 100.0 %',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', {
+        name: 'Deploy frequency and lead time: 6 deploys, lead time p50 15 min',
+      }),
+    ).toBeInTheDocument();
+  });
+
+  it('explains each figure in a tooltip from the answer’s definitions', async () => {
+    await render();
+    await userEvent.hover(
+      await screen.findByRole('button', {
+        name: 'How change failure rate is computed',
+      }),
+    );
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      analytics.definitions.changeFailureRate,
+    );
+  });
+
+  it('asks for the last 30 days first, then the chosen range', async () => {
+    const api = fakeApi();
+    await render(api);
+    await screen.findByRole('region', { name: /^Change failure rate/ });
+    expect(api.getEntityAnalytics).toHaveBeenLastCalledWith(
+      expect.objectContaining({ name: 'authentication' }),
+      { from: utcDay(29), to: utcDay(0), clusterId: undefined },
+    );
+
+    await userEvent.click(screen.getByRole('button', { name: '7 days' }));
+    expect(screen.getByRole('button', { name: '7 days' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+    await waitFor(() =>
+      expect(api.getEntityAnalytics).toHaveBeenLastCalledWith(
+        expect.anything(),
+        { from: utcDay(6), to: utcDay(0), clusterId: undefined },
+      ),
+    );
+
+    await userEvent.click(screen.getByRole('button', { name: 'Custom' }));
+    fireEvent.change(screen.getByLabelText('From'), {
+      target: { value: '2026-01-01' },
+    });
+    fireEvent.change(screen.getByLabelText('To'), {
+      target: { value: '2026-01-31' },
+    });
+    await waitFor(() =>
+      expect(api.getEntityAnalytics).toHaveBeenLastCalledWith(
+        expect.anything(),
+        { from: '2026-01-01', to: '2026-01-31', clusterId: undefined },
+      ),
+    );
+  });
+
+  it('refuses a custom range that ends before it starts', async () => {
+    const api = fakeApi();
+    await render(api);
+    await screen.findByRole('region', { name: /^Change failure rate/ });
+    await userEvent.click(screen.getByRole('button', { name: 'Custom' }));
+    const calls = api.getEntityAnalytics.mock.calls.length;
+    fireEvent.change(screen.getByLabelText('To'), {
+      target: { value: '2000-01-01' },
+    });
+    expect(
+      await screen.findByText('Must not be before From'),
+    ).toBeInTheDocument();
+    expect(api.getEntityAnalytics).toHaveBeenCalledTimes(calls);
+  });
+
+  it('filters by cluster-region', async () => {
+    const api = fakeApi();
+    await render(api);
+    await screen.findByRole('region', { name: /^Change failure rate/ });
+    await userEvent.click(screen.getByLabelText('Cluster-region'));
+    await userEvent.click(
+      within(await screen.findByRole('listbox')).getByText('Mira US-West-2'),
+    );
+    await waitFor(() =>
+      expect(api.getEntityAnalytics).toHaveBeenLastCalledWith(
+        expect.anything(),
+        expect.objectContaining({ clusterId: 'mira-us-west-2' }),
+      ),
+    );
+  });
+
+  it('guides when the window holds nothing', async () => {
+    await render(
+      fakeApi({ getEntityAnalytics: jest.fn(async () => emptyAnalytics) }),
+    );
+    expect(
+      await screen.findByText('Nothing reported in the last 30 days'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/service id "authn"/)).toBeInTheDocument();
+  });
+
+  it('shows an error with a retry that loads again', async () => {
+    const getEntityAnalytics = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('analytics unavailable'))
+      .mockResolvedValue(analytics);
+    await render(fakeApi({ getEntityAnalytics }));
+    expect(
+      await screen.findByText('Error: analytics unavailable'),
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(
+      await screen.findByRole('region', { name: /^Change failure rate/ }),
+    ).toBeInTheDocument();
+    expect(getEntityAnalytics).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows progress while loading', async () => {
+    await render(fakeApi({ getEntityAnalytics: jest.fn(pending) }));
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+});

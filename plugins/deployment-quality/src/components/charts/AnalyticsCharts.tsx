@@ -1,0 +1,43 @@
+import { Grid } from '@material-ui/core';
+import { AnalyticsResponse } from '@internal/plugin-deployment-quality-common';
+import { DeployFrequencyChart } from './DeployFrequencyChart';
+import { DoraFigures } from './DoraFigures';
+import { OutcomesChart } from './OutcomesChart';
+import { PassRateChart } from './PassRateChart';
+
+/** Everything one analytics answer shows: DORA figures and three charts. */
+export const AnalyticsCharts = ({
+  analytics,
+}: {
+  analytics: AnalyticsResponse;
+}) => (
+  <Grid container spacing={3}>
+    <Grid item xs={12}>
+      <DoraFigures analytics={analytics} />
+    </Grid>
+    <Grid item xs={12} lg={6}>
+      <OutcomesChart analytics={analytics} />
+    </Grid>
+    <Grid item xs={12} lg={6}>
+      <PassRateChart analytics={analytics} />
+    </Grid>
+    <Grid item xs={12}>
+      <DeployFrequencyChart analytics={analytics} />
+    </Grid>
+  </Grid>
+);
+
+/** True when the window holds no attempt and no test run: nothing to chart. */
+export function isEmptyAnalytics(analytics: AnalyticsResponse): boolean {
+  const { buildAttempts, testPassRates } = analytics;
+  const attempts = [
+    ...buildAttempts.success,
+    ...buildAttempts.failed,
+    ...buildAttempts.rollback,
+  ].some(n => n > 0);
+  const { labels: _labels, ...suites } = testPassRates;
+  const tests = Object.values(suites).some(rates =>
+    rates.some(r => typeof r === 'number'),
+  );
+  return !attempts && !tests;
+}

@@ -1,0 +1,30 @@
+import { useApi } from '@backstage/core-plugin-api';
+import { ATTEMPT_STATUSES } from '@internal/plugin-deployment-quality-common';
+import useAsync from 'react-use/esm/useAsync';
+import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
+import { FilterOption } from './SelectFilter';
+
+export const STATUS_OPTIONS: FilterOption[] = ATTEMPT_STATUSES.map(s => ({
+  value: s,
+  label: s,
+}));
+
+/**
+ * Cluster-regions to filter by. A failure leaves the list empty: the view
+ * still works unfiltered, and its own request reports the error.
+ */
+export function useClusterOptions(): FilterOption[] {
+  const api = useApi(deploymentQualityApiRef);
+  const { value } = useAsync(() => api.getClusters(), [api]);
+  return (value?.clusters ?? []).map(c => ({ value: c.id, label: c.name }));
+}
+
+/** Services to filter by; empty on failure, as for clusters. */
+export function useServiceOptions(): FilterOption[] {
+  const api = useApi(deploymentQualityApiRef);
+  const { value } = useAsync(() => api.getServices(), [api]);
+  return (value?.services ?? []).map(s => ({
+    value: s.serviceId,
+    label: s.serviceId,
+  }));
+}

@@ -1,0 +1,183 @@
+// Read API at N attempts: each route through the backend (autocannon, a
+// Backstage token) against its own queries run directly with knex at the
+// same concurrency through a pool of 10, one after the other.
+import { READ_TOKEN, log, sleep } from '../reliability/harness.mjs';
+import { CLUSTERS, SERVICES } from './generate.mjs';
+import { directLoad, httpLoad } from './load.mjs';
+import { dayWindow, routeSql } from './sql.mjs';
+
+const DAY_MS = 86_400_000;
+const PAGE = 50;
+const DEEP = 20;
+const date = t => new Date(t).toISOString().slice(0, 10);
+
+/**
+ * The busiest cluster and service of the generated fleet (the generator
+ * weights the first ones most): the worst case of each route.
+ */
+const cluster = CLUSTERS[0];
+const service = SERVICES[0];
+
+async function getJson(url) {
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${READ_TOKEN}` },
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * After autocannon stops, the backend still works off the requests it had
+ * accepted: wait until a cheap read answers promptly, so they don't slow
+ * the next measurement; if that takes too long, `restart` the backend.
+ */
+async function settle(api, restart) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const t0 = Date.now();
+    try {
+      await getJson(`${api}/clusters/${cluster}/attempts?limit=1`);
+      if (Date.now() - t0 < 500) return false;
+    } catch {
+      await sleep(500);
+    }
+  }
+  log('backend still busy a minute after the run: restarting it');
+  await restart();
+  return true;
+}
+
+/**
+ * `restart()` replaces a backend that can't work off its backlog. Returns
+ * one result per route.
+ */
+export async function benchReads({
+  baseUrl,
+  knex,
+  connections,
+  duration,
+  pool,
+  restart,
+}) {
+  const api = `${baseUrl}/api/deployment-quality`;
+  const sql = routeSql(knex);
+  const now = Date.now();
+  const from = date(now - 89 * DAY_MS);
+  const to = date(now);
+  const window = dayWindow(from, to);
+
+  // Follow the cursor as a user paging back would, then hammer that page.
+  let cursor;
+  for (let i = 0; i < DEEP; i++) {
+    const page = await getJson(
+      `${api}/clusters/${cluster}/attempts?limit=${PAGE}${
+        cursor ? `&cursor=${cursor}` : ''
+      }`,
+    );
+    cursor = page.nextCursor;
+    if (!cursor) throw new Error(`only ${i + 1} pages of attempts`);
+  }
+
+  const routes = [
+    {
+      name: `attempts, first page (${PAGE})`,
+      path: `/clusters/${cluster}/attempts?limit=${PAGE}`,
+      direct: () => sql.clusterAttempts(cluster, PAGE),
+      kind: 'list',
+    },
+    {
+      name: `attempts, page ${DEEP + 1} (keyset cursor)`,
+      path: `/clusters/${cluster}/attempts?limit=${PAGE}&cursor=${cursor}`,
+      direct: () => sql.clusterAttempts(cluster, PAGE, cursor),
+      kind: 'list',
+    },
+    {
+      name: 'cluster summary',
+      path: `/clusters/${cluster}/summary`,
+      direct: () => sql.clusterSummary(cluster),
+      kind: 'list',
+    },
+    {
+      // The entity summary needs a catalog entity, and the dev backend's
+      // catalog is empty: the service's own attempt list stands in for the
+      // per-service read (pair states, a keyset page and gates).
+      name: `service attempts, first page (${PAGE})`,
+      path: `/services/${service}/attempts?limit=${PAGE}`,
+      direct: () => sql.serviceAttempts(service, PAGE),
+      kind: 'list',
+    },
+    {
+      name: '90-day analytics, all services',
+      path: `/analytics?from=${from}&to=${to}`,
+      direct: () => sql.analytics({}, window),
+      kind: 'analytics',
+    },
+    {
+      name: '90-day analytics, one service',
+      path: `/analytics?serviceId=${service}&from=${from}&to=${to}`,
+      direct: () => sql.analytics({ serviceId: service }, window),
+      kind: 'analytics',
+    },
+  ];
+
+  const results = [];
+  for (const route of routes) {
+    // One of each first: the route must work, and caches be warm. A
+    // backend that died on the last route is replaced (run.mjs logs why).
+    await getJson(`${api}${route.path}`)
+      // A kept-alive socket the backend closed meanwhile: once more.
+      .catch(() => sleep(1000).then(() => getJson(`${api}${route.path}`)))
+      .catch(async error => {
+        log(
+          `${route.name}: ${error.message} (${
+            error.cause?.code ?? error.cause?.message
+          }); restarting the backend`,
+        );
+        await restart();
+        await getJson(`${api}${route.path}`);
+      });
+    await route.direct();
+    // Its queries alone, one call at a time: what the route costs before
+    // any queueing, to tell slow SQL from too much concurrency.
+    const solo = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await route.direct();
+      solo.push(performance.now() - t);
+    }
+    const t0 = Date.now();
+    const plugin = await httpLoad({
+      url: `${api}${route.path}`,
+      connections,
+      duration,
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    const restarted = await settle(api, restart);
+    const direct = await directLoad({
+      fn: route.direct,
+      concurrency: connections,
+      duration,
+      pool,
+    });
+    log(
+      `${route.name}: backend p50/p99 ${plugin.p50}/${plugin.p99} ms (${
+        plugin.completed
+      } answers), direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(
+        1,
+      )} ms (${direct.completed}), solo ${solo[1].toFixed(1)} ms [${Math.round(
+        (Date.now() - t0) / 1000,
+      )} s]`,
+    );
+    results.push({
+      name: route.name,
+      kind: route.kind,
+      path: route.path.replace(/cursor=[^&]+/, 'cursor=…'),
+      plugin,
+      direct,
+      soloMs: solo.sort((a, b) => a - b)[1],
+      restarted,
+    });
+  }
+  return results;
+}

@@ -1,0 +1,746 @@
+#!/usr/bin/env node
+// End to end in a real Chromium: starts the portal (backend + frontend dev
+// server, as `./dev start` does) on free ports with a fresh SQLite directory,
+// sends a deployment and its test results through the webhook, a GitHub
+// `deployment_status` in_progress → success (signed like GitHub signs it) and
+// an Argo CD rollback notification, then opens the entity's Deployments and
+// Quality tabs and the cluster pages in Debian's Chromium (driven by
+// playwright-core) and checks they show those events. Saves a screenshot of
+// each view. Stops everything it started; bounded to 6 minutes.
+//
+//   node scripts/e2e/e2e.mjs [--screenshots DIR]       (default: a temp dir)
+//   node scripts/e2e/e2e.mjs --demo-screenshots docs/screenshots
+//        seeds the demo history (scripts/demo/seed.mjs) instead and saves a
+//        screenshot of every view with it
+//
+// Installs Debian's chromium with apt-get when /usr/bin/chromium is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cliArgs } from '../lib/args.mjs';
+
+const args = cliArgs();
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const TIME_LIMIT_MS = 6 * 60_000;
+const demo = args['demo-screenshots'] !== undefined;
+const started = Date.now();
+
+const log = msg =>
+  console.error(
+    `[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`,
+  );
+
+const work = mkdtempSync(join(tmpdir(), 'dq-e2e-'));
+const shotDir = resolve(
+  repoRoot,
+  args['demo-screenshots'] ?? args.screenshots ?? join(work, 'screenshots'),
+);
+mkdirSync(shotDir, { recursive: true });
+
+// ---------------------------------------------------------------- cleanup
+let portal;
+let browser;
+let stopping;
+async function stopAll() {
+  if (stopping) return stopping;
+  stopping = (async () => {
+    await browser?.close().catch(() => {});
+    if (portal && portal.exitCode === null && portal.signalCode === null) {
+      const exited = new Promise(r => portal.once('exit', r));
+      try {
+        process.kill(-portal.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const killed = await Promise.race([
+        exited.then(() => true),
+        new Promise(r => setTimeout(() => r(false), 15_000)),
+      ]);
+      if (!killed) {
+        try {
+          process.kill(-portal.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    // backstage-cli's children may outlive the group leader for a moment.
+    try {
+      process.kill(-portal?.pid, 0);
+      await new Promise(r => setTimeout(r, 1000));
+      process.kill(-portal.pid, 'SIGKILL');
+    } catch {
+      // the group is gone
+    }
+    if (!args.keep)
+      rmSync(join(work, 'sqlite'), { recursive: true, force: true });
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    log(`${signal}: stopping`);
+    await stopAll();
+    process.exit(130);
+  });
+}
+const deadline = setTimeout(async () => {
+  log(`FAIL: over the time limit of ${TIME_LIMIT_MS / 60_000} minutes`);
+  await stopAll();
+  process.exit(1);
+}, TIME_LIMIT_MS);
+
+// ---------------------------------------------------------------- helpers
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(what, check, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (portal.exitCode !== null) {
+      throw new Error(`the portal exited before ${what} (see ${portalLog})`);
+    }
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+  log(`ok: ${message}`);
+}
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  log(`${CHROMIUM} is missing: installing Debian's chromium with apt-get`);
+  const opts = {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  };
+  let r = spawnSync('apt-get', ['install', '-y', 'chromium'], opts);
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], opts);
+    r = spawnSync('apt-get', ['install', '-y', 'chromium'], opts);
+  }
+  if (r.status !== 0 || !existsSync(CHROMIUM)) {
+    throw new Error('could not install chromium with apt-get (needs root)');
+  }
+}
+
+// ---------------------------------------------------------------- the portal
+const portalLog = join(work, 'portal.log');
+
+async function startPortal() {
+  const [appPort, backendPort] = [await freePort(), await freePort()];
+  const appUrl = `http://localhost:${appPort}`;
+  const backendUrl = `http://localhost:${backendPort}`;
+  // On top of app-config.yaml: other ports, and a fresh SQLite directory so
+  // the developer's .data is never touched.
+  const config = join(work, 'app-config.e2e.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      app: { baseUrl: appUrl },
+      backend: {
+        baseUrl: backendUrl,
+        listen: { port: backendPort, host: '127.0.0.1' },
+        cors: { origin: appUrl },
+        database: { connection: { directory: join(work, 'sqlite') } },
+      },
+    }),
+  );
+  log(`starting the portal: frontend ${appUrl}, backend ${backendUrl}`);
+  log(`portal log: ${portalLog}`);
+  const out = createWriteStream(portalLog);
+  portal = spawn(
+    'yarn',
+    [
+      'start',
+      '--config',
+      join(repoRoot, 'app-config.yaml'),
+      '--config',
+      config,
+    ],
+    {
+      cwd: repoRoot,
+      detached: true, // its own process group, stopped as one
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BROWSER: 'none', FORCE_COLOR: '0' },
+    },
+  );
+  portal.stdout.pipe(out);
+  portal.stderr.pipe(out);
+
+  const t0 = Date.now();
+  await waitFor(
+    'the backend',
+    async () =>
+      (
+        await fetch(`${backendUrl}/.backstage/health/v1/readiness`)
+      ).ok,
+    240_000,
+  );
+  log(`backend ready after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  await waitFor(
+    'the frontend',
+    async () => {
+      const res = await fetch(appUrl);
+      return res.ok && (await res.text()).includes('<script');
+    },
+    240_000,
+  );
+  log(`frontend ready after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return { appUrl, backendUrl };
+}
+
+// ---------------------------------------------------------------- events
+const config = readFileSyncYamlSecrets();
+function readFileSyncYamlSecrets() {
+  // The local secrets of app-config.yaml (they are local-only values).
+  const text = readFileSync(join(repoRoot, 'app-config.yaml'), 'utf8');
+  const pick = re => {
+    const m = re.exec(text);
+    if (!m) throw new Error(`app-config.yaml: no ${re}`);
+    return m[1];
+  };
+  return {
+    webhook: pick(/name: local-dev\s+secret: (\S+)/),
+    github: pick(/github:\s+secrets:\s+- \{ name: [^,]+, secret: ([^ }]+)/),
+    argocd: pick(/argocd:\s+secrets:\s+- \{ name: [^,]+, secret: ([^ }]+)/),
+  };
+}
+
+async function post(url, body, headers) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: raw,
+  });
+  const text = await res.text();
+  if (res.status !== 202) {
+    throw new Error(`${url} answered ${res.status}: ${text}`);
+  }
+  const answer = JSON.parse(text);
+  if (answer.status === 'ignored') {
+    throw new Error(`${url} ignored the delivery: ${answer.reason}`);
+  }
+  for (const r of answer.results ?? []) {
+    if (r.status === 'rejected') {
+      throw new Error(`${url} rejected an event: ${JSON.stringify(r)}`);
+    }
+  }
+  return answer;
+}
+
+const fixture = (...p) =>
+  JSON.parse(
+    readFileSync(
+      join(
+        repoRoot,
+        'plugins/deployment-quality-backend-module-sources/src/__fixtures__',
+        ...p,
+      ),
+      'utf8',
+    ),
+  );
+
+const iso = msAgo => new Date(Date.now() - msAgo).toISOString();
+const MIN = 60_000;
+
+/** What the e2e sends, and what the views must then show. */
+const E2E = {
+  entity: '/catalog/default/component/billing',
+  service: 'billing',
+  webhook: { cluster: 'aquila-us-east-1', version: '7.1.0-e2e' },
+  github: {
+    cluster: 'pavo-us-west-2',
+    version: '7.2.0-gh',
+    deploymentId: 4242,
+  },
+  argocd: {
+    cluster: 'mira-us-west-2',
+    returnedTo: '9c1d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f',
+    left: 'ea8759964626a583667a2bfd08f334ec2070040a',
+  },
+};
+
+async function sendEvents(backendUrl) {
+  const api = `${backendUrl}/api/deployment-quality`;
+
+  // 1. Our own format through the webhook: a deployment and its test results.
+  const { cluster, version } = E2E.webhook;
+  const attemptId = `${cluster}:${E2E.service}:${version}:1`;
+  await post(
+    `${api}/ingest/webhook`,
+    {
+      events: [
+        {
+          eventId: `e2e:${attemptId}:end`,
+          source: 'e2e',
+          eventType: 'deployment',
+          payload: {
+            clusterId: cluster,
+            serviceId: E2E.service,
+            buildVersion: version,
+            gitSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
+            status: 'SUCCESS',
+            startedAt: iso(40 * MIN),
+            endedAt: iso(32 * MIN),
+            trigger: 'merge',
+            runNumber: 1,
+            commitAt: iso(120 * MIN),
+          },
+        },
+        ...[
+          ['FUNCTIONAL', 120, 117, 0, 3],
+          ['SANITY', 30, 30, 0, 0],
+        ].map(([suiteType, total, passed, failed, skipped], k) => ({
+          eventId: `e2e:${attemptId}:${suiteType}`,
+          source: 'e2e',
+          eventType: 'test-result',
+          payload: {
+            attemptId,
+            suiteType,
+            total,
+            passed,
+            failed,
+            skipped,
+            durationSec: 40 + k,
+            executedAt: iso((30 - k) * MIN),
+            reportUrl: `https://ci.example.com/billing/runs/1/${suiteType.toLowerCase()}`,
+          },
+        })),
+      ],
+    },
+    { 'x-webhook-secret': config.webhook },
+  );
+  log(`webhook: deployment ${attemptId} and 2 test results stored`);
+
+  // 2. GitHub: one deployment, reported in_progress then success.
+  const base = fixture('github', 'deployment_status.created.success.json');
+  const gh = E2E.github;
+  const github = async (state, statusId, at) => {
+    const body = structuredClone(base);
+    body.repository.name = E2E.service;
+    body.repository.full_name = `acme/${E2E.service}`;
+    Object.assign(body.deployment, {
+      id: gh.deploymentId,
+      sha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e',
+      environment: 'staging',
+      original_environment: 'staging',
+      payload: { version: gh.version },
+      created_at: iso(20 * MIN),
+      updated_at: at,
+    });
+    Object.assign(body.deployment_status, {
+      id: statusId,
+      state,
+      environment: 'staging',
+      created_at: at,
+      updated_at: at,
+    });
+    const raw = JSON.stringify(body);
+    const signature = createHmac('sha256', config.github)
+      .update(raw)
+      .digest('hex');
+    return post(`${api}/ingest/sources/github`, raw, {
+      'x-github-event': 'deployment_status',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${signature}`,
+    });
+  };
+  await github('in_progress', 90001, iso(19 * MIN));
+  await github('success', 90002, iso(12 * MIN));
+  log(`github: deployment ${gh.deploymentId} in_progress then success`);
+
+  // 3. Argo CD: a sync back to an older revision of the app's history.
+  const argo = fixture('argocd', 'notification.rollback.json');
+  const history = [
+    {
+      id: 30,
+      revision: E2E.argocd.returnedTo,
+      deployStartedAt: iso(300 * MIN),
+    },
+    { id: 31, revision: E2E.argocd.left, deployStartedAt: iso(60 * MIN) },
+    { id: 32, revision: E2E.argocd.returnedTo, deployStartedAt: iso(10 * MIN) },
+  ];
+  Object.assign(argo, {
+    app: E2E.service,
+    destination: {
+      name: 'in-cluster',
+      server: '<no value>',
+      namespace: 'billing',
+    },
+    revision: E2E.argocd.returnedTo,
+    requestedRevision: E2E.argocd.returnedTo,
+    phase: 'Succeeded',
+    health: 'Healthy',
+    startedAt: iso(10 * MIN),
+    finishedAt: iso(9 * MIN),
+    history,
+  });
+  await post(`${api}/ingest/sources/argocd`, argo, {
+    'x-webhook-secret': config.argocd,
+  });
+  log('argocd: rollback notification stored');
+}
+
+// ---------------------------------------------------------------- browser
+async function launchBrowser() {
+  ensureChromium();
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 1000 },
+    timezoneId: 'UTC',
+    locale: 'en-US',
+  });
+  context.setDefaultTimeout(60_000);
+  return context.newPage();
+}
+
+async function shot(page, name, locator) {
+  const path = join(shotDir, `${name}.png`);
+  // Let charts finish their entry animation.
+  await page.waitForTimeout(800);
+  if (locator) await locator.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
+  log(`screenshot ${path}`);
+}
+
+/** The app's guest sign-in: one click, remembered for the session. */
+async function signIn(page, appUrl) {
+  await page.goto(appUrl, { waitUntil: 'domcontentloaded' });
+  const enter = page.getByRole('button', { name: 'Enter' });
+  const signedIn = page.getByRole('link', { name: 'Deployments' }).first();
+  await Promise.race([
+    enter.waitFor({ timeout: 120_000 }),
+    signedIn.waitFor({ timeout: 120_000 }),
+  ]);
+  if (await enter.isVisible()) await enter.click();
+  await signedIn.waitFor();
+  log('signed in as guest');
+}
+
+/** Opens a view and waits until the page has rendered its data. */
+async function open(page, url, ready) {
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await ready.first().waitFor({ state: 'visible', timeout: 120_000 });
+  // No progress bar left (tables and cards load on their own).
+  await page
+    .getByRole('progressbar')
+    .first()
+    .waitFor({ state: 'detached', timeout: 30_000 })
+    .catch(() => {});
+}
+
+async function checkViews(page, appUrl) {
+  const { webhook, github, argocd } = E2E;
+  const short = sha => sha.slice(0, 7);
+
+  // Deployments tab.
+  await open(
+    page,
+    `${appUrl}${E2E.entity}/deployments`,
+    page.getByText('Deployment attempts'),
+  );
+  const attempts = page
+    .locator('table')
+    .filter({ has: page.getByRole('columnheader', { name: /Cluster/ }) })
+    .last();
+  await attempts.getByText(webhook.version).first().waitFor();
+  const text = await page.locator('main').innerText();
+  assert(
+    text.includes(webhook.version),
+    `Deployments tab shows the webhook build ${webhook.version}`,
+  );
+  const ghRows = page.locator('tr').filter({ hasText: github.version });
+  // The matrix shows the cluster's current version; the attempts table one row.
+  const ghAttemptRows = attempts
+    .locator('tr')
+    .filter({ hasText: github.version });
+  assert(
+    (await ghAttemptRows.count()) === 1,
+    `the GitHub deployment is ONE attempt (${await ghAttemptRows.count()} row)`,
+  );
+  assert(
+    /Success/.test(await ghAttemptRows.first().innerText()),
+    'the GitHub attempt shows its final status Success (SUCCESS)',
+  );
+  assert(
+    !/In progress/.test(await ghRows.first().innerText()),
+    'no GitHub attempt is left In progress',
+  );
+  const rollback = attempts.locator('tr').filter({ hasText: 'Rolled back' });
+  assert(
+    (await rollback.count()) === 1,
+    'the Argo CD sync shows as Rolled back (ROLLBACK)',
+  );
+  assert(
+    (await rollback.first().innerText()).includes(
+      `rolled back to ${short(argocd.returnedTo)}`,
+    ),
+    `the rollback names the version it returned to, ${short(
+      argocd.returnedTo,
+    )}`,
+  );
+  await shot(page, 'e2e-deployments-tab');
+
+  // The build detail of the webhook attempt: its test runs.
+  await attempts
+    .locator('tr')
+    .filter({ hasText: webhook.version })
+    .getByRole('button', { name: /Details/ })
+    .click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('FUNCTIONAL').first().waitFor();
+  const detail = await dialog.innerText();
+  assert(
+    detail.includes('SANITY') && /117/.test(detail),
+    'the build detail lists the webhook test results (FUNCTIONAL 117 passed, SANITY)',
+  );
+  await shot(page, 'e2e-build-detail', dialog);
+  await page.keyboard.press('Escape');
+
+  // Quality tab.
+  await open(
+    page,
+    `${appUrl}${E2E.entity}/quality`,
+    page.getByText(/Deployment frequency/i),
+  );
+  await page
+    .getByText(/functional/i)
+    .first()
+    .waitFor();
+  const quality = await page.locator('main').innerText();
+  assert(
+    /Deployment frequency/i.test(quality) && /functional/i.test(quality),
+    'Quality tab shows the DORA figures and the FUNCTIONAL suite’s pass rate',
+  );
+  assert(
+    quality.includes('1 failed / 3 finished'),
+    'Quality tab counts the three attempts, the rollback as the failed one',
+  );
+  await shot(page, 'e2e-quality-tab');
+
+  // Cluster pages.
+  for (const [cluster, version, status] of [
+    [webhook.cluster, webhook.version, 'Success'],
+    [github.cluster, github.version, 'Success'],
+    [argocd.cluster, short(argocd.left), 'Rolled back'],
+  ]) {
+    await open(
+      page,
+      `${appUrl}/deployment-quality/clusters/${cluster}`,
+      page.getByText(version),
+    );
+    const rows = page.locator('tr').filter({ hasText: version });
+    assert(
+      (await rows.count()) >= 1 &&
+        (await rows.first().innerText()).includes(status),
+      `cluster page ${cluster} shows ${E2E.service} ${version} ${status}`,
+    );
+    await shot(page, `e2e-cluster-${cluster}`);
+  }
+
+  // Overview: the rollback among the last day's problems.
+  await open(
+    page,
+    `${appUrl}/deployment-quality`,
+    page.getByRole('link', { name: /Mira US-West-2/ }),
+  );
+  await page.getByText('Ingestion status').waitFor();
+  await shot(page, 'e2e-overview');
+}
+
+// ---------------------------------------------------------------- demo
+function seedDemo(backendUrl) {
+  log('seeding the demo history (scripts/demo/seed.mjs)');
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(repoRoot, 'scripts/demo/seed.mjs'),
+      '--url',
+      backendUrl,
+      '--state',
+      join(work, 'demo-seed.json'),
+    ],
+    { stdio: 'inherit', cwd: repoRoot, timeout: 180_000 },
+  );
+  if (r.status !== 0) throw new Error('the demo seed failed');
+}
+
+async function demoScreenshots(page, appUrl) {
+  const entity = `${appUrl}/catalog/default/component/authentication-service`;
+  await open(
+    page,
+    `${entity}/deployments`,
+    page.getByText('Deployment attempts'),
+  );
+  await shot(page, 'deployments-tab');
+  await page
+    .getByRole('button', { name: /Details/ })
+    .first()
+    .click();
+  await page
+    .getByRole('dialog')
+    .getByText(/Test runs/i)
+    .first()
+    .waitFor();
+  await shot(page, 'build-detail-dialog', page.getByRole('dialog'));
+  await page.keyboard.press('Escape');
+
+  await open(
+    page,
+    `${entity}/quality`,
+    page.getByText(/Deployment frequency/i),
+  );
+  await shot(page, 'quality-tab');
+
+  await open(page, entity, page.getByText(/Deployments/).first());
+  // The dev server's overlay shows runtime errors of other cards; close it.
+  const overlay = page.locator('iframe#webpack-dev-server-client-overlay');
+  if (await overlay.count()) {
+    await page.evaluate(() =>
+      document.getElementById('webpack-dev-server-client-overlay')?.remove(),
+    );
+  }
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('heading', { name: 'Deployments' }) });
+  await card
+    .first()
+    .waitFor({ timeout: 30_000 })
+    .catch(() => {});
+  if (await card.count()) await shot(page, 'overview-card', card.first());
+  else await shot(page, 'overview-card');
+  await shot(page, 'entity-overview');
+
+  await open(
+    page,
+    `${appUrl}/deployment-quality`,
+    page.getByText('Cluster-regions'),
+  );
+  await page.getByText('Ingestion status').waitFor();
+  await shot(page, 'page-overview');
+
+  await open(
+    page,
+    `${appUrl}/deployment-quality/clusters/aquila-us-east-1`,
+    page.getByText(/Aquila US-East-1/),
+  );
+  await shot(page, 'cluster-detail');
+
+  // Build detail page: the cluster page's first attempt link.
+  const build = page.locator('a[href*="/deployment-quality/builds/"]').first();
+  await page.goto(`${appUrl}${await build.getAttribute('href')}`);
+  await page
+    .getByText(/Test runs/i)
+    .first()
+    .waitFor();
+  await shot(page, 'build-detail');
+
+  await open(
+    page,
+    `${appUrl}/deployment-quality/analytics`,
+    page.getByText(/Deployment frequency/i),
+  );
+  await shot(page, 'analytics');
+
+  await open(
+    page,
+    `${appUrl}/deployment-quality/scorecard`,
+    page.getByRole('button', { name: /Export CSV/ }),
+  );
+  await shot(page, 'scorecard');
+}
+
+// ---------------------------------------------------------------- main
+let failed = false;
+let pageForFailure;
+try {
+  ensureChromium();
+  const { appUrl, backendUrl } = await startPortal();
+  if (demo) seedDemo(backendUrl);
+  else await sendEvents(backendUrl);
+  const page = await launchBrowser();
+  page.on('pageerror', e => log(`page error: ${e.message}`));
+  page.on('console', m => {
+    if (m.type() === 'error' && !m.text().startsWith('Warning:'))
+      log(`console: ${m.text().slice(0, 300)}`);
+  });
+  page.on('requestfailed', r => {
+    // Navigating away aborts the previous page's requests.
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED')
+      log(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  pageForFailure = page;
+  await signIn(page, appUrl);
+  if (demo) await demoScreenshots(page, appUrl);
+  else await checkViews(page, appUrl);
+  log(
+    `PASS in ${((Date.now() - started) / 1000).toFixed(
+      1,
+    )}s; screenshots in ${shotDir}`,
+  );
+} catch (e) {
+  failed = true;
+  log(`FAIL: ${e.stack ?? e}`);
+  await pageForFailure
+    ?.screenshot({ path: join(shotDir, 'failure.png'), fullPage: true })
+    .then(() =>
+      log(`screenshot of the failure: ${join(shotDir, 'failure.png')}`),
+    )
+    .catch(() => {});
+  try {
+    const tail = readFileSync(portalLog, 'utf8').split('\n').slice(-40);
+    console.error(tail.join('\n'));
+  } catch {
+    // no log
+  }
+} finally {
+  clearTimeout(deadline);
+  await stopAll();
+}
+process.exit(failed ? 1 : 0);
