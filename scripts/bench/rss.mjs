@@ -1,7 +1,6 @@
-// Peak resident memory of the backend. `backstage-cli package start` runs
-// under yarn and spawns the backend as a child node process, so the
-// process the harness started is not the one that holds the heap: every
-// descendant is sampled and the largest counts (the backend, by far).
+// Peak resident memory of the backend: the process the harness started
+// and every descendant are sampled and the largest counts, so it holds
+// whether the backend runs directly or under a launcher.
 import { readdirSync, readFileSync } from 'node:fs';
 
 function parentOf(pid) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import {
   GetQueueAttributesCommand,
   SendMessageBatchCommand,
@@ -20,6 +21,9 @@ export const repoRoot = join(
   '..',
 );
 const pluginDir = join(repoRoot, 'plugins', 'deployment-quality-backend');
+const nodeTransform = createRequire(join(pluginDir, 'package.json')).resolve(
+  '@backstage/cli-node/config/nodeTransform.cjs',
+);
 
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -288,21 +292,29 @@ export async function startBackend({
       },
     }),
   );
+  // The dev entry under the CLI's TypeScript loader, as `backstage-cli
+  // package start` runs it but without its file watcher: that one outlives a
+  // backend that failed to start, which then looks like a slow start.
   const child = spawn(
     process.execPath,
     [
-      join(repoRoot, '.yarn/releases/yarn-4.13.0.cjs'),
-      'backstage-cli',
-      'package',
-      'start',
+      '--enable-source-maps',
+      '--require',
+      nodeTransform,
+      join(pluginDir, 'dev/index.ts'),
       '--config',
       configFile,
     ],
     {
       cwd: pluginDir,
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      // Backstage logs to stdout: kept with stderr, so a failed start says why.
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: process.env.NODE_ENV ?? 'development',
+        LOG_LEVEL: 'warn',
+      },
     },
   );
   const killGroup = signal => {
@@ -321,14 +333,16 @@ export async function startBackend({
     started.delete(killNow);
     removeConfig();
   });
-  let stderr = '';
-  child.stderr.on('data', d => {
-    stderr = (stderr + d).slice(-4000);
-  });
+  let output = '';
+  const keep = d => {
+    output = (output + d).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   await until(
     async () => {
       if (child.exitCode !== null)
-        throw new Error(`backend exited ${child.exitCode}: ${stderr}`);
+        throw new Error(`backend exited ${child.exitCode}: ${output}`);
       try {
         return (
           await fetch(`http://127.0.0.1:${port}/.backstage/health/v1/readiness`)
@@ -342,7 +356,7 @@ export async function startBackend({
   ).catch(error => {
     // Never leave a half-started backend behind.
     killNow();
-    throw error;
+    throw new Error(`${error.message}; backend output: ${output || '(none)'}`);
   });
   return {
     child,

@@ -221,9 +221,13 @@ try {
         },
       };
       const started = Date.now();
-      for (const backend of await Promise.all(
-        [portA, portB].map(port =>
-          startBackend({
+      // One after the other, as a rolling deploy starts them: Backstage's
+      // scheduler creates its own tables at first start with an unguarded
+      // knex migration, which two processes racing on an empty database
+      // can fail.
+      for (const port of [portA, portB])
+        backends.push(
+          await startBackend({
             port,
             // The same server, database and prefix (so the same scheduler
             // tables); only the connections' application_name differs.
@@ -242,9 +246,7 @@ try {
             consumers: 2,
             retention,
           }),
-        ),
-      ))
-        backends.push(backend);
+        );
       log(
         `two replicas up on ${portA} and ${portB} in ${
           Date.now() - started
