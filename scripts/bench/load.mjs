@@ -25,12 +25,16 @@ export async function httpLoad({
     requests: [{ method, headers, ...(setupRequest ? { setupRequest } : {}) }],
   });
   const ok = result.statusCodeStats?.[expectStatus]?.count ?? 0;
+  const others = Object.keys(result.statusCodeStats ?? {}).filter(
+    code => Number(code) !== expectStatus,
+  );
   return {
     rps: ok / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     completed: ok,
     errors: result.errors + result.timeouts + (result.non2xx ?? 0),
+    statuses: others,
   };
 }
 

@@ -4,7 +4,7 @@
 import { READ_TOKEN, log, sleep } from '../reliability/harness.mjs';
 import { CLUSTERS, SERVICES } from './generate.mjs';
 import { directLoad, httpLoad } from './load.mjs';
-import { dayWindow, routeSql } from './sql.mjs';
+import { directQueries } from './direct.mjs';
 
 const DAY_MS = 86_400_000;
 const PAGE = 50;
@@ -61,11 +61,10 @@ export async function benchReads({
   restart,
 }) {
   const api = `${baseUrl}/api/deployment-quality`;
-  const sql = routeSql(knex);
+  const sql = directQueries(knex);
   const now = Date.now();
   const from = date(now - 89 * DAY_MS);
   const to = date(now);
-  const window = dayWindow(from, to);
 
   // Follow the cursor as a user paging back would, then hammer that page.
   let cursor;
@@ -110,13 +109,14 @@ export async function benchReads({
     {
       name: '90-day analytics, all services',
       path: `/analytics?from=${from}&to=${to}`,
-      direct: () => sql.analytics({}, window),
+      direct: () => sql.analytics({ from, to, bucket: 'day' }),
       kind: 'analytics',
     },
     {
       name: '90-day analytics, one service',
       path: `/analytics?serviceId=${service}&from=${from}&to=${to}`,
-      direct: () => sql.analytics({ serviceId: service }, window),
+      direct: () =>
+        sql.analytics({ serviceId: service, from, to, bucket: 'day' }),
       kind: 'analytics',
     },
   ];
@@ -163,9 +163,13 @@ export async function benchReads({
     log(
       `${route.name}: backend p50/p99 ${plugin.p50}/${plugin.p99} ms (${
         plugin.completed
-      } answers), direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(
-        1,
-      )} ms (${direct.completed}), solo ${solo[1].toFixed(1)} ms [${Math.round(
+      } answers${
+        plugin.errors
+          ? `, ${plugin.errors} errors ${plugin.statuses.join(' ')}`
+          : ''
+      }), direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(1)} ms (${
+        direct.completed
+      }), solo ${solo[1].toFixed(1)} ms [${Math.round(
         (Date.now() - t0) / 1000,
       )} s]`,
     );

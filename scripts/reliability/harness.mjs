@@ -436,6 +436,62 @@ export async function verifyStored(knex, events) {
       break;
     }
   }
+  problems.push(...(await verifyRollups(knex)));
+  return problems;
+}
+
+/**
+ * The daily rollups the plugin keeps at ingest, against the same figures
+ * grouped here from the rows: writers racing on one pair must not lose a
+ * count.
+ */
+async function verifyRollups(knex) {
+  const rowsOf = async sql => {
+    const result = await knex.raw(sql);
+    return result.rows ?? result;
+  };
+  const text = rows =>
+    rows.map(r => Object.values(r).map(String).join(' ')).join('\n');
+  const day = t => `cast(${t} / 86400000 as integer)`;
+  const checks = [
+    [
+      'attempts by start day',
+      `select ${day(
+        'started_at',
+      )} as day, cluster_id, service_id, status, count(*) as n
+         from dq_attempts group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+      `select day, cluster_id, service_id, status, n from dq_attempt_days
+         where kind = 's' order by 1, 2, 3, 4`,
+    ],
+    [
+      'attempts by end day',
+      `select ${day(
+        'ended_at',
+      )} as day, cluster_id, service_id, status, count(*) as n,
+              sum(ended_at - coalesce(commit_at, started_at)) as lead
+         from dq_attempts where ended_at is not null and status <> 'IN_PROGRESS'
+         group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+      `select day, cluster_id, service_id, status, n, lead_sum from dq_attempt_days
+         where kind = 'e' order by 1, 2, 3, 4`,
+    ],
+    [
+      'test runs by day',
+      `select ${day('executed_at')} as day, coalesce(cluster_id, '') as c,
+              coalesce(service_id, '') as s, suite_type, sum(passed) as p, sum(total) as t
+         from dq_test_runs group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+      `select day, cluster_id, service_id, suite_type, passed, total
+         from dq_test_days order by 1, 2, 3, 4`,
+    ],
+  ];
+  const problems = [];
+  for (const [what, fromRows, kept] of checks) {
+    const [want, have] = [await rowsOf(fromRows), await rowsOf(kept)];
+    if (want.length === 0) problems.push(`no ${what} to compare`);
+    if (text(want) !== text(have))
+      problems.push(
+        `rollup of ${what} differs from the rows (${have.length} rows kept, ${want.length} expected)`,
+      );
+  }
   return problems;
 }
 

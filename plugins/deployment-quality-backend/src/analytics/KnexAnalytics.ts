@@ -37,14 +37,81 @@ export class KnexAnalytics {
     scope: AnalyticsScope,
     w: AnalyticsWindow,
   ): Promise<Omit<AnalyticsResponse, 'filter' | 'definitions'>> {
-    const [buildAttempts, deployFrequency, testPassRates, dora] =
-      await Promise.all([
-        this.buildAttempts(scope, w),
-        this.deployFrequency(scope, w),
-        this.testPassRates(scope, w),
-        this.dora(scope, w),
-      ]);
+    const ended = await this.endedCounts(scope, w);
+    const [buildAttempts, testPassRates, dora] = await Promise.all([
+      this.buildAttempts(scope, w),
+      this.testPassRates(scope, w),
+      this.dora(scope, w, ended),
+    ]);
+    const deployFrequency = this.deployFrequency(w, ended);
     return { buildAttempts, deployFrequency, testPassRates, dora };
+  }
+
+  /**
+   * Counts over a window, from the daily rollups for its whole UTC days and
+   * from the rows themselves for the partial days at its edges (a window
+   * ending now, or given as timestamps). `rollup(first, end)` and
+   * `raw(from, to)` each answer rows with the bucket index `b`.
+   */
+  private async daysAndEdges(
+    w: AnalyticsWindow,
+    rollup: (firstDay: number, endDay: number) => Promise<Row[]>,
+    raw: (from: number, to: number) => Promise<Row[]>,
+  ): Promise<Row[]> {
+    const firstDay = Math.ceil(w.from / DAY_MS);
+    const endDay = Math.floor(w.to / DAY_MS);
+    if (firstDay >= endDay) return raw(w.from, w.to);
+    const parts = [rollup(firstDay, endDay)];
+    if (w.from < firstDay * DAY_MS) parts.push(raw(w.from, firstDay * DAY_MS));
+    if (endDay * DAY_MS < w.to) parts.push(raw(endDay * DAY_MS, w.to));
+    return (await Promise.all(parts)).flat();
+  }
+
+  /** The bucket index of a rollup row's day. */
+  private dayBucket(w: AnalyticsWindow) {
+    return this.db.raw('cast((cast(day as bigint) * ? - ?) / ? as integer)', [
+      DAY_MS,
+      w.origin,
+      w.size,
+    ]);
+  }
+
+  /** Rollup rows of one kind, in the scope, for days [firstDay, endDay). */
+  private attemptDays(
+    kind: 's' | 'e',
+    scope: AnalyticsScope,
+    w: AnalyticsWindow,
+    firstDay: number,
+    endDay: number,
+  ) {
+    return this.db('dq_attempt_days')
+      .where('kind', kind)
+      .modify(q => {
+        if (scope.serviceId) q.where('service_id', scope.serviceId);
+        if (scope.clusterId) q.where('cluster_id', scope.clusterId);
+      })
+      .where('day', '>=', firstDay)
+      .where('day', '<', endDay)
+      .select({ b: this.dayBucket(w) }, 'status')
+      .sum({ n: 'n', lead: 'lead_sum' })
+      .groupBy('b', 'status');
+  }
+
+  /** Finished attempts by bucket of endedAt and status, with lead-time sums. */
+  private endedCounts(scope: AnalyticsScope, w: AnalyticsWindow) {
+    return this.daysAndEdges(
+      w,
+      (first, end) => this.attemptDays('e', scope, w, first, end),
+      (from, to) =>
+        scopedAttempts(this.db, scope)
+          .whereNot('status', 'IN_PROGRESS')
+          .where('ended_at', '>=', from)
+          .where('ended_at', '<', to)
+          .select({ b: this.bucket('ended_at', w) }, 'status')
+          .count({ n: '*' })
+          .sum({ lead: this.db.raw(LEAD_TIME_SQL) })
+          .groupBy('b', 'status'),
+    );
   }
 
   /**
@@ -63,12 +130,17 @@ export class KnexAnalytics {
   }
 
   private async buildAttempts(scope: AnalyticsScope, w: AnalyticsWindow) {
-    const rows: Row[] = await scopedAttempts(this.db, scope)
-      .where('started_at', '>=', w.from)
-      .where('started_at', '<', w.to)
-      .select({ b: this.bucket('started_at', w) }, 'status')
-      .count({ n: '*' })
-      .groupBy('b', 'status');
+    const rows = await this.daysAndEdges(
+      w,
+      (first, end) => this.attemptDays('s', scope, w, first, end),
+      (from, to) =>
+        scopedAttempts(this.db, scope)
+          .where('started_at', '>=', from)
+          .where('started_at', '<', to)
+          .select({ b: this.bucket('started_at', w) }, 'status')
+          .count({ n: '*' })
+          .groupBy('b', 'status'),
+    );
     const out = {
       labels: w.labels,
       success: this.zeros(w),
@@ -85,19 +157,17 @@ export class KnexAnalytics {
     return out;
   }
 
-  private async deployFrequency(scope: AnalyticsScope, w: AnalyticsWindow) {
-    const rows: Row[] = await deploysIn(this.db, scope, w)
-      .select({ b: this.bucket('ended_at', w) })
-      .count({ n: '*' })
-      .sum({ lead: this.db.raw(LEAD_TIME_SQL) })
-      .groupBy('b');
+  private deployFrequency(w: AnalyticsWindow, ended: Row[]) {
     const deploys = this.zeros(w);
-    const avgLeadTimeMin: (number | null)[] = w.labels.map(() => null);
-    for (const r of rows) {
-      const i = Number(r.b);
-      deploys[i] = Number(r.n);
-      avgLeadTimeMin[i] = minutes(Number(r.lead) / Number(r.n));
+    const lead = this.zeros(w);
+    for (const r of ended) {
+      if (!DEPLOYED.includes(r.status)) continue;
+      deploys[Number(r.b)] += Number(r.n);
+      lead[Number(r.b)] += Number(r.lead);
     }
+    const avgLeadTimeMin = deploys.map((n, i) =>
+      n > 0 ? minutes(lead[i] / n) : null,
+    );
     return { labels: w.labels, deploys, avgLeadTimeMin };
   }
 
@@ -105,26 +175,48 @@ export class KnexAnalytics {
     scope: AnalyticsScope,
     w: AnalyticsWindow,
   ): Promise<AnalyticsResponse['testPassRates']> {
-    const rows: Row[] = await this.db('dq_test_runs')
-      .modify(q => {
+    const scoped = (table: string) =>
+      this.db(table).modify(q => {
         if (scope.serviceId) q.where('service_id', scope.serviceId);
         if (scope.clusterId) q.where('cluster_id', scope.clusterId);
-      })
-      .where('executed_at', '>=', w.from)
-      .where('executed_at', '<', w.to)
-      .select({ b: this.bucket('executed_at', w) }, 'suite_type')
-      .sum({ passed: 'passed', total: 'total' })
-      .groupBy('b', 'suite_type');
+      });
+    const rows = await this.daysAndEdges(
+      w,
+      (first, end) =>
+        scoped('dq_test_days')
+          .where('day', '>=', first)
+          .where('day', '<', end)
+          .select({ b: this.dayBucket(w) }, 'suite_type')
+          .sum({ passed: 'passed', total: 'total' })
+          .groupBy('b', 'suite_type'),
+      (from, to) =>
+        scoped('dq_test_runs')
+          .where('executed_at', '>=', from)
+          .where('executed_at', '<', to)
+          .select({ b: this.bucket('executed_at', w) }, 'suite_type')
+          .sum({ passed: 'passed', total: 'total' })
+          .groupBy('b', 'suite_type'),
+    );
+    // Sums per (suite, bucket) first: a bucket may come from a rollup and
+    // an edge.
+    const sums = new Map<string, { passed: number; total: number }>();
+    for (const r of rows) {
+      const key = `${String(r.suite_type).toLowerCase()}\u0000${r.b}`;
+      const sum = sums.get(key) ?? { passed: 0, total: 0 };
+      sum.passed += Number(r.passed);
+      sum.total += Number(r.total);
+      sums.set(key, sum);
+    }
     // No prototype: a suite called CONSTRUCTOR must get a series of its own,
     // not write into Object.
     const rates: Record<string, (number | null)[]> = Object.create(null);
     const series = (suite: string) =>
       (rates[suite] ??= w.labels.map(() => null));
     KNOWN_SUITES.forEach(s => series(s.toLowerCase()));
-    for (const r of rows) {
-      const total = Number(r.total);
-      series(String(r.suite_type).toLowerCase())[Number(r.b)] =
-        total > 0 ? round((Number(r.passed) / total) * 100, 2) : null;
+    for (const [key, { passed, total }] of sums) {
+      const [suite, b] = key.split('\u0000');
+      series(suite)[Number(b)] =
+        total > 0 ? round((passed / total) * 100, 2) : null;
     }
     // The labels last: a suite called LABELS can't replace them.
     return {
@@ -162,16 +254,10 @@ export class KnexAnalytics {
   private async dora(
     scope: AnalyticsScope,
     w: AnalyticsWindow,
+    ended: Row[],
   ): Promise<DoraFigures> {
-    const finishedRows: Row[] = await scopedAttempts(this.db, scope)
-      .whereNot('status', 'IN_PROGRESS')
-      .where('ended_at', '>=', w.from)
-      .where('ended_at', '<', w.to)
-      .select('status')
-      .count({ n: '*' })
-      .groupBy('status');
     const byStatus = (statuses: string[]) =>
-      finishedRows
+      ended
         .filter(r => statuses.includes(r.status))
         .reduce((n, r) => n + Number(r.n), 0);
     const deploys = byStatus(DEPLOYED);

@@ -23,7 +23,9 @@ import {
   RetentionRun,
   StoredCluster,
 } from './DeploymentQualityStore';
+import { chunks } from './chunks';
 import { keysetPage } from './cursor';
+import { TouchedDays, ensureRollups, refreshRollups } from './rollups';
 import { writeEvents } from './writeEvents';
 
 /** Rejected bodies are kept for diagnosis, not as an archive. */
@@ -100,6 +102,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     if (!options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
+    await ensureRollups(client);
     if (client.client.config.client === 'better-sqlite3') {
       // WAL lets readers run beside the writer and commits cost one fsync of
       // the log instead of the whole journal dance. Persistent per file; a
@@ -255,11 +258,11 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   async countAttemptsByStatus(filter: {
     clusterId: string;
   }): Promise<Record<AttemptStatus, number>> {
-    const rows: Row[] = await this.db('dq_attempts')
-      .where('cluster_id', filter.clusterId)
+    const rows: Row[] = await this.db('dq_attempt_days')
+      .where({ kind: 's', cluster_id: filter.clusterId })
       .groupBy('status')
       .select('status')
-      .count({ n: '*' });
+      .sum({ n: 'n' });
     const counts = Object.fromEntries(
       ATTEMPT_STATUSES.map(s => [s, 0]),
     ) as Record<AttemptStatus, number>;
@@ -400,25 +403,52 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     options: { batchSize: number },
   ): Promise<RetentionCounts> {
     const before = cutoff.getTime();
-    const batches = async (table: string, key: string, time: string) => {
+    // Each batch its own short transaction; attempts and test runs refresh
+    // the rollups of the days they leave in the same one.
+    const batches = async (
+      table: string,
+      key: string,
+      time: string,
+      rolledUp?: {
+        columns: string[];
+        touch: (touched: TouchedDays, row: Row) => void;
+      },
+    ) => {
       let deleted = 0;
       for (;;) {
-        const n = await this.db(table)
-          .whereIn(
-            key,
-            this.db(table)
-              .select(key)
-              .where(time, '<', before)
-              .limit(options.batchSize),
-          )
-          .delete();
+        const n = await this.db.transaction(async (tx): Promise<number> => {
+          const doomed: Row[] = await tx(table)
+            .select(key, ...(rolledUp?.columns ?? []))
+            .where(time, '<', before)
+            .limit(options.batchSize);
+          for (const chunk of chunks(doomed, 500)) {
+            await tx(table)
+              .whereIn(
+                key,
+                chunk.map(r => r[key]),
+              )
+              .delete();
+          }
+          if (rolledUp) {
+            const touched = new TouchedDays();
+            doomed.forEach(r => rolledUp.touch(touched, r));
+            await refreshRollups(tx, touched);
+          }
+          return doomed.length;
+        });
         deleted += n;
         if (n < options.batchSize) return deleted;
       }
     };
     const counts: RetentionCounts = {
-      attempts: await batches('dq_attempts', 'id', 'started_at'),
-      testRuns: await batches('dq_test_runs', 'id', 'executed_at'),
+      attempts: await batches('dq_attempts', 'id', 'started_at', {
+        columns: ['cluster_id', 'service_id', 'started_at', 'ended_at'],
+        touch: (t, r) => t.attempt(r as any),
+      }),
+      testRuns: await batches('dq_test_runs', 'id', 'executed_at', {
+        columns: ['cluster_id', 'service_id', 'executed_at'],
+        touch: (t, r) => t.testRun(r as any),
+      }),
       promotions: await batches('dq_promotions', 'promotion_id', 'promoted_at'),
       rejectedEvents: await batches('dq_rejected_events', 'id', 'received_at'),
       ingestedEvents: await batches(
@@ -478,12 +508,4 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         : {}),
     };
   }
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(items.slice(i, i + size));
-  }
-  return out;
 }

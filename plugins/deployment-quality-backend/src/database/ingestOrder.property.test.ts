@@ -1,3 +1,4 @@
+import { ensureRollups } from './rollups';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   AttemptStatus,
@@ -532,6 +533,35 @@ async function snapshot(
   };
 }
 
+/** Both rollup tables, in key order, numbers as numbers. */
+async function rollupRows(knex: Knex) {
+  const rows = async (table: string, order: string[]) =>
+    (await knex(table).select('*').orderBy(order)).map(
+      (r: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [
+            k,
+            typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
+          ]),
+        ),
+    );
+  return {
+    attemptDays: await rows('dq_attempt_days', [
+      'kind',
+      'day',
+      'cluster_id',
+      'service_id',
+      'status',
+    ]),
+    testDays: await rows('dq_test_days', [
+      'day',
+      'cluster_id',
+      'service_id',
+      'suite_type',
+    ]),
+  };
+}
+
 const createStore = (databaseId: TestDatabaseId) =>
   createTestStore(databases, databaseId);
 
@@ -589,6 +619,13 @@ describe.each(databases.eachSupportedId())(
                 scenario,
               );
               expect(actual).toEqual(expected);
+              // The rollups kept at ingest are the ones rebuilt from the rows.
+              const kept = await rollupRows(subject.knex);
+              expect(kept).toEqual(await rollupRows(reference.knex));
+              await subject.knex('dq_derived').delete();
+              await ensureRollups(subject.knex);
+              expect(await rollupRows(subject.knex)).toEqual(kept);
+              expect(kept.attemptDays.length).toBeGreaterThan(0);
               // Guard against a vacuous pass: the scenario wrote something.
               expect(expected.attempts.length).toBeGreaterThan(0);
               expect(expected.ingestedEventIds).toHaveLength(events.length);

@@ -7,6 +7,8 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { IngestOutcome } from './DeploymentQualityStore';
+import { chunks } from './chunks';
+import { TouchedDays, refreshRollups } from './rollups';
 
 type Row = Record<string, any>;
 type Build = { cluster_id: string; service_id: string; build_version: string };
@@ -128,13 +130,15 @@ export async function writeEvents(
 
   const ofType = <T extends EventEnvelope['eventType']>(type: T) =>
     applied.filter((e): e is Of<T> => e.eventType === type);
+  const touched = new TouchedDays();
   // Deployments first, so test results in the same batch find their attempt.
-  await writeDeployments(tx, ofType('deployment'));
-  await writeTestResults(tx, ofType('test-result'));
+  await writeDeployments(tx, ofType('deployment'), touched);
+  await writeTestResults(tx, ofType('test-result'), touched);
   await writePromotions(tx, ofType('promotion'));
   for (const event of ofType('cluster-config')) {
     await writeClusterConfig(tx, event.payload, toMs(event.receivedAt));
   }
+  await refreshRollups(tx, touched);
   return outcomes;
 }
 
@@ -159,9 +163,20 @@ function attemptRow(p: DeploymentPayload, source: string) {
 async function writeDeployments(
   tx: Knex.Transaction,
   events: Array<Of<'deployment'>>,
+  touched: TouchedDays,
 ) {
   if (events.length === 0) return;
   const rows = events.map(e => attemptRow(e.payload, e.source));
+  const ids = [...new Set(rows.map(r => r.id))];
+  // The merged row takes every column from the stored or an incoming row:
+  // the days of both are the ones whose rollups may change.
+  for (const chunk of chunks(ids, 500)) {
+    const stored: Row[] = await tx('dq_attempts')
+      .whereIn('id', chunk)
+      .select('cluster_id', 'service_id', 'started_at', 'ended_at');
+    stored.forEach(r => touched.attempt(r as any));
+  }
+  rows.forEach(r => touched.attempt(r));
 
   // The ordering rules, evaluated by the database against the stored row
   // so concurrent writers can't interleave. The incoming event "wins" over
@@ -224,7 +239,11 @@ async function writeDeployments(
 
   // Test results that arrived before their attempt, by attempt id: fill in
   // where they belong now that the attempt is known.
-  const ids = [...new Set(rows.map(r => r.id))];
+  const waiting: Row[] = await tx('dq_test_runs')
+    .whereIn('attempt_id', ids)
+    .whereNull('service_id')
+    .select('id', 'cluster_id', 'service_id', 'executed_at');
+  waiting.forEach(r => touched.testRun(r as any));
   const attemptColumn = (column: string) =>
     tx.raw(
       `(select dq_attempts.${column} from dq_attempts where dq_attempts.id = dq_test_runs.attempt_id)`,
@@ -237,6 +256,15 @@ async function writeDeployments(
       service_id: attemptColumn('service_id'),
       build_version: attemptColumn('build_version'),
     });
+  for (const chunk of chunks(
+    waiting.map(r => r.id),
+    500,
+  )) {
+    const filled: Row[] = await tx('dq_test_runs')
+      .whereIn('id', chunk)
+      .select('cluster_id', 'service_id', 'executed_at');
+    filled.forEach(r => touched.testRun(r as any));
+  }
 
   await relinkBuildRuns(tx, rows);
 }
@@ -300,6 +328,7 @@ async function attemptsOfBuilds(
 async function writeTestResults(
   tx: Knex.Transaction,
   events: Array<Of<'test-result'>>,
+  touched: TouchedDays,
 ) {
   if (events.length === 0) return;
   const run = (eventId: string, p: TestResultPayload) => ({
@@ -362,6 +391,7 @@ async function writeTestResults(
     }),
   ];
   await tx('dq_test_runs').insert(rows);
+  rows.forEach(r => touched.testRun(r));
 }
 
 async function writePromotions(

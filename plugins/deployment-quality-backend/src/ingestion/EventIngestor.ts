@@ -14,6 +14,7 @@ import {
 } from '../database/DeploymentQualityStore';
 import { SqsPublisher } from '../queue/SqsPublisher';
 import { eventIdOf } from './eventId';
+import { GroupCommit } from './GroupCommit';
 
 export type WebhookOutcome =
   | { kind: 'single'; result: IngestResponse }
@@ -28,14 +29,15 @@ export interface EventSink {
   ): Promise<Array<{ duplicate: boolean; expired?: boolean }>>;
 }
 
-/** Embedded mode: write to the database in the request, one transaction. */
+/**
+ * Embedded mode: write to the database before answering; concurrent
+ * requests share transactions (see GroupCommit).
+ */
 export function storeSink(store: DeploymentQualityStore): EventSink {
+  const commits = new GroupCommit(events => store.ingestBatch(events));
   return {
     status: 'stored',
-    submit: envelopes =>
-      envelopes.length === 1
-        ? store.ingest(envelopes[0]).then(r => [r])
-        : store.ingestBatch(envelopes),
+    submit: envelopes => commits.submit(envelopes),
   };
 }
 

@@ -93,6 +93,13 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     expect(await knex('dq_service_clusters').pluck('service_id')).toEqual([
       'kept',
     ]);
+    // The days the deleted rows leave are gone from the rollups too.
+    expect(
+      await knex('dq_attempt_days').distinct('service_id').pluck('service_id'),
+    ).toEqual(['kept']);
+    expect(
+      await knex('dq_test_days').distinct('service_id').pluck('service_id'),
+    ).toEqual(['kept']);
     expect(
       Number((await knex('dq_rejected_events').count({ n: '*' }))[0].n),
     ).toBe(1);

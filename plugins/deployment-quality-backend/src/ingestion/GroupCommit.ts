@@ -1,0 +1,86 @@
+import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { IngestOutcome } from '../database/DeploymentQualityStore';
+
+type Write = (events: EventEnvelope[]) => Promise<IngestOutcome[]>;
+
+interface Pending {
+  events: EventEnvelope[];
+  resolve(outcomes: IngestOutcome[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for the webhook in embedded mode: requests that arrive while
+ * a transaction is being written wait for it and then go together in the
+ * next one, so fifty concurrent deliveries cost a few commits rather than
+ * fifty. A request alone is written at once, so nothing waits on a timer.
+ *
+ * Each request gets exactly the outcomes of its own events and answers only
+ * after the transaction holding them committed. If a shared transaction
+ * fails, each request in it is retried in a transaction of its own, so one
+ * delivery's failure never fails the others.
+ */
+export class GroupCommit {
+  private queue: Pending[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly write: Write,
+    private readonly maxEvents = 500,
+  ) {}
+
+  submit(events: EventEnvelope[]): Promise<IngestOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain() {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) await this.flush(this.take());
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** The oldest requests, up to maxEvents events (at least one request). */
+  private take(): Pending[] {
+    let n = 0;
+    let count = 0;
+    while (n < this.queue.length) {
+      count += this.queue[n].events.length;
+      if (n > 0 && count > this.maxEvents) break;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async flush(group: Pending[]) {
+    if (group.length === 1) {
+      await this.settle(group[0]);
+      return;
+    }
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await this.write(group.flatMap(p => p.events));
+    } catch {
+      for (const pending of group) await this.settle(pending);
+      return;
+    }
+    let offset = 0;
+    for (const pending of group) {
+      pending.resolve(outcomes.slice(offset, offset + pending.events.length));
+      offset += pending.events.length;
+    }
+  }
+
+  private async settle(pending: Pending) {
+    try {
+      pending.resolve(await this.write(pending.events));
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+}
