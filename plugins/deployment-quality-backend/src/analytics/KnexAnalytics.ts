@@ -14,6 +14,7 @@ import {
   deploysIn,
   failureRuns,
   minutes,
+  percentiles,
   round,
   scopedAttempts,
 } from './sql';
@@ -228,29 +229,6 @@ export class KnexAnalytics {
     };
   }
 
-  /**
-   * The q-quantile (linear interpolation between order statistics, like
-   * percentile_cont) of column `v` of `values`, which has `n` rows.
-   */
-  private async percentile(
-    values: Knex.QueryBuilder,
-    n: number,
-    q: number,
-  ): Promise<number | null> {
-    if (n === 0) return null;
-    const pos = (n - 1) * q;
-    const lo = Math.floor(pos);
-    const rows: Row[] = await this.db
-      .from(values.as('vals'))
-      .select('v')
-      .orderBy('v')
-      .limit(2)
-      .offset(lo);
-    const a = Number(rows[0].v);
-    const b = rows[1] ? Number(rows[1].v) : a;
-    return a + (b - a) * (pos - lo);
-  }
-
   private async dora(
     scope: AnalyticsScope,
     w: AnalyticsWindow,
@@ -267,12 +245,11 @@ export class KnexAnalytics {
     const leadTimes = deploysIn(this.db, scope, w).select({
       v: this.db.raw(LEAD_TIME_SQL),
     });
-    const [leadP50, leadP90] = await Promise.all([
-      this.percentile(leadTimes.clone(), deploys, 0.5),
-      this.percentile(leadTimes.clone(), deploys, 0.9),
+    const [lead, recovery] = await Promise.all([
+      deploys > 0 ? percentiles(this.db, leadTimes, [50, 90]) : undefined,
+      this.recovery(scope, w),
     ]);
-
-    const recovery = await this.recovery(scope, w);
+    const [leadP50, leadP90] = lead?.values ?? [null, null];
     const days = (w.to - w.from) / DAY_MS;
     const perDay = round(deploys / days, 4);
     const changeFailureRate =
@@ -313,22 +290,10 @@ export class KnexAnalytics {
   /** Failure runs (see failureRuns) and the p50 of their recovery time. */
   private async recovery(scope: AnalyticsScope, w: AnalyticsWindow) {
     const db = this.db;
-    const counts: Row[] = await db
+    const runs = db
       .from(failureRuns(db, scope, w).as('runs'))
-      .select(
-        db.raw('count(next_ok) as recovered'),
-        db.raw('count(*) as total'),
-      );
-    const n = Number(counts[0]?.recovered ?? 0);
-    const total = Number(counts[0]?.total ?? 0);
-    const durations = db
-      .from(failureRuns(db, scope, w).as('runs'))
-      .whereNotNull('next_ok')
       .select({ v: db.raw('next_ok - first_fail') });
-    return {
-      n,
-      unrecovered: total - n,
-      p50: await this.percentile(durations, n, 0.5),
-    };
+    const { n, total, values } = await percentiles(db, runs, [50]);
+    return { n, unrecovered: total - n, p50: values[0] };
   }
 }

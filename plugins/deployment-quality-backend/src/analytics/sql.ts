@@ -47,33 +47,86 @@ export function deploysIn(db: Knex, scope: AnalyticsScope, w: AnalyticsWindow) {
  * successes share the next success's endedAt (`next_ok`, null while not
  * recovered), so grouping by it gives one row per run with its first
  * failure (`first_fail`). Only runs whose first failure ended in the window.
+ *
+ * `next_ok` is a running minimum over the pair's attempts newest first,
+ * framed to those that ended strictly later: one ordered pass per pair
+ * (the pair/endedAt index gives the order) instead of a probe per failure.
  */
 export function failureRuns(
   db: Knex,
   scope: AnalyticsScope,
   w: AnalyticsWindow,
 ) {
-  const failures = scopedAttempts(db, scope, 'f')
-    .whereIn('f.status', FAILED)
-    .where('f.ended_at', '<', w.to)
+  const deployed = DEPLOYED.map(s => `'${s}'`).join(', ');
+  const finished = scopedAttempts(db, scope)
+    .whereIn('status', [...DEPLOYED, ...FAILED])
+    .whereNotNull('ended_at')
     .select(
-      'f.service_id',
-      'f.cluster_id',
-      'f.ended_at',
-      db('dq_attempts as s')
-        .min('s.ended_at')
-        .whereRaw('s.service_id = f.service_id')
-        .whereRaw('s.cluster_id = f.cluster_id')
-        .whereIn('s.status', DEPLOYED)
-        .whereRaw('s.ended_at > f.ended_at')
-        .as('next_ok'),
+      'service_id',
+      'cluster_id',
+      'status',
+      'ended_at',
+      db.raw(
+        `min(case when status in (${deployed}) then ended_at end) over (
+           partition by cluster_id, service_id order by ended_at desc
+           range between unbounded preceding and 1 preceding) as next_ok`,
+      ),
     );
   return db
-    .from(failures.as('fails'))
+    .from(finished.as('fails'))
+    .whereIn('status', FAILED)
+    .where('ended_at', '<', w.to)
     .select('service_id', 'next_ok')
     .min({ first_fail: 'ended_at' })
     .groupBy('service_id', 'cluster_id', 'next_ok')
     .havingRaw('min(ended_at) >= ?', [w.from]);
+}
+
+/**
+ * Percentiles (linear interpolation between order statistics, like
+ * percentile_cont) of column `v` of `values`, in one ordered pass: only the
+ * one or two rows around each percentile's rank come back, with the count
+ * of non-null values (`n`) and of all rows (`total`). Ranks use integer
+ * arithmetic on both databases, so they agree with the interpolation here.
+ */
+export async function percentiles(
+  db: Knex,
+  values: Knex.QueryBuilder,
+  percents: number[],
+): Promise<{ n: number; total: number; values: Array<number | null> }> {
+  const lows = percents.map(p => `(n - 1) * ${Math.round(p)} / 100`);
+  const ranked = db.from(values.as('vals')).select(
+    'v',
+    // Nulls last on both databases (PostgreSQL and SQLite differ).
+    db.raw(
+      'row_number() over (order by case when v is null then 1 else 0 end, v) as rn',
+    ),
+    db.raw('count(v) over () as n'),
+    db.raw('count(*) over () as total'),
+  );
+  const rows: Array<Record<string, any>> = await db
+    .from(ranked.as('ranked'))
+    .select('v', 'rn', 'n', 'total')
+    .whereRaw(
+      ['rn = 1', ...lows.map(lo => `rn - 1 in (${lo}, ${lo} + 1)`)].join(
+        ' or ',
+      ),
+    );
+  const n = Number(rows[0]?.n ?? 0);
+  const total = Number(rows[0]?.total ?? 0);
+  const at = new Map(rows.map(r => [Number(r.rn) - 1, Number(r.v)]));
+  return {
+    n,
+    total,
+    values: percents.map(p => {
+      if (n === 0) return null;
+      const lo = Math.floor(((n - 1) * Math.round(p)) / 100);
+      const frac = ((n - 1) * Math.round(p)) / 100 - lo;
+      const a = at.get(lo)!;
+      const b = lo + 1 < n ? at.get(lo + 1)! : a;
+      return a + (b - a) * frac;
+    }),
+  };
 }
 
 /**
