@@ -21,6 +21,8 @@ export const repoRoot = join(
   '..',
 );
 const pluginDir = join(repoRoot, 'plugins', 'deployment-quality-backend');
+/** V8's old-space cap for the backends started here: 75 % of a 512 MiB pod. */
+export const POD_HEAP_MIB = 384;
 const nodeTransform = createRequire(join(pluginDir, 'package.json')).resolve(
   '@backstage/cli-node/config/nodeTransform.cjs',
 );
@@ -298,6 +300,9 @@ export async function startBackend({
   const child = spawn(
     process.execPath,
     [
+      // As a 512 MiB pod runs it (README, "Operations"): a V8 heap cap
+      // below the limit, so the collector works before the kernel kills.
+      `--max-old-space-size=${POD_HEAP_MIB}`,
       '--enable-source-maps',
       '--require',
       nodeTransform,
