@@ -15,6 +15,7 @@ import { readDeploymentQualityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
 import { SourceIngestor } from './ingestion/SourceIngestor';
+import { groupCommitted } from './ingestion/GroupCommit';
 import { createSqsClient } from './queue/sqsClient';
 import { SqsConsumer } from './queue/SqsConsumer';
 import { SqsPublisher } from './queue/SqsPublisher';
@@ -86,12 +87,15 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const dqConfig = readDeploymentQualityConfig(config);
         const retentionConfig = readRetentionConfig(config);
         const metrics = new DeploymentQualityMetrics(metricsService);
-        const store = meteredStore(
-          await KnexDeploymentQualityStore.create({
-            database,
-            retentionDays: retentionConfig.days,
-          }),
-          metrics,
+        // The webhook and the SQS consumer share transactions (group commit).
+        const store = groupCommitted(
+          meteredStore(
+            await KnexDeploymentQualityStore.create({
+              database,
+              retentionDays: retentionConfig.days,
+            }),
+            metrics,
+          ),
         );
         const retention = new Retention(
           store,

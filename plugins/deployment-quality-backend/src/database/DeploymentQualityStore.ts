@@ -107,6 +107,11 @@ export interface DeploymentQualityStore {
   listRegisteredClusters(): Promise<StoredCluster[]>;
   /** Cluster ids met in attempts, registered or not. */
   listSeenClusterIds(): Promise<string[]>;
+  /** The services with attempts, on the cluster or of that id when given. */
+  listServiceIds(filter: {
+    clusterId?: string;
+    serviceId?: string;
+  }): Promise<string[]>;
   /** Latest attempt and current version of every service on every cluster matching the filter. */
   listPairStates(filter: {
     clusterId?: string;

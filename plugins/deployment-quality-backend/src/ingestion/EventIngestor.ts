@@ -14,7 +14,6 @@ import {
 } from '../database/DeploymentQualityStore';
 import { SqsPublisher } from '../queue/SqsPublisher';
 import { eventIdOf } from './eventId';
-import { GroupCommit } from './GroupCommit';
 
 export type WebhookOutcome =
   | { kind: 'single'; result: IngestResponse }
@@ -29,15 +28,11 @@ export interface EventSink {
   ): Promise<Array<{ duplicate: boolean; expired?: boolean }>>;
 }
 
-/**
- * Embedded mode: write to the database before answering; concurrent
- * requests share transactions (see GroupCommit).
- */
+/** Embedded mode: written to the database before the answer. */
 export function storeSink(store: DeploymentQualityStore): EventSink {
-  const commits = new GroupCommit(events => store.ingestBatch(events));
   return {
     status: 'stored',
-    submit: envelopes => commits.submit(envelopes),
+    submit: envelopes => store.ingestBatch(envelopes),
   };
 }
 

@@ -1,5 +1,8 @@
 import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
-import { IngestOutcome } from '../database/DeploymentQualityStore';
+import {
+  DeploymentQualityStore,
+  IngestOutcome,
+} from '../database/DeploymentQualityStore';
 
 type Write = (events: EventEnvelope[]) => Promise<IngestOutcome[]>;
 
@@ -10,10 +13,11 @@ interface Pending {
 }
 
 /**
- * Group commit for the webhook in embedded mode: requests that arrive while
- * a transaction is being written wait for it and then go together in the
- * next one, so fifty concurrent deliveries cost a few commits rather than
- * fifty. A request alone is written at once, so nothing waits on a timer.
+ * Group commit: writes (webhook requests, SQS batches of the consumer's
+ * pollers) that arrive while a transaction is being written wait for it and
+ * then go together in the next one, so fifty concurrent deliveries cost a
+ * few commits rather than fifty. A write alone goes at once, so nothing
+ * waits on a timer.
  *
  * Each request gets exactly the outcomes of its own events and answers only
  * after the transaction holding them committed. If a shared transaction
@@ -83,4 +87,16 @@ export class GroupCommit {
       pending.reject(error);
     }
   }
+}
+
+/**
+ * The store with its event writes group-committed. Every other method (and
+ * its `this`) is the store's own, through the prototype link.
+ */
+export function groupCommitted<T extends DeploymentQualityStore>(store: T): T {
+  const commits = new GroupCommit(events => store.ingestBatch(events));
+  const grouped: T = Object.create(store);
+  grouped.ingestBatch = events => commits.submit(events);
+  grouped.ingest = async event => (await commits.submit([event]))[0];
+  return grouped;
 }

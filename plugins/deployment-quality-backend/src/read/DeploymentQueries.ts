@@ -215,11 +215,8 @@ export class DeploymentQueries {
     let excludeServiceIds: string[] = [];
     if (query.clusterId) {
       await this.getCluster(query.clusterId);
-      const all = await this.store.listPairStates({
-        clusterId: query.clusterId,
-      });
       const { hidden } = await this.links.visibility(
-        all.map(s => s.serviceId),
+        await this.store.listServiceIds({ clusterId: query.clusterId }),
         credentials,
       );
       excludeServiceIds = [...hidden];
@@ -255,8 +252,8 @@ export class DeploymentQueries {
 
   /** 404 unless the service has at least one attempt. */
   async assertServiceKnown(serviceId: string): Promise<void> {
-    const states = await this.store.listPairStates({ serviceId });
-    if (states.length === 0) throw new NotFoundError(`No service ${serviceId}`);
+    const known = await this.store.listServiceIds({ serviceId });
+    if (known.length === 0) throw new NotFoundError(`No service ${serviceId}`);
   }
 
   async listServices(
