@@ -165,15 +165,20 @@ const ATTEMPT_DAY_COLUMNS =
 const TEST_DAY_COLUMNS =
   '(day, cluster_id, service_id, suite_type, passed, total)';
 
-/** `insert into table (columns) select …`, in a form both databases take. */
+/** `insert into table (columns) select … [union all select …]`, in a form both databases take. */
 async function insertSelect(
   tx: Knex,
   table: string,
   columns: string,
-  select: Knex.QueryBuilder,
+  ...selects: Knex.QueryBuilder[]
 ) {
-  const { sql, bindings } = select.toSQL();
-  await tx.raw(`insert into ${table} ${columns} ${sql}`, bindings);
+  const parts = selects.map(q => q.toSQL());
+  await tx.raw(
+    `insert into ${table} ${columns} ${parts
+      .map(p => p.sql)
+      .join(' union all ')}`,
+    parts.flatMap(p => p.bindings),
+  );
 }
 
 const isPg = (db: Knex) => db.client.config.client === 'pg';
@@ -208,23 +213,29 @@ export async function refreshRollups(
       [[...pairs].sort()],
     );
   }
-  // Bounded statements: a few hundred keys at a time.
-  for (const [kind, keys] of [
-    ['s', touched.started],
-    ['e', touched.ended],
-  ] as const) {
-    for (const chunk of chunks([...keys.values()], 200)) {
-      await whereKeys(
-        tx('dq_attempt_days').where('kind', kind),
-        chunk,
-      ).delete();
-      await insertSelect(
-        tx,
-        'dq_attempt_days',
-        ATTEMPT_DAY_COLUMNS,
-        attemptDays(tx, kind, chunk),
-      );
-    }
+  // Bounded statements: a few hundred keys at a time; both kinds of a
+  // chunk in one delete and one insert.
+  const started = chunks([...touched.started.values()], 200);
+  const ended = chunks([...touched.ended.values()], 200);
+  for (let i = 0; i < Math.max(started.length, ended.length); i++) {
+    const kinds = [
+      ['s', started[i]],
+      ['e', ended[i]],
+    ] as const;
+    const present = kinds.filter(([, keys]) => keys?.length);
+    await tx('dq_attempt_days')
+      .where(any =>
+        present.forEach(([kind, keys]) =>
+          any.orWhere(b => whereKeys(b.where('kind', kind), keys!)),
+        ),
+      )
+      .delete();
+    await insertSelect(
+      tx,
+      'dq_attempt_days',
+      ATTEMPT_DAY_COLUMNS,
+      ...present.map(([kind, keys]) => attemptDays(tx, kind, keys)),
+    );
   }
   for (const chunk of chunks([...touched.tested.values()], 200)) {
     await whereKeys(tx('dq_test_days'), chunk).delete();
