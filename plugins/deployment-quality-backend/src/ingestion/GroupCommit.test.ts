@@ -35,7 +35,7 @@ function controlledWrite(fails: (ids: string[]) => boolean = () => false) {
 
 it('writes a lone request at once', async () => {
   const w = controlledWrite();
-  const commit = new GroupCommit(w.write);
+  const commit = new GroupCommit(w.write, { maxInFlight: 1 });
   const answer = commit.submit([event('a')]);
   expect(w.calls).toEqual([['a']]);
   await w.finishNext();
@@ -44,7 +44,7 @@ it('writes a lone request at once', async () => {
 
 it('writes requests that arrive during a write together, each answered with its own outcomes', async () => {
   const w = controlledWrite();
-  const commit = new GroupCommit(w.write);
+  const commit = new GroupCommit(w.write, { maxInFlight: 1 });
   const first = commit.submit([event('a')]);
   const second = commit.submit([event('b'), event('dup-c')]);
   const third = commit.submit([event('d')]);
@@ -62,7 +62,7 @@ it('writes requests that arrive during a write together, each answered with its 
 
 it('caps a shared transaction at maxEvents, never splitting a request', async () => {
   const w = controlledWrite();
-  const commit = new GroupCommit(w.write, 3);
+  const commit = new GroupCommit(w.write, { maxEvents: 3, maxInFlight: 1 });
   const answers = [
     commit.submit([event('a')]),
     commit.submit([event('b'), event('c')]),
@@ -78,7 +78,7 @@ it('caps a shared transaction at maxEvents, never splitting a request', async ()
 
 it("retries a failed shared transaction per request, so one request's failure fails only it", async () => {
   const w = controlledWrite(ids => ids.includes('bad'));
-  const commit = new GroupCommit(w.write);
+  const commit = new GroupCommit(w.write, { maxInFlight: 1 });
   const first = commit.submit([event('a')]);
   const good = commit.submit([event('b')]);
   const bad = commit.submit([event('bad')]);
@@ -94,4 +94,25 @@ it("retries a failed shared transaction per request, so one request's failure fa
   await expect(first).resolves.toHaveLength(1);
   await expect(good).resolves.toEqual([{ eventId: 'b', duplicate: false }]);
   await expect(badOutcome).resolves.toBe('write of bad failed');
+});
+
+it('writes up to maxInFlight transactions at once, grouping what waits', async () => {
+  const w = controlledWrite();
+  const commit = new GroupCommit(w.write, { maxInFlight: 2 });
+  const answers = ['a', 'b', 'c', 'd', 'e'].map(id =>
+    commit.submit([event(id)]),
+  );
+  await new Promise(r => setImmediate(r));
+  expect(w.calls).toEqual([['a'], ['b']]);
+  await w.finishNext(); // a: its slot takes everything waiting
+  expect(w.calls).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+  await w.finishNext();
+  await w.finishNext();
+  expect((await Promise.all(answers)).flat().map(o => o.eventId)).toEqual([
+    'a',
+    'b',
+    'c',
+    'd',
+    'e',
+  ]);
 });

@@ -14,10 +14,10 @@ interface Pending {
 
 /**
  * Group commit: writes (webhook requests, SQS batches of the consumer's
- * pollers) that arrive while a transaction is being written wait for it and
- * then go together in the next one, so fifty concurrent deliveries cost a
- * few commits rather than fifty. A write alone goes at once, so nothing
- * waits on a timer.
+ * pollers) that arrive while `maxInFlight` transactions are being written
+ * wait for one to finish and then go together in the next, so fifty
+ * concurrent deliveries cost a few commits rather than fifty. A write that
+ * finds a free slot goes at once, so nothing waits on a timer.
  *
  * Each request gets exactly the outcomes of its own events and answers only
  * after the transaction holding them committed. If a shared transaction
@@ -26,26 +26,41 @@ interface Pending {
  */
 export class GroupCommit {
   private queue: Pending[] = [];
-  private writing = false;
+  private inFlight = 0;
+  private readonly maxEvents: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly write: Write,
-    private readonly maxEvents = 500,
-  ) {}
+    options: {
+      /** Events per shared transaction (a request is never split). */
+      maxEvents?: number;
+      /**
+       * Transactions written at once: on PostgreSQL several overlap their
+       * round trips; SQLite's single connection queues them anyway.
+       */
+      maxInFlight?: number;
+    } = {},
+  ) {
+    this.maxEvents = options.maxEvents ?? 500;
+    this.maxInFlight = options.maxInFlight ?? 4;
+  }
 
   submit(events: EventEnvelope[]): Promise<IngestOutcome[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
-      if (!this.writing) void this.drain();
+      this.pump();
     });
   }
 
-  private async drain() {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) await this.flush(this.take());
-    } finally {
-      this.writing = false;
+  private pump() {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const group = this.take();
+      this.inFlight++;
+      void this.flush(group).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
     }
   }
 
