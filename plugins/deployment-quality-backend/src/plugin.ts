@@ -87,7 +87,11 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const dqConfig = readDeploymentQualityConfig(config);
         const retentionConfig = readRetentionConfig(config);
         const metrics = new DeploymentQualityMetrics(metricsService);
-        // The webhook and the SQS consumer share transactions (group commit).
+        // The webhook and the SQS consumer share transactions (group commit):
+        // several at once on PostgreSQL, one behind the other on SQLite,
+        // whose single connection would only queue them.
+        const sqlite =
+          (await database.getClient()).client.config.client !== 'pg';
         const store = groupCommitted(
           meteredStore(
             await KnexDeploymentQualityStore.create({
@@ -96,6 +100,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             }),
             metrics,
           ),
+          { maxInFlight: sqlite ? 1 : 4 },
         );
         const retention = new Retention(
           store,

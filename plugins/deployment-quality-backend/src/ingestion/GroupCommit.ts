@@ -108,8 +108,11 @@ export class GroupCommit {
  * The store with its event writes group-committed. Every other method (and
  * its `this`) is the store's own, through the prototype link.
  */
-export function groupCommitted<T extends DeploymentQualityStore>(store: T): T {
-  const commits = new GroupCommit(events => store.ingestBatch(events));
+export function groupCommitted<T extends DeploymentQualityStore>(
+  store: T,
+  options?: { maxInFlight?: number },
+): T {
+  const commits = new GroupCommit(events => store.ingestBatch(events), options);
   const grouped: T = Object.create(store);
   grouped.ingestBatch = events => commits.submit(events);
   grouped.ingest = async event => (await commits.submit([event]))[0];
