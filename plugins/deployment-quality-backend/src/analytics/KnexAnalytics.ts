@@ -16,6 +16,7 @@ import {
   minutes,
   percentiles,
   round,
+  scoped,
   scopedAttempts,
 } from './sql';
 import { AnalyticsWindow, DAY_MS } from './window';
@@ -85,12 +86,8 @@ export class KnexAnalytics {
     firstDay: number,
     endDay: number,
   ) {
-    return this.db('dq_attempt_days')
+    return scoped(this.db, 'dq_attempt_days', scope)
       .where('kind', kind)
-      .modify(q => {
-        if (scope.serviceId) q.where('service_id', scope.serviceId);
-        if (scope.clusterId) q.where('cluster_id', scope.clusterId);
-      })
       .where('day', '>=', firstDay)
       .where('day', '<', endDay)
       .select({ b: this.dayBucket(w) }, 'status')
@@ -176,22 +173,17 @@ export class KnexAnalytics {
     scope: AnalyticsScope,
     w: AnalyticsWindow,
   ): Promise<AnalyticsResponse['testPassRates']> {
-    const scoped = (table: string) =>
-      this.db(table).modify(q => {
-        if (scope.serviceId) q.where('service_id', scope.serviceId);
-        if (scope.clusterId) q.where('cluster_id', scope.clusterId);
-      });
     const rows = await this.daysAndEdges(
       w,
       (first, end) =>
-        scoped('dq_test_days')
+        scoped(this.db, 'dq_test_days', scope)
           .where('day', '>=', first)
           .where('day', '<', end)
           .select({ b: this.dayBucket(w) }, 'suite_type')
           .sum({ passed: 'passed', total: 'total' })
           .groupBy('b', 'suite_type'),
       (from, to) =>
-        scoped('dq_test_runs')
+        scoped(this.db, 'dq_test_runs', scope)
           .where('executed_at', '>=', from)
           .where('executed_at', '<', to)
           .select({ b: this.bucket('executed_at', w) }, 'suite_type')

@@ -21,18 +21,16 @@ export const minutes = (ms: number) => round(ms / MINUTE_MS, 2);
 /** Lead time of a deploy: from the commit when known, else from the start. */
 export const LEAD_TIME_SQL = 'ended_at - coalesce(commit_at, started_at)';
 
-export function scopedAttempts(
-  db: Knex,
-  scope: AnalyticsScope,
-  alias = 'dq_attempts',
-) {
-  return db(
-    alias === 'dq_attempts' ? 'dq_attempts' : `dq_attempts as ${alias}`,
-  ).modify(q => {
-    if (scope.serviceId) q.where(`${alias}.service_id`, scope.serviceId);
-    if (scope.clusterId) q.where(`${alias}.cluster_id`, scope.clusterId);
+/** Rows of a table with `service_id`/`cluster_id` columns, in the scope. */
+export function scoped(db: Knex, table: string, scope: AnalyticsScope) {
+  return db(table).modify(q => {
+    if (scope.serviceId) q.where('service_id', scope.serviceId);
+    if (scope.clusterId) q.where('cluster_id', scope.clusterId);
   });
 }
+
+export const scopedAttempts = (db: Knex, scope: AnalyticsScope) =>
+  scoped(db, 'dq_attempts', scope);
 
 /** Deploys (SUCCESS/LIVE) that ended in the window. */
 export function deploysIn(db: Knex, scope: AnalyticsScope, w: AnalyticsWindow) {
