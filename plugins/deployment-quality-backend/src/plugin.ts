@@ -92,16 +92,16 @@ export const deploymentQualityPlugin = createBackendPlugin({
         // whose single connection would only queue them.
         const sqlite =
           (await database.getClient()).client.config.client !== 'pg';
-        const store = groupCommitted(
-          meteredStore(
-            await KnexDeploymentQualityStore.create({
-              database,
-              retentionDays: retentionConfig.days,
-            }),
-            metrics,
-          ),
-          { maxInFlight: sqlite ? 1 : 4 },
-        );
+        const knexStore = await KnexDeploymentQualityStore.create({
+          database,
+          retentionDays: retentionConfig.days,
+          logger: logger.child({ component: 'rollups' }),
+        });
+        // What the last writes queued is refreshed before the process ends.
+        lifecycle.addShutdownHook(() => knexStore.rollups.settle().then());
+        const store = groupCommitted(meteredStore(knexStore, metrics), {
+          maxInFlight: sqlite ? 1 : 4,
+        });
         const retention = new Retention(
           store,
           logger.child({ component: 'retention' }),
@@ -179,7 +179,10 @@ export const deploymentQualityPlugin = createBackendPlugin({
             store,
             queries: new DeploymentQueries(
               store,
-              new KnexAnalytics(await database.getClient()),
+              new KnexAnalytics(await database.getClient(), {
+                rollups: knexStore.rollups,
+                cacheEntries: 256,
+              }),
               new KnexScorecard(await database.getClient()),
               dqConfig.clusters,
               links,

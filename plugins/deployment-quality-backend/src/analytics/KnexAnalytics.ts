@@ -6,6 +6,7 @@ import {
   overallTier,
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
+import { RollupRefresher } from '../database/rollups';
 import {
   AnalyticsScope,
   DEPLOYED,
@@ -24,6 +25,7 @@ import { AnalyticsWindow, DAY_MS } from './window';
 export type { AnalyticsScope } from './sql';
 
 type Row = Record<string, any>;
+type Figures = Omit<AnalyticsResponse, 'filter' | 'definitions'>;
 
 /**
  * Delivery analytics and DORA figures, computed by the database: every
@@ -31,14 +33,69 @@ type Row = Record<string, any>;
  * grouped by bucket; percentiles read as one or two rows at an offset of
  * the ordered values), so nothing proportional to the history is loaded
  * into memory. Definitions: ANALYTICS_DEFINITIONS in -common.
+ *
+ * The figures of a window depend only on the stored rows, so with
+ * `cacheEntries` they are kept per (scope, window) until the rollups'
+ * generation moves, that is, until a write changes any of them (see
+ * RollupRefresher); concurrent requests for one window share one
+ * computation. A window ending "now" moves with the clock and is never
+ * met twice; the views ask for whole days.
  */
 export class KnexAnalytics {
-  constructor(private readonly db: Knex) {}
+  private readonly rollups: RollupRefresher;
+  private readonly cache = new Map<string, Promise<Figures>>();
+  private cachedGeneration?: number;
 
-  async compute(
+  constructor(
+    private readonly db: Knex,
+    private readonly options: {
+      rollups?: RollupRefresher;
+      cacheEntries?: number;
+    } = {},
+  ) {
+    this.rollups = options.rollups ?? new RollupRefresher(db);
+  }
+
+  async compute(scope: AnalyticsScope, w: AnalyticsWindow): Promise<Figures> {
+    const generation = await this.rollups.settle();
+    const max = this.options.cacheEntries ?? 0;
+    if (!max) return this.figures(scope, w);
+    // A slower request may bring an older generation: not cached.
+    if (generation < (this.cachedGeneration ?? 0))
+      return this.figures(scope, w);
+    if (generation !== this.cachedGeneration) {
+      this.cache.clear();
+      this.cachedGeneration = generation;
+    }
+    const key = JSON.stringify([
+      scope.serviceId,
+      scope.clusterId,
+      w.from,
+      w.to,
+      w.bucket,
+    ]);
+    let figures = this.cache.get(key);
+    if (figures) {
+      // Most recently used last, so the oldest goes first.
+      this.cache.delete(key);
+    } else {
+      figures = this.figures(scope, w);
+      // A failure is not kept: the next request tries again.
+      figures.catch(() => {
+        if (this.cache.get(key) === figures) this.cache.delete(key);
+      });
+    }
+    this.cache.set(key, figures);
+    if (this.cache.size > max) {
+      this.cache.delete(this.cache.keys().next().value!);
+    }
+    return figures;
+  }
+
+  private async figures(
     scope: AnalyticsScope,
     w: AnalyticsWindow,
-  ): Promise<Omit<AnalyticsResponse, 'filter' | 'definitions'>> {
+  ): Promise<Figures> {
     const ended = await this.endedCounts(scope, w);
     const [buildAttempts, testPassRates, dora] = await Promise.all([
       this.buildAttempts(scope, w),

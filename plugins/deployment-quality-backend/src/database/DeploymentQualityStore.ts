@@ -117,6 +117,11 @@ export interface DeploymentQualityStore {
     clusterId?: string;
     serviceId?: string;
   }): Promise<PairState[]>;
+  /**
+   * Brings the daily rollups up to every write committed before the call;
+   * answers their generation, which changes whenever they do.
+   */
+  settleRollups(): Promise<number>;
   countAttemptsByStatus(filter: {
     clusterId: string;
   }): Promise<Record<AttemptStatus, number>>;

@@ -1,5 +1,6 @@
 import {
   DatabaseService,
+  LoggerService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
@@ -25,7 +26,12 @@ import {
 } from './DeploymentQualityStore';
 import { chunks } from './chunks';
 import { keysetPage } from './cursor';
-import { TouchedDays, ensureRollups, refreshRollups } from './rollups';
+import {
+  RollupRefresher,
+  TouchedDays,
+  ensureRollups,
+  markStale,
+} from './rollups';
 import { writeEvents } from './writeEvents';
 
 /** Rejected bodies are kept for diagnosis, not as an archive. */
@@ -97,6 +103,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     database: DatabaseService;
     /** Events about times older than this many days are not stored. */
     retentionDays?: number;
+    logger?: LoggerService;
   }): Promise<KnexDeploymentQualityStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
@@ -109,13 +116,30 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       // no-op for in-memory databases.
       await client.raw('PRAGMA journal_mode = WAL');
     }
-    return new KnexDeploymentQualityStore(client, options.retentionDays);
+    const rollups = new RollupRefresher(client, {
+      onError: error =>
+        options.logger?.warn(
+          `Rollup refresh failed; its keys stay queued: ${error}`,
+        ),
+    });
+    // Keys a stopped replica queued and didn't refresh.
+    await rollups.settle();
+    return new KnexDeploymentQualityStore(
+      client,
+      options.retentionDays,
+      rollups,
+    );
   }
 
   constructor(
     private readonly db: Knex,
     private readonly retentionDays?: number,
+    readonly rollups = new RollupRefresher(db),
   ) {}
+
+  settleRollups(): Promise<number> {
+    return this.rollups.settle();
+  }
 
   async ingest(event: EventEnvelope): Promise<IngestOutcome> {
     const [outcome] = await this.ingestBatch([event]);
@@ -123,9 +147,11 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   }
 
   async ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
-    return this.db.transaction(tx =>
+    const outcomes = await this.db.transaction(tx =>
       writeEvents(tx, events, { retentionDays: this.retentionDays }),
     );
+    this.rollups.kick();
+    return outcomes;
   }
 
   async recordRejected(event: RejectedEvent): Promise<void> {
@@ -272,6 +298,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   async countAttemptsByStatus(filter: {
     clusterId: string;
   }): Promise<Record<AttemptStatus, number>> {
+    await this.rollups.settle();
     const rows: Row[] = await this.db('dq_attempt_days')
       .where({ kind: 's', cluster_id: filter.clusterId })
       .groupBy('status')
@@ -417,8 +444,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     options: { batchSize: number },
   ): Promise<RetentionCounts> {
     const before = cutoff.getTime();
-    // Each batch its own short transaction; attempts and test runs refresh
-    // the rollups of the days they leave in the same one.
+    // Each batch its own short transaction; attempts and test runs queue
+    // the rollup keys of the days they leave in the same one.
     const batches = async (
       table: string,
       key: string,
@@ -446,10 +473,11 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
           if (rolledUp) {
             const touched = new TouchedDays();
             doomed.forEach(r => rolledUp.touch(touched, r));
-            await refreshRollups(tx, touched);
+            await markStale(tx, touched);
           }
           return doomed.length;
         });
+        if (rolledUp && n) this.rollups.kick();
         deleted += n;
         if (n < options.batchSize) return deleted;
       }

@@ -5,15 +5,16 @@ import { chunks } from './chunks';
 
 /**
  * The daily rollups (tables in migrations/20261124000000_daily_rollups.js):
- * derived from dq_attempts and dq_test_runs, recomputed for exactly the
- * (cluster, service, day) keys a transaction touched, from the rows as that
- * transaction leaves them. Recomputing rather than adding deltas keeps them
+ * derived from dq_attempts and dq_test_runs per (cluster, service, day).
+ * Recomputing a key from its rows rather than adding deltas keeps them
  * exact whatever the merge rules do to an attempt (its status, start, end
  * or even its cluster may change), and needs no old values.
  *
- * Concurrency: two writers touching the same pair serialize on a
- * transaction-scoped advisory lock (PostgreSQL; SQLite has one writer), so
- * the second recomputes after the first committed and sees its rows.
+ * A write doesn't recompute in its own transaction: it appends the keys it
+ * touched to dq_rollup_dirty (`markStale`), so writers never queue on each
+ * other's keys. The {@link RollupRefresher} recomputes queued keys shortly
+ * after each commit, and every read of the rollups first settles the queue,
+ * so answers are exact as of the read.
  */
 
 /** Bump when the derivation changes: the next start rebuilds. */
@@ -21,8 +22,6 @@ const ROLLUPS_VERSION = 1;
 const ROLLUPS = 'daily-rollups';
 
 const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
-const lockKey = (clusterId: string, serviceId: string) =>
-  `dq-rollup:${clusterId}|${serviceId}`;
 
 interface DayKey {
   clusterId: string;
@@ -30,25 +29,33 @@ interface DayKey {
   day: number;
 }
 
-/** What one transaction touched: the keys whose rollups it must refresh. */
-export class TouchedDays {
-  readonly started = new Map<string, DayKey>();
-  readonly ended = new Map<string, DayKey>();
-  readonly tested = new Map<string, DayKey>();
+/** s, e: dq_attempt_days by start or end day; t: dq_test_days. */
+type Kind = 's' | 'e' | 't';
 
-  private static add(
-    into: Map<string, DayKey>,
+/** The (kind, cluster, service, day) keys whose rollups a write changed. */
+export class TouchedDays {
+  readonly keys: Record<Kind, Map<string, DayKey>> = {
+    s: new Map(),
+    e: new Map(),
+    t: new Map(),
+  };
+
+  add(kind: Kind, key: DayKey) {
+    this.keys[kind].set(`${key.clusterId}|${key.serviceId}|${key.day}`, key);
+  }
+
+  private at(
+    kind: Kind,
     clusterId: string | null,
     serviceId: string | null,
     at: unknown,
   ) {
     if (at === null || at === undefined) return;
-    const key = {
+    this.add(kind, {
       clusterId: clusterId ?? '',
       serviceId: serviceId ?? '',
       day: dayOf(Number(at)),
-    };
-    into.set(`${key.clusterId}|${key.serviceId}|${key.day}`, key);
+    });
   }
 
   /** An attempt row (old or new values; both when it changed). */
@@ -58,13 +65,8 @@ export class TouchedDays {
     started_at: unknown;
     ended_at: unknown;
   }) {
-    TouchedDays.add(
-      this.started,
-      row.cluster_id,
-      row.service_id,
-      row.started_at,
-    );
-    TouchedDays.add(this.ended, row.cluster_id, row.service_id, row.ended_at);
+    this.at('s', row.cluster_id, row.service_id, row.started_at);
+    this.at('e', row.cluster_id, row.service_id, row.ended_at);
   }
 
   testRun(row: {
@@ -72,16 +74,36 @@ export class TouchedDays {
     service_id: string | null;
     executed_at: unknown;
   }) {
-    TouchedDays.add(
-      this.tested,
-      row.cluster_id,
-      row.service_id,
-      row.executed_at,
-    );
+    this.at('t', row.cluster_id, row.service_id, row.executed_at);
   }
 
   get empty() {
-    return !this.started.size && !this.ended.size && !this.tested.size;
+    return !this.keys.s.size && !this.keys.e.size && !this.keys.t.size;
+  }
+
+  /** As rows of dq_rollup_dirty. */
+  rows() {
+    return (Object.keys(this.keys) as Kind[]).flatMap(kind =>
+      [...this.keys[kind].values()].map(k => ({
+        kind,
+        cluster_id: k.clusterId,
+        service_id: k.serviceId,
+        day: k.day,
+      })),
+    );
+  }
+}
+
+/**
+ * Queues the keys a write touched, in the write's transaction: they are
+ * stale from its commit until the refresher recomputes them.
+ */
+export async function markStale(
+  tx: Knex.Transaction,
+  touched: TouchedDays,
+): Promise<void> {
+  for (const chunk of chunks(touched.rows(), 500)) {
+    await tx('dq_rollup_dirty').insert(chunk);
   }
 }
 
@@ -196,27 +218,14 @@ function whereKeys(q: Knex.QueryBuilder, keys: DayKey[]): Knex.QueryBuilder {
 }
 
 /** Recomputes the rollups of every key in `touched`, in the caller's transaction. */
-export async function refreshRollups(
+async function refreshKeys(
   tx: Knex.Transaction,
   touched: TouchedDays,
 ): Promise<void> {
-  if (touched.empty) return;
-  if (isPg(tx)) {
-    const pairs = new Set<string>();
-    for (const keys of [touched.started, touched.ended, touched.tested]) {
-      for (const k of keys.values())
-        pairs.add(lockKey(k.clusterId, k.serviceId));
-    }
-    // Sorted, so two writers take shared pairs in the same order.
-    await tx.raw(
-      'select pg_advisory_xact_lock(hashtext(k)) from unnest(?::text[]) as k',
-      [[...pairs].sort()],
-    );
-  }
   // Bounded statements: a few hundred keys at a time; both kinds of a
   // chunk in one delete and one insert.
-  const started = chunks([...touched.started.values()], 200);
-  const ended = chunks([...touched.ended.values()], 200);
+  const started = chunks([...touched.keys.s.values()], 200);
+  const ended = chunks([...touched.keys.e.values()], 200);
   for (let i = 0; i < Math.max(started.length, ended.length); i++) {
     const kinds = [
       ['s', started[i]],
@@ -237,7 +246,7 @@ export async function refreshRollups(
       ...present.map(([kind, keys]) => attemptDays(tx, kind, keys)),
     );
   }
-  for (const chunk of chunks([...touched.tested.values()], 200)) {
+  for (const chunk of chunks([...touched.keys.t.values()], 200)) {
     await whereKeys(tx('dq_test_days'), chunk).delete();
     await insertSelect(
       tx,
@@ -248,11 +257,132 @@ export async function refreshRollups(
   }
 }
 
+const GENERATION = 'rollups-generation';
+/** Queue rows claimed per refresh transaction. */
+const CLAIM = 2000;
+
+async function readGeneration(db: Knex): Promise<number> {
+  const row = await db('dq_derived').where('name', GENERATION).first();
+  return Number(row?.version ?? 0);
+}
+
+async function bumpGeneration(tx: Knex.Transaction): Promise<number> {
+  const updated = await tx('dq_derived')
+    .where('name', GENERATION)
+    .increment('version', 1);
+  if (!updated) await tx('dq_derived').insert({ name: GENERATION, version: 1 });
+  return readGeneration(tx);
+}
+
+/**
+ * Recomputes the keys the queue holds, shortly after each write
+ * (`kick`) and before each read of the rollups (`settle`). Every replica
+ * runs one; on PostgreSQL their transactions take one advisory lock, so a
+ * key is never recomputed by two at once (the later commit could carry the
+ * older figures).
+ *
+ * Each refresh bumps a generation number stored beside the rollups; an
+ * answer derived from them holds for as long as the generation doesn't
+ * change, which is what lets the analytics cache it.
+ */
+export class RollupRefresher {
+  private running?: Promise<number>;
+  private next?: Promise<number>;
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly options: {
+      /** How long after a write the refresh starts, gathering others. */
+      delayMs?: number;
+      /** A background refresh failed; the keys stay queued. */
+      onError?: (error: Error) => void;
+    } = {},
+  ) {}
+
+  /** A refresh soon, shared with every write committed meanwhile. */
+  kick(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.settle().catch(e => this.options.onError?.(e));
+    }, this.options.delayMs ?? 100);
+    this.timer.unref?.();
+  }
+
+  /**
+   * Recomputes every key queued by a write committed before the call, and
+   * answers the generation the rollups then have.
+   */
+  settle(): Promise<number> {
+    if (!this.running) {
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    // The refresh under way may have claimed its keys before the caller's
+    // write committed: one more after it, shared by all who ask meanwhile.
+    this.next ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.settle();
+      });
+    return this.next;
+  }
+
+  private async drain(): Promise<number> {
+    for (;;) {
+      const [queued] = await this.db('dq_rollup_dirty').select('id').limit(1);
+      if (!queued) return readGeneration(this.db);
+      const { claimed, generation } = await this.db.transaction(tx =>
+        this.refreshQueued(tx),
+      );
+      if (claimed < CLAIM) return generation;
+    }
+  }
+
+  private async refreshQueued(tx: Knex.Transaction) {
+    if (isPg(tx)) {
+      await tx.raw('select pg_advisory_xact_lock(hashtext(?))', ['dq-rollups']);
+    }
+    // Claimed by id, not by key: a write committing meanwhile queues rows
+    // this claim didn't see, and they stay for the next refresh.
+    // Raw: knex drops `returning` from a delete on SQLite.
+    const result = await tx.raw(
+      `delete from dq_rollup_dirty where id in
+         (select id from dq_rollup_dirty order by id limit ?)
+       returning kind, cluster_id, service_id, day`,
+      [CLAIM],
+    );
+    const claimed: Array<{
+      kind: Kind;
+      cluster_id: string;
+      service_id: string;
+      day: number | string;
+    }> = result.rows ?? result;
+    if (!claimed.length) {
+      return { claimed: 0, generation: await readGeneration(tx) };
+    }
+    const touched = new TouchedDays();
+    for (const r of claimed) {
+      touched.add(r.kind, {
+        clusterId: r.cluster_id,
+        serviceId: r.service_id,
+        day: Number(r.day),
+      });
+    }
+    await refreshKeys(tx, touched);
+    return { claimed: claimed.length, generation: await bumpGeneration(tx) };
+  }
+}
+
 /**
  * Fills the rollups from scratch when they don't hold the current
  * derivation: after the migration that adds them, after a change to how
  * they are derived, or after a bulk load that cleared the marker. Writers
- * wait on the table locks meanwhile and then refresh on top.
+ * wait on the table locks meanwhile and queue their keys after.
  */
 export async function ensureRollups(db: Knex): Promise<boolean> {
   const current = async (q: Knex) =>
@@ -262,10 +392,12 @@ export async function ensureRollups(db: Knex): Promise<boolean> {
   return db.transaction(async tx => {
     if (isPg(tx)) {
       await tx.raw(
-        'lock table dq_attempt_days, dq_test_days, dq_derived in exclusive mode',
+        'lock table dq_attempt_days, dq_test_days, dq_derived, dq_rollup_dirty in exclusive mode',
       );
     }
     if (await current(tx)) return false;
+    // Rebuilt from every row: what the queue holds is included.
+    await tx('dq_rollup_dirty').delete();
     await tx('dq_attempt_days').delete();
     await tx('dq_test_days').delete();
     await insertSelect(
@@ -285,6 +417,7 @@ export async function ensureRollups(db: Knex): Promise<boolean> {
       .insert({ name: ROLLUPS, version: ROLLUPS_VERSION })
       .onConflict('name')
       .merge();
+    await bumpGeneration(tx);
     return true;
   });
 }

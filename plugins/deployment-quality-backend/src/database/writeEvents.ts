@@ -8,7 +8,7 @@ import {
 import { Knex } from 'knex';
 import { IngestOutcome } from './DeploymentQualityStore';
 import { chunks } from './chunks';
-import { TouchedDays, refreshRollups } from './rollups';
+import { TouchedDays, markStale } from './rollups';
 
 type Row = Record<string, any>;
 type Build = { cluster_id: string; service_id: string; build_version: string };
@@ -138,7 +138,7 @@ export async function writeEvents(
   for (const event of ofType('cluster-config')) {
     await writeClusterConfig(tx, event.payload, toMs(event.receivedAt));
   }
-  await refreshRollups(tx, touched);
+  await markStale(tx, touched);
   return outcomes;
 }
 

@@ -93,7 +93,12 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     expect(await knex('dq_service_clusters').pluck('service_id')).toEqual([
       'kept',
     ]);
-    // The days the deleted rows leave are gone from the rollups too.
+    // The days the deleted rows leave are gone from the rollups too, once
+    // the keys retention queued are refreshed.
+    await store.settleRollups();
+    expect(Number((await knex('dq_rollup_dirty').count({ n: '*' }))[0].n)).toBe(
+      0,
+    );
     expect(
       await knex('dq_attempt_days').distinct('service_id').pluck('service_id'),
     ).toEqual(['kept']);

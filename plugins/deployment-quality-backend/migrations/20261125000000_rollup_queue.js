@@ -1,0 +1,26 @@
+// @ts-check
+
+/**
+ * The rollup queue: the (kind, cluster, service, day) keys whose rollups a
+ * committed write left stale. Writers only append here, so they never wait
+ * on one another over a shared key; the refresher (src/database/rollups.ts)
+ * claims rows, recomputes their keys and bumps the rollups' generation in
+ * one transaction. Kinds: s, e (dq_attempt_days), t (dq_test_days).
+ *
+ * @param {import('knex').Knex} knex
+ */
+exports.up = async function up(knex) {
+  await knex.schema.createTable('dq_rollup_dirty', table => {
+    table.comment('Rollup keys stale since a committed write, oldest first');
+    table.bigIncrements('id').primary();
+    table.string('kind', 1).notNullable();
+    table.string('cluster_id', 128).notNullable();
+    table.string('service_id', 128).notNullable();
+    table.integer('day').notNullable();
+  });
+};
+
+/** @param {import('knex').Knex} knex */
+exports.down = async function down(knex) {
+  await knex.schema.dropTable('dq_rollup_dirty');
+};
