@@ -238,32 +238,27 @@ async function writeDeployments(
     .ignore();
 
   // Test results that arrived before their attempt, by attempt id: fill in
-  // where they belong now that the attempt is known.
-  const waiting: Row[] = await tx('dq_test_runs')
-    .whereIn('attempt_id', ids)
-    .whereNull('service_id')
-    .select('id', 'cluster_id', 'service_id', 'executed_at');
-  waiting.forEach(r => touched.testRun(r as any));
+  // where they belong now that the attempt is known. They were rolled up
+  // under '' (no cluster, no service) and move to the attempt's pair.
+  // Raw: knex drops `returning` from an update on SQLite.
   const attemptColumn = (column: string) =>
-    tx.raw(
-      `(select dq_attempts.${column} from dq_attempts where dq_attempts.id = dq_test_runs.attempt_id)`,
+    `${column} = (select dq_attempts.${column} from dq_attempts where dq_attempts.id = dq_test_runs.attempt_id)`;
+  for (const chunk of chunks(ids, 500)) {
+    const result = await tx.raw(
+      `update dq_test_runs set ${['cluster_id', 'service_id', 'build_version']
+        .map(attemptColumn)
+        .join(', ')}
+       where service_id is null and attempt_id in (${chunk
+         .map(() => '?')
+         .join(', ')})
+       returning cluster_id, service_id, executed_at`,
+      chunk,
     );
-  await tx('dq_test_runs')
-    .whereIn('attempt_id', ids)
-    .whereNull('service_id')
-    .update({
-      cluster_id: attemptColumn('cluster_id'),
-      service_id: attemptColumn('service_id'),
-      build_version: attemptColumn('build_version'),
-    });
-  for (const chunk of chunks(
-    waiting.map(r => r.id),
-    500,
-  )) {
-    const filled: Row[] = await tx('dq_test_runs')
-      .whereIn('id', chunk)
-      .select('cluster_id', 'service_id', 'executed_at');
-    filled.forEach(r => touched.testRun(r as any));
+    const filled: Row[] = result.rows ?? result;
+    for (const r of filled) {
+      touched.testRun({ ...r, cluster_id: null, service_id: null } as any);
+      touched.testRun(r as any);
+    }
   }
 
   await relinkBuildRuns(tx, rows);

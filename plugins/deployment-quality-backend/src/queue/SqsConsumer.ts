@@ -112,32 +112,17 @@ export class SqsConsumer {
     return this.abort.signal.aborted;
   }
 
+  /**
+   * One long-poll loop. While healthy it receives the next batch while the
+   * last one is written (at most one of each per loop), so a loop's pace is
+   * the slower of the two rather than their sum; while backing off it
+   * receives nothing until the write in hand is done.
+   */
   private async poll(poller: number): Promise<void> {
     const { minBackoffMs = 500, maxBackoffMs = 30_000 } = this.options;
     let backoff = minBackoffMs;
-    while (!this.stopping) {
-      let messages: Message[];
-      try {
-        const result = await this.options.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.options.queueUrl,
-            MaxNumberOfMessages: this.options.maxMessages,
-            WaitTimeSeconds: this.options.waitTimeSeconds,
-            MessageSystemAttributeNames: ['SentTimestamp'],
-          }),
-          { abortSignal: this.abort.signal },
-        );
-        messages = result.Messages ?? [];
-        this.status.lastReceiveAt = new Date().toISOString();
-      } catch (error) {
-        if (this.stopping) break;
-        this.status.receiveErrors++;
-        this.options.metrics?.receiveError();
-        await this.backOff(`receive failed: ${error}`, backoff, poller);
-        backoff = Math.min(backoff * 2, maxBackoffMs);
-        continue;
-      }
-      if (messages.length === 0) continue;
+    let writing: Promise<void> = Promise.resolve();
+    const write = async (messages: Message[]) => {
       const started = performance.now();
       const outcome = await this.processBatch(messages);
       this.options.metrics?.consumerBatch((performance.now() - started) / 1000);
@@ -157,7 +142,37 @@ export class SqsConsumer {
           delete this.status.reason;
         }
       }
+    };
+    while (!this.stopping) {
+      if (this.status.state === 'backing-off') await writing;
+      let messages: Message[];
+      try {
+        const result = await this.options.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.queueUrl,
+            MaxNumberOfMessages: this.options.maxMessages,
+            WaitTimeSeconds: this.options.waitTimeSeconds,
+            MessageSystemAttributeNames: ['SentTimestamp'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        messages = result.Messages ?? [];
+        this.status.lastReceiveAt = new Date().toISOString();
+      } catch (error) {
+        if (this.stopping) break;
+        this.status.receiveErrors++;
+        this.options.metrics?.receiveError();
+        await writing;
+        await this.backOff(`receive failed: ${error}`, backoff, poller);
+        backoff = Math.min(backoff * 2, maxBackoffMs);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      await writing;
+      writing = write(messages);
     }
+    // In-flight batches are written and deleted before the loop ends.
+    await writing;
   }
 
   private async backOff(reason: string, ms: number, poller: number) {
