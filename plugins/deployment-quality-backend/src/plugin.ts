@@ -89,9 +89,9 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const metrics = new DeploymentQualityMetrics(metricsService);
         // The webhook and the SQS consumer share transactions (group commit):
         // two at once on PostgreSQL (more only split the same load into
-        // smaller transactions: 754 webhook req/s at 4 against 1,198 at 2 in
-        // `yarn bench --db pg --attempts 5000`), one behind the other on
-        // SQLite, whose single connection would only queue them.
+        // smaller transactions, each paying the same round trips), one
+        // behind the other on SQLite, whose single connection would only
+        // queue them.
         const sqlite =
           (await database.getClient()).client.config.client !== 'pg';
         const knexStore = await KnexDeploymentQualityStore.create({

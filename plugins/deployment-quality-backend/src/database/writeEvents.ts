@@ -132,8 +132,8 @@ export async function writeEvents(
     applied.filter((e): e is Of<T> => e.eventType === type);
   const touched = new TouchedDays();
   // Deployments first, so test results in the same batch find their attempt.
-  await writeDeployments(tx, ofType('deployment'), touched);
-  await writeTestResults(tx, ofType('test-result'), touched);
+  const written = await writeDeployments(tx, ofType('deployment'), touched);
+  await writeTestResults(tx, ofType('test-result'), touched, written);
   await writePromotions(tx, ofType('promotion'));
   for (const event of ofType('cluster-config')) {
     await writeClusterConfig(tx, event.payload, toMs(event.receivedAt));
@@ -160,12 +160,16 @@ function attemptRow(p: DeploymentPayload, source: string) {
   };
 }
 
+/** Attempts as a write left them, by id: what test runs take from them. */
+type Written = Map<string, Row>;
+
 async function writeDeployments(
   tx: Knex.Transaction,
   events: Array<Of<'deployment'>>,
   touched: TouchedDays,
-) {
-  if (events.length === 0) return;
+): Promise<Written> {
+  const written: Written = new Map();
+  if (events.length === 0) return written;
   const rows = events.map(e => attemptRow(e.payload, e.source));
   const ids = [...new Set(rows.map(r => r.id))];
   // The merged row takes every column from the stored or an incoming row:
@@ -201,7 +205,7 @@ async function writeDeployments(
   // One statement may not touch a row twice: several events of one attempt
   // in a batch go in successive rounds, each judged by the same rules.
   for (const round of rounds(rows, r => r.id)) {
-    await tx('dq_attempts')
+    const merged: Row[] = await tx('dq_attempts')
       .insert(round)
       .onConflict('id')
       .merge({
@@ -217,7 +221,9 @@ async function writeDeployments(
         rollback_to_build: winner('rollback_to_build'),
         source: winner('source'),
         commit_at: either('commit_at'),
-      });
+      })
+      .returning(['id', 'cluster_id', 'service_id', 'build_version']);
+    merged.forEach(r => written.set(r.id, r));
   }
 
   const pairs = new Map<string, Row>();
@@ -237,31 +243,80 @@ async function writeDeployments(
     .onConflict(['cluster_id', 'service_id'])
     .ignore();
 
-  // Test results that arrived before their attempt, by attempt id: fill in
-  // where they belong now that the attempt is known. They were rolled up
-  // under '' (no cluster, no service) and move to the attempt's pair.
-  // Raw: knex drops `returning` from an update on SQLite.
-  const attemptColumn = (column: string) =>
-    `${column} = (select dq_attempts.${column} from dq_attempts where dq_attempts.id = dq_test_runs.attempt_id)`;
-  for (const chunk of chunks(ids, 500)) {
-    const result = await tx.raw(
-      `update dq_test_runs set ${['cluster_id', 'service_id', 'build_version']
-        .map(attemptColumn)
-        .join(', ')}
-       where service_id is null and attempt_id in (${chunk
-         .map(() => '?')
-         .join(', ')})
-       returning cluster_id, service_id, executed_at`,
-      chunk,
-    );
-    const filled: Row[] = result.rows ?? result;
-    for (const r of filled) {
-      touched.testRun({ ...r, cluster_id: null, service_id: null } as any);
-      touched.testRun(r as any);
-    }
-  }
+  await relinkTestRuns(tx, rows, touched);
+  return written;
+}
 
-  await relinkBuildRuns(tx, rows);
+/**
+ * The test runs the attempts just written may own, found in one query per
+ * few hundred attempts: runs that arrived before their attempt (by attempt
+ * id; stored without a cluster or service) and runs that named a build of
+ * theirs (re-linked, see relinkBuildRuns). Most batches find none.
+ */
+async function relinkTestRuns(
+  tx: Knex.Transaction,
+  attempts: Array<Build & { id: string }>,
+  touched: TouchedDays,
+) {
+  for (const part of chunks(attempts, 250)) {
+    const builds = [...new Map(part.map(b => [buildKey(b), b])).values()];
+    const found: Array<Row & Build> = await tx('dq_test_runs')
+      .where(q =>
+        q
+          .whereNull('service_id')
+          .whereIn('attempt_id', [...new Set(part.map(a => a.id))]),
+      )
+      .orWhere(q =>
+        q
+          .where('by_build', true)
+          .whereIn(
+            ['cluster_id', 'service_id', 'build_version'],
+            builds.map(b => [b.cluster_id, b.service_id, b.build_version]),
+          ),
+      )
+      .select(
+        'id',
+        'attempt_id',
+        'executed_at',
+        'cluster_id',
+        'service_id',
+        'build_version',
+        'by_build',
+      );
+    const waiting = found.filter(r => r.service_id === null);
+    if (waiting.length) await fillWaitingRuns(tx, waiting, touched);
+    await relinkBuildRuns(
+      tx,
+      found.filter(r => r.service_id !== null && r.by_build),
+    );
+  }
+}
+
+/**
+ * Runs stored before their attempt take its cluster, service and build.
+ * They were rolled up under '' (no cluster, no service) and move to the
+ * attempt's pair. Raw: knex drops `returning` from an update on SQLite.
+ */
+async function fillWaitingRuns(
+  tx: Knex.Transaction,
+  waiting: Row[],
+  touched: TouchedDays,
+) {
+  const fromAttempt = (column: string) =>
+    `${column} = (select dq_attempts.${column} from dq_attempts where dq_attempts.id = dq_test_runs.attempt_id)`;
+  const result = await tx.raw(
+    `update dq_test_runs set ${['cluster_id', 'service_id', 'build_version']
+      .map(fromAttempt)
+      .join(', ')}
+     where service_id is null and id in (${waiting.map(() => '?').join(', ')})
+     returning cluster_id, service_id, executed_at`,
+    waiting.map(r => r.id),
+  );
+  const filled: Row[] = result.rows ?? result;
+  for (const r of filled) {
+    touched.testRun({ ...r, cluster_id: null, service_id: null } as any);
+    touched.testRun(r as any);
+  }
 }
 
 /**
@@ -270,21 +325,10 @@ async function writeDeployments(
  * the build's first attempt). Re-derived whenever attempts of the build
  * arrive, so the link doesn't depend on arrival order.
  */
-async function relinkBuildRuns(tx: Knex.Transaction, builds: Build[]) {
-  const keys = [...new Map(builds.map(b => [buildKey(b), b])).values()].map(
-    b => [b.cluster_id, b.service_id, b.build_version],
-  );
-  const runs: Array<Row & Build> = await tx('dq_test_runs')
-    .where({ by_build: true })
-    .whereIn(['cluster_id', 'service_id', 'build_version'], keys)
-    .select(
-      'id',
-      'attempt_id',
-      'executed_at',
-      'cluster_id',
-      'service_id',
-      'build_version',
-    );
+async function relinkBuildRuns(
+  tx: Knex.Transaction,
+  runs: Array<Row & Build>,
+) {
   if (runs.length === 0) return;
   const attempts = await attemptsOfBuilds(tx, runs);
   for (const run of runs) {
@@ -324,6 +368,7 @@ async function writeTestResults(
   tx: Knex.Transaction,
   events: Array<Of<'test-result'>>,
   touched: TouchedDays,
+  written: Written,
 ) {
   if (events.length === 0) return;
   const run = (eventId: string, p: TestResultPayload) => ({
@@ -339,10 +384,14 @@ async function writeTestResults(
   });
 
   const byAttempt = events.filter(e => e.payload.attemptId);
-  const known = new Map<string, Row>();
-  if (byAttempt.length > 0) {
+  // Attempts this batch wrote are known; only the others are looked up.
+  const known = new Map(written);
+  const unknown = [
+    ...new Set(byAttempt.map(e => e.payload.attemptId!)),
+  ].filter(id => !known.has(id));
+  for (const chunk of chunks(unknown, 500)) {
     const rows: Row[] = await tx('dq_attempts')
-      .whereIn('id', [...new Set(byAttempt.map(e => e.payload.attemptId!))])
+      .whereIn('id', chunk)
       .select('id', 'cluster_id', 'service_id', 'build_version');
     for (const row of rows) known.set(row.id, row);
   }
