@@ -496,6 +496,13 @@ async function verifyRollups(knex) {
       `select day, cluster_id, service_id, suite_type, passed, total
          from dq_test_days order by 1, 2, 3, 4`,
     ],
+    [
+      'attempt totals',
+      `select cluster_id, service_id, status, count(*) as n
+         from dq_attempts group by 1, 2, 3 order by 1, 2, 3`,
+      `select cluster_id, service_id, status, n
+         from dq_attempt_totals order by 1, 2, 3`,
+    ],
   ];
   const problems = [];
   for (const [what, fromRows, kept] of checks) {

@@ -7,6 +7,10 @@
  * claims rows, recomputes their keys and bumps the rollups' generation in
  * one transaction. Kinds: s, e (dq_attempt_days), t (dq_test_days).
  *
+ * And dq_attempt_totals: attempts per (cluster, service, status) over all
+ * the days kept, summed from dq_attempt_days by the same refresh, so a
+ * cluster summary adds a few hundred rows instead of every day's.
+ *
  * @param {import('knex').Knex} knex
  */
 exports.up = async function up(knex) {
@@ -18,9 +22,18 @@ exports.up = async function up(knex) {
     table.string('service_id', 128).notNullable();
     table.integer('day').notNullable();
   });
+  await knex.schema.createTable('dq_attempt_totals', table => {
+    table.comment('Attempts per cluster, service and status, all days kept');
+    table.string('cluster_id', 128).notNullable();
+    table.string('service_id', 128).notNullable();
+    table.string('status', 16).notNullable();
+    table.bigInteger('n').notNullable();
+    table.primary(['cluster_id', 'service_id', 'status']);
+  });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  await knex.schema.dropTable('dq_attempt_totals');
   await knex.schema.dropTable('dq_rollup_dirty');
 };

@@ -299,8 +299,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     clusterId: string;
   }): Promise<Record<AttemptStatus, number>> {
     await this.rollups.settle();
-    const rows: Row[] = await this.db('dq_attempt_days')
-      .where({ kind: 's', cluster_id: filter.clusterId })
+    const rows: Row[] = await this.db('dq_attempt_totals')
+      .where({ cluster_id: filter.clusterId })
       .groupBy('status')
       .select('status')
       .sum({ n: 'n' });

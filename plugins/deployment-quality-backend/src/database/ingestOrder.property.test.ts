@@ -533,7 +533,7 @@ async function snapshot(
   };
 }
 
-/** Both rollup tables, in key order, numbers as numbers. */
+/** The rollup tables, in key order, numbers as numbers. */
 async function rollupRows(knex: Knex) {
   const rows = async (table: string, order: string[]) =>
     (await knex(table).select('*').orderBy(order)).map(
@@ -558,6 +558,11 @@ async function rollupRows(knex: Knex) {
       'cluster_id',
       'service_id',
       'suite_type',
+    ]),
+    totals: await rows('dq_attempt_totals', [
+      'cluster_id',
+      'service_id',
+      'status',
     ]),
   };
 }

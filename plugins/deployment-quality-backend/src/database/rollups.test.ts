@@ -12,7 +12,7 @@ const databases = TestDatabases.create({ ids: testDatabaseIds() });
 const count = async (knex: Knex, table: string) =>
   Number((await knex(table).count({ n: '*' }))[0].n);
 
-/** Both rollup tables as plain rows, in key order. */
+/** The rollup tables as plain rows, in key order. */
 async function rollupRows(knex: Knex) {
   const plain = (rows: Array<Record<string, unknown>>) =>
     rows.map(r =>
@@ -34,6 +34,13 @@ async function rollupRows(knex: Knex) {
         'cluster_id',
         'service_id',
         'suite_type',
+      ]),
+    ),
+    totals: plain(
+      await knex('dq_attempt_totals').orderBy([
+        'cluster_id',
+        'service_id',
+        'status',
       ]),
     ),
   };
@@ -89,6 +96,7 @@ describe.each(databases.eachSupportedId())('rollups on %s', databaseId => {
     const { kept, rebuilt } = await keptAndRebuilt(knex);
     expect(kept.attempts.length).toBeGreaterThan(0);
     expect(kept.tests.length).toBeGreaterThan(0);
+    expect(kept.totals.length).toBeGreaterThan(0);
     expect(kept).toEqual(rebuilt);
     // Nothing queued: settling again changes nothing.
     expect(await store.settleRollups()).toBe(await store.settleRollups());

@@ -18,7 +18,7 @@ import { chunks } from './chunks';
  */
 
 /** Bump when the derivation changes: the next start rebuilds. */
-const ROLLUPS_VERSION = 1;
+const ROLLUPS_VERSION = 2;
 const ROLLUPS = 'daily-rollups';
 
 const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
@@ -182,10 +182,22 @@ function testDays(db: Knex, keys?: DayKey[]) {
     );
 }
 
+/** Rows of dq_attempt_totals summed from dq_attempt_days, for some pairs or all. */
+function attemptTotals(db: Knex, pairs?: Array<[string, string]>) {
+  return db('dq_attempt_days')
+    .where('kind', 's')
+    .modify(q => {
+      if (pairs) q.whereIn(['cluster_id', 'service_id'], pairs);
+    })
+    .select('cluster_id', 'service_id', 'status', db.raw('sum(n) as n'))
+    .groupBy('cluster_id', 'service_id', 'status');
+}
+
 const ATTEMPT_DAY_COLUMNS =
   '(kind, day, cluster_id, service_id, status, n, lead_sum)';
 const TEST_DAY_COLUMNS =
   '(day, cluster_id, service_id, suite_type, passed, total)';
+const TOTAL_COLUMNS = '(cluster_id, service_id, status, n)';
 
 /** `insert into table (columns) select … [union all select …]`, in a form both databases take. */
 async function insertSelect(
@@ -244,6 +256,26 @@ async function refreshKeys(
       'dq_attempt_days',
       ATTEMPT_DAY_COLUMNS,
       ...present.map(([kind, keys]) => attemptDays(tx, kind, keys)),
+    );
+  }
+  // Totals after the start days they add up.
+  const pairs = [
+    ...new Map(
+      [...touched.keys.s.values()].map(k => [
+        `${k.clusterId}|${k.serviceId}`,
+        [k.clusterId, k.serviceId] as [string, string],
+      ]),
+    ).values(),
+  ];
+  for (const chunk of chunks(pairs, 200)) {
+    await tx('dq_attempt_totals')
+      .whereIn(['cluster_id', 'service_id'], chunk)
+      .delete();
+    await insertSelect(
+      tx,
+      'dq_attempt_totals',
+      TOTAL_COLUMNS,
+      attemptTotals(tx, chunk),
     );
   }
   for (const chunk of chunks([...touched.keys.t.values()], 200)) {
@@ -392,7 +424,7 @@ export async function ensureRollups(db: Knex): Promise<boolean> {
   return db.transaction(async tx => {
     if (isPg(tx)) {
       await tx.raw(
-        'lock table dq_attempt_days, dq_test_days, dq_derived, dq_rollup_dirty in exclusive mode',
+        'lock table dq_attempt_days, dq_test_days, dq_attempt_totals, dq_derived, dq_rollup_dirty in exclusive mode',
       );
     }
     if (await current(tx)) return false;
@@ -413,6 +445,13 @@ export async function ensureRollups(db: Knex): Promise<boolean> {
       attemptDays(tx, 'e'),
     );
     await insertSelect(tx, 'dq_test_days', TEST_DAY_COLUMNS, testDays(tx));
+    await tx('dq_attempt_totals').delete();
+    await insertSelect(
+      tx,
+      'dq_attempt_totals',
+      TOTAL_COLUMNS,
+      attemptTotals(tx),
+    );
     await tx('dq_derived')
       .insert({ name: ROLLUPS, version: ROLLUPS_VERSION })
       .onConflict('name')

@@ -165,8 +165,8 @@ export class DeploymentQueries {
     clusterId: string,
     credentials: BackstageCredentials,
   ): Promise<ClusterSummaryResponse> {
-    const cluster = await this.getCluster(clusterId);
-    const [counts, { states, visibility }] = await Promise.all([
+    const [cluster, counts, { states, visibility }] = await Promise.all([
+      this.getCluster(clusterId),
       this.store.countAttemptsByStatus({ clusterId }),
       this.visibleStates({ clusterId }, credentials),
     ]);
@@ -214,11 +214,11 @@ export class DeploymentQueries {
   ): Promise<AttemptsPage> {
     let excludeServiceIds: string[] = [];
     if (query.clusterId) {
-      await this.getCluster(query.clusterId);
-      const { hidden } = await this.links.visibility(
-        await this.store.listServiceIds({ clusterId: query.clusterId }),
-        credentials,
-      );
+      const [, serviceIds] = await Promise.all([
+        this.getCluster(query.clusterId),
+        this.store.listServiceIds({ clusterId: query.clusterId }),
+      ]);
+      const { hidden } = await this.links.visibility(serviceIds, credentials);
       excludeServiceIds = [...hidden];
     }
     if (query.serviceId) {
