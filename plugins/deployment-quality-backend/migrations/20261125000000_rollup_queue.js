@@ -30,10 +30,20 @@ exports.up = async function up(knex) {
     table.bigInteger('n').notNullable();
     table.primary(['cluster_id', 'service_id', 'status']);
   });
+  // The totals of a pair sum its start days.
+  await knex.schema.alterTable('dq_attempt_days', table => {
+    table.index(
+      ['kind', 'cluster_id', 'service_id', 'day'],
+      'dq_attempt_days_pair_idx',
+    );
+  });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  await knex.schema.alterTable('dq_attempt_days', table => {
+    table.dropIndex([], 'dq_attempt_days_pair_idx');
+  });
   await knex.schema.dropTable('dq_attempt_totals');
   await knex.schema.dropTable('dq_rollup_dirty');
 };

@@ -217,15 +217,15 @@ async function insertSelect(
 
 const isPg = (db: Knex) => db.client.config.client === 'pg';
 
+/**
+ * The rollup rows of some keys. As row values in the primary key's order
+ * (day, cluster, service after the kind), which both databases look up
+ * in the key's index; an OR per key would scan the table on SQLite.
+ */
 function whereKeys(q: Knex.QueryBuilder, keys: DayKey[]): Knex.QueryBuilder {
-  return q.where(any =>
-    keys.forEach(k =>
-      any.orWhere({
-        cluster_id: k.clusterId,
-        service_id: k.serviceId,
-        day: k.day,
-      }),
-    ),
+  return q.whereIn(
+    ['day', 'cluster_id', 'service_id'],
+    keys.map(k => [k.day, k.clusterId, k.serviceId]),
   );
 }
 

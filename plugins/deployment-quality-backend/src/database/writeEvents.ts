@@ -267,12 +267,10 @@ async function relinkTestRuns(
           .whereIn('attempt_id', [...new Set(part.map(a => a.id))]),
       )
       .orWhere(q =>
-        q
-          .where('by_build', true)
-          .whereIn(
-            ['cluster_id', 'service_id', 'build_version'],
-            builds.map(b => [b.cluster_id, b.service_id, b.build_version]),
-          ),
+        q.where('by_build', true).whereIn(
+          ['cluster_id', 'service_id', 'build_version'],
+          builds.map(b => [b.cluster_id, b.service_id, b.build_version]),
+        ),
       )
       .select(
         'id',
@@ -325,10 +323,7 @@ async function fillWaitingRuns(
  * the build's first attempt). Re-derived whenever attempts of the build
  * arrive, so the link doesn't depend on arrival order.
  */
-async function relinkBuildRuns(
-  tx: Knex.Transaction,
-  runs: Array<Row & Build>,
-) {
+async function relinkBuildRuns(tx: Knex.Transaction, runs: Array<Row & Build>) {
   if (runs.length === 0) return;
   const attempts = await attemptsOfBuilds(tx, runs);
   for (const run of runs) {
@@ -386,9 +381,9 @@ async function writeTestResults(
   const byAttempt = events.filter(e => e.payload.attemptId);
   // Attempts this batch wrote are known; only the others are looked up.
   const known = new Map(written);
-  const unknown = [
-    ...new Set(byAttempt.map(e => e.payload.attemptId!)),
-  ].filter(id => !known.has(id));
+  const unknown = [...new Set(byAttempt.map(e => e.payload.attemptId!))].filter(
+    id => !known.has(id),
+  );
   for (const chunk of chunks(unknown, 500)) {
     const rows: Row[] = await tx('dq_attempts')
       .whereIn('id', chunk)
