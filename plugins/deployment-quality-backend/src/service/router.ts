@@ -142,13 +142,15 @@ export async function createRouter(
   api.get('/services/:serviceId/attempts', async (req, res) => {
     const credentials = await readerOf(req);
     const query = parseQuery(serviceAttemptsQuerySchema, req.query);
-    await queries.assertServiceKnown(req.params.serviceId);
-    res.json(
-      await queries.listAttempts(
+    // Side by side: an unknown service answers 404 whatever the page holds.
+    const [, page] = await Promise.all([
+      queries.assertServiceKnown(req.params.serviceId),
+      queries.listAttempts(
         { ...query, serviceId: req.params.serviceId },
         credentials,
       ),
-    );
+    ]);
+    res.json(page);
   });
 
   api.get('/builds/:attemptId', async (req, res) => {
