@@ -21,6 +21,8 @@ exports.up = async function up(knex) {
     table.string('cluster_id', 128).notNullable();
     table.string('service_id', 128).notNullable();
     table.integer('day').notNullable();
+    // Epoch ms: how far behind the refresh is (GET /status).
+    table.bigInteger('queued_at').notNullable();
   });
   await knex.schema.createTable('dq_attempt_totals', table => {
     table.comment('Attempts per cluster, service and status, all days kept');

@@ -411,6 +411,7 @@ describe.each(databases.eachSupportedId())(
               lastIngestLagSeconds: expect.any(Number),
               queue: { depth: expect.any(Number), dlqDepth: 0 },
             },
+            rollups: { queuedKeys: expect.any(Number) },
           });
         } finally {
           await stop();

@@ -197,6 +197,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
               db: await database.getClient(),
               store,
               retentionDays: retentionConfig.days,
+              rollups: knexStore.rollups,
               metrics,
               queue,
               consumer,

@@ -265,4 +265,14 @@ export type StatusResponse = {
     };
     error?: string;
   };
+  /**
+   * The daily rollups' refresh queue (absent while the database is down):
+   * keys written but not yet recomputed. Reads recompute them before they
+   * answer, so a backlog costs time, not correctness.
+   */
+  rollups?: {
+    queuedKeys?: number;
+    oldestQueuedAt?: string;
+    error?: string;
+  };
 };

@@ -102,8 +102,11 @@ export async function markStale(
   tx: Knex.Transaction,
   touched: TouchedDays,
 ): Promise<void> {
+  const queuedAt = Date.now();
   for (const chunk of chunks(touched.rows(), 500)) {
-    await tx('dq_rollup_dirty').insert(chunk);
+    await tx('dq_rollup_dirty').insert(
+      chunk.map(row => ({ ...row, queued_at: queuedAt })),
+    );
   }
 }
 
@@ -362,6 +365,19 @@ export class RollupRefresher {
         return this.settle();
       });
     return this.next;
+  }
+
+  /** How many keys wait for a refresh, and since when (epoch ms). */
+  async backlog(): Promise<{ queuedKeys: number; oldestQueuedAt?: number }> {
+    const [row] = await this.db('dq_rollup_dirty')
+      .count({ n: '*' })
+      .min({ oldest: 'queued_at' });
+    return {
+      queuedKeys: Number(row.n),
+      ...(row.oldest === null || row.oldest === undefined
+        ? {}
+        : { oldestQueuedAt: Number(row.oldest) }),
+    };
   }
 
   private async drain(): Promise<number> {

@@ -3045,6 +3045,24 @@ export const spec = {
               },
             },
           },
+          rollups: {
+            type: 'object',
+            description:
+              "The daily rollups' refresh queue (absent while the database is down): keys written but not yet recomputed. Reads recompute them before they answer, so a backlog costs time, not correctness.",
+            properties: {
+              queuedKeys: {
+                type: 'integer',
+                minimum: 0,
+              },
+              oldestQueuedAt: {
+                type: 'string',
+                format: 'date-time',
+              },
+              error: {
+                type: 'string',
+              },
+            },
+          },
         },
       },
       RejectedEventsResponse: {

@@ -1,12 +1,18 @@
 import { StatusResponse } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
+import { RollupRefresher } from '../database/rollups';
 import { DeploymentQualityMetrics } from '../metrics/DeploymentQualityMetrics';
 import { QueueMonitor } from '../queue/QueueMonitor';
 import { SqsConsumer } from '../queue/SqsConsumer';
 
 /** A database that doesn't answer this fast counts as down. */
 const DATABASE_TIMEOUT_MS = 2000;
+/**
+ * Keys queued longer than this mean the refresh is failing or can't keep
+ * up: it normally runs within a second of a write.
+ */
+const ROLLUP_BACKLOG_MS = 60_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -22,6 +28,7 @@ export interface StatusReporterOptions {
   db: Knex;
   store: Pick<DeploymentQualityStore, 'retentionRuns'>;
   retentionDays: number;
+  rollups: Pick<RollupRefresher, 'backlog'>;
   metrics: Pick<DeploymentQualityMetrics, 'lastIngestLagSeconds'>;
   /** Present in queue mode. */
   queue?: Pick<QueueMonitor, 'latest'>;
@@ -34,7 +41,8 @@ export class StatusReporter {
   constructor(private readonly options: StatusReporterOptions) {}
 
   async status(): Promise<StatusResponse> {
-    const { db, store, retentionDays, metrics, queue, consumer } = this.options;
+    const { db, store, retentionDays, rollups, metrics, queue, consumer } =
+      this.options;
     const problems: string[] = [];
 
     const started = performance.now();
@@ -60,6 +68,34 @@ export class StatusReporter {
         if (latest) retention = { ...retention, lastRun: latest };
       } catch (error) {
         retention = { ...retention, error: String(error) };
+      }
+    }
+
+    let rollupState: StatusResponse['rollups'];
+    if (database.ok) {
+      try {
+        const { queuedKeys, oldestQueuedAt } = await withTimeout(
+          rollups.backlog(),
+          DATABASE_TIMEOUT_MS,
+        );
+        rollupState = {
+          queuedKeys,
+          ...(oldestQueuedAt !== undefined
+            ? { oldestQueuedAt: new Date(oldestQueuedAt).toISOString() }
+            : {}),
+        };
+        if (
+          oldestQueuedAt !== undefined &&
+          Date.now() - oldestQueuedAt > ROLLUP_BACKLOG_MS
+        ) {
+          problems.push(
+            `${queuedKeys} rollup key(s) queued for over ${
+              ROLLUP_BACKLOG_MS / 1000
+            } s: the rollup refresh is failing or behind (see the backend log)`,
+          );
+        }
+      } catch (error) {
+        rollupState = { error: String(error) };
       }
     }
 
@@ -98,6 +134,7 @@ export class StatusReporter {
       database,
       ingestion,
       retention,
+      ...(rollupState ? { rollups: rollupState } : {}),
     };
   }
 }

@@ -357,6 +357,7 @@ export const status: StatusResponse = {
       deleted: { attempts: 5, test_runs: 7 },
     },
   },
+  rollups: { queuedKeys: 0 },
 };
 
 /** A fake client answering with the fixtures; tests override single calls. */

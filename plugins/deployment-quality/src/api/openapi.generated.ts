@@ -1178,6 +1178,13 @@ export interface components {
         };
         error?: string;
       };
+      /** @description The daily rollups' refresh queue (absent while the database is down): keys written but not yet recomputed. Reads recompute them before they answer, so a backlog costs time, not correctness. */
+      rollups?: {
+        queuedKeys?: number;
+        /** Format: date-time */
+        oldestQueuedAt?: string;
+        error?: string;
+      };
     };
     RejectedEventsResponse: {
       /** @description All rejected events ever recorded, by reason (`malformed-json`, `invalid-event`, `invalid-envelope`). */

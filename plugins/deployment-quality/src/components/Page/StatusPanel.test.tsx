@@ -22,6 +22,7 @@ describe('StatusPanel', () => {
     await renderWithApi(<StatusPanel />, fakeApi());
     await screen.findByRole('list', { name: 'Ingestion status' });
     expect(item(/^Database/)).toHaveTextContent('reachable (3 ms)');
+    expect(item(/^Database/)).toHaveTextContent('rollups up to date');
     expect(item(/^Consumer/)).toHaveTextContent('Consumer (queue mode)');
     expect(item(/^Consumer/)).toHaveTextContent('running');
     expect(item(/^Consumer/)).toHaveTextContent('last receive');
@@ -55,6 +56,7 @@ describe('StatusPanel', () => {
           },
           queue: { depth: 120, inFlight: 0, dlqDepth: 3 },
         },
+        rollups: { queuedKeys: 12, oldestQueuedAt: hoursAgo(1) },
       })),
     });
     await renderWithApi(<StatusPanel />, api);
@@ -72,6 +74,9 @@ describe('StatusPanel', () => {
     ]);
     expect(item(/^Database/)).toHaveTextContent(
       'unreachable: connect ECONNREFUSED',
+    );
+    expect(item(/^Database/)).toHaveTextContent(
+      'rollups: 12 key(s) queued since',
     );
     expect(item(/^Consumer/)).toHaveTextContent(
       'backing off: database unreachable',

@@ -38,6 +38,27 @@ const Database = ({ database }: { database: StatusResponse['database'] }) =>
     </StatusError>
   );
 
+/** The rollups' refresh queue: empty within a second of a write. */
+const Rollups = ({ rollups }: { rollups: StatusResponse['rollups'] }) => {
+  if (!rollups) return null;
+  let text: ReactNode;
+  if (rollups.error) text = `rollups: ${rollups.error}`;
+  else if (!rollups.queuedKeys) text = 'rollups up to date';
+  else {
+    text = (
+      <>
+        rollups: {rollups.queuedKeys} key(s) queued since{' '}
+        <RelativeTime iso={rollups.oldestQueuedAt} />
+      </>
+    );
+  }
+  return (
+    <Typography variant="caption" display="block" color="textSecondary">
+      {text}
+    </Typography>
+  );
+};
+
 const Consumer = ({
   ingestion,
 }: {
@@ -165,6 +186,7 @@ export const StatusDetails = ({ status }: { status: StatusResponse }) => (
     >
       <Item label="Database">
         <Database database={status.database} />
+        <Rollups rollups={status.rollups} />
       </Item>
       <Item label={`Consumer (${status.ingestion.mode} mode)`}>
         <Consumer ingestion={status.ingestion} />
