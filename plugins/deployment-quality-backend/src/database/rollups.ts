@@ -185,13 +185,10 @@ function testDays(db: Knex, keys?: DayKey[]) {
     );
 }
 
-/** Rows of dq_attempt_totals summed from dq_attempt_days, for some pairs or all. */
-function attemptTotals(db: Knex, pairs?: Array<[string, string]>) {
+/** Every row of dq_attempt_totals, summed from dq_attempt_days. */
+function attemptTotals(db: Knex) {
   return db('dq_attempt_days')
     .where('kind', 's')
-    .modify(q => {
-      if (pairs) q.whereIn(['cluster_id', 'service_id'], pairs);
-    })
     .select('cluster_id', 'service_id', 'status', db.raw('sum(n) as n'))
     .groupBy('cluster_id', 'service_id', 'status');
 }
@@ -232,6 +229,31 @@ function whereKeys(q: Knex.QueryBuilder, keys: DayKey[]): Knex.QueryBuilder {
   );
 }
 
+/** Takes the start days of `keys` out of the totals, or adds them in. */
+async function moveTotals(
+  tx: Knex.Transaction,
+  keys: DayKey[],
+  direction: 'in' | 'out',
+) {
+  const days = whereKeys(tx('dq_attempt_days').where('kind', 's'), keys)
+    .select('cluster_id', 'service_id', 'status')
+    .sum({ n: 'n' })
+    .groupBy('cluster_id', 'service_id', 'status')
+    .toSQL();
+  await tx.raw(
+    direction === 'out'
+      ? `update dq_attempt_totals set n = dq_attempt_totals.n - d.n
+         from (${days.sql}) as d
+         where dq_attempt_totals.cluster_id = d.cluster_id
+           and dq_attempt_totals.service_id = d.service_id
+           and dq_attempt_totals.status = d.status`
+      : `insert into dq_attempt_totals ${TOTAL_COLUMNS} ${days.sql}
+         on conflict (cluster_id, service_id, status)
+         do update set n = dq_attempt_totals.n + excluded.n`,
+    days.bindings,
+  );
+}
+
 /** Recomputes the rollups of every key in `touched`, in the caller's transaction. */
 async function refreshKeys(
   tx: Knex.Transaction,
@@ -247,6 +269,9 @@ async function refreshKeys(
       ['e', ended[i]],
     ] as const;
     const present = kinds.filter(([, keys]) => keys?.length);
+    // The totals move by what the start days change: out with the old
+    // counts, in with the new, so a refresh costs what it touched.
+    if (started[i]) await moveTotals(tx, started[i], 'out');
     await tx('dq_attempt_days')
       .where(any =>
         present.forEach(([kind, keys]) =>
@@ -260,27 +285,9 @@ async function refreshKeys(
       ATTEMPT_DAY_COLUMNS,
       ...present.map(([kind, keys]) => attemptDays(tx, kind, keys)),
     );
+    if (started[i]) await moveTotals(tx, started[i], 'in');
   }
-  // Totals after the start days they add up.
-  const pairs = [
-    ...new Map(
-      [...touched.keys.s.values()].map(k => [
-        `${k.clusterId}|${k.serviceId}`,
-        [k.clusterId, k.serviceId] as [string, string],
-      ]),
-    ).values(),
-  ];
-  for (const chunk of chunks(pairs, 200)) {
-    await tx('dq_attempt_totals')
-      .whereIn(['cluster_id', 'service_id'], chunk)
-      .delete();
-    await insertSelect(
-      tx,
-      'dq_attempt_totals',
-      TOTAL_COLUMNS,
-      attemptTotals(tx, chunk),
-    );
-  }
+  if (started.length) await tx('dq_attempt_totals').where('n', 0).delete();
   for (const chunk of chunks([...touched.keys.t.values()], 200)) {
     await whereKeys(tx('dq_test_days'), chunk).delete();
     await insertSelect(
