@@ -146,15 +146,6 @@ export async function benchReads({
       await route.direct();
       solo.push(performance.now() - t);
     }
-    // The backend warms up under the same load first (JIT, its pool, the
-    // database's caches): a freshly started process's first seconds are
-    // not its pace. The direct side runs in this process, warm by now.
-    await httpLoad({
-      url: `${api}${route.path}`,
-      connections,
-      duration: Math.max(1, Math.round(duration / 5)),
-      headers: { authorization: `Bearer ${READ_TOKEN}` },
-    });
     const t0 = Date.now();
     const plugin = await httpLoad({
       url: `${api}${route.path}`,

@@ -152,14 +152,7 @@ export function writeReport({ command, options, results, env, timings }) {
     )} test runs, 50 services, 6 clusters over 90 days (scripts/bench/generate.mjs, seeded); SQS: ${int(
       options.messages,
     )} deployment and test-result messages on a local fauxqs queue.`,
-    `- Each figure is measured beside its bare limit in the same run: the SQS consumer against a bare receive → one knex transaction per batch → delete loop with the same pollers; the webhook against \`GET /.backstage/health/v1/liveness\` on the same backend; each read route (autocannon, ${
-      options.readDuration
-    } s each after ${Math.max(
-      1,
-      Math.round(options.readDuration / 5),
-    )} s of the same load to warm the freshly started backend up, a static Backstage token) against the plugin's own read classes (the same queries through knex, without HTTP, auth and validation) at the same concurrency through a pool of ${
-      options.pool
-    }. Read ratios are p99 over p99; "alone" is the median of three calls of the same queries one at a time. The backend is the plugin's dev backend (\`dev/index.ts\`, started by the reliability harness) in its own process with \`--max-old-space-size=${POD_HEAP_MIB}\`, as a 512 MiB pod runs it; the webhook runs in embedded mode (writes in the request), the SQS ingest in queue mode.`,
+    `- Each figure is measured beside its bare limit in the same run: the SQS consumer against a bare receive → one knex transaction per batch → delete loop with the same pollers; the webhook against \`GET /.backstage/health/v1/liveness\` on the same backend; each read route (autocannon, ${options.readDuration} s each, a static Backstage token) against the plugin's own read classes (the same queries through knex, without HTTP, auth and validation) at the same concurrency through a pool of ${options.pool}. Read ratios are p99 over p99; "alone" is the median of three calls of the same queries one at a time. The backend is the plugin's dev backend (\`dev/index.ts\`, started by the reliability harness) in its own process with \`--max-old-space-size=${POD_HEAP_MIB}\`, as a 512 MiB pod runs it; the webhook runs in embedded mode (writes in the request), the SQS ingest in queue mode.`,
     `- Reads use the busiest cluster and service of the generated fleet (the worst case): \`mira-us-west-2\`, \`svc-00\`. The dev backend's catalog is empty, so the entity summary (which resolves a catalog entity first) is not measured: \`GET /services/svc-00/attempts\` stands in as the per-service read.`,
     '',
   ];
