@@ -4,9 +4,10 @@
  * Daily rollups: per UTC day, (cluster, service) and status or suite, the
  * counts and sums the analytics and the cluster summaries add up, so a
  * 90-day answer reads thousands of rows instead of a million. They are
- * derived data, kept exact by the ingest and retention transactions (see
- * src/database/rollups.ts), which also fill them on the first start after
- * this migration: `dq_derived` records which derivation version they hold.
+ * derived data, kept exact by the rollup refresh after each ingest and
+ * retention write (see src/database/rollups.ts), and filled by the store on
+ * the first start after this migration: `dq_derived` records which
+ * derivation version they hold.
  *
  * Test runs whose attempt hasn't arrived (no cluster or service yet) are
  * rolled up under ''.

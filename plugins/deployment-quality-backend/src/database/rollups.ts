@@ -77,10 +77,6 @@ export class TouchedDays {
     this.at('t', row.cluster_id, row.service_id, row.executed_at);
   }
 
-  get empty() {
-    return !this.keys.s.size && !this.keys.e.size && !this.keys.t.size;
-  }
-
   /** As rows of dq_rollup_dirty. */
   rows() {
     return (Object.keys(this.keys) as Kind[]).flatMap(kind =>
