@@ -198,6 +198,27 @@ export interface Config {
      * window are answered `expired` and not stored, so a replay of trimmed
      * history can't bring it back.
      */
+    /**
+     * Who sees what. Cluster-wide views leave out the services whose catalog
+     * Component the caller may not read; the links come from a local index
+     * of the catalog, and each caller's permission decisions are reused for
+     * a short time.
+     */
+    visibility?: {
+      /**
+       * Seconds a caller's permission decisions (this plugin's read
+       * permission and `catalog.entity.read`) are reused: the most a grant or
+       * a revocation in the permission policy can lag. Default 60.
+       */
+      cacheSeconds?: number;
+      /**
+       * How often the service ↔ Component index is read again from the
+       * catalog: the most a change of an entity's owner or annotation can lag.
+       * Services that report before their Component is indexed are looked up
+       * within seconds. Default every 5 minutes.
+       */
+      catalogSync?: { [unit: string]: number } | string;
+    };
     retention?: {
       /** Days of history kept. Default 90. */
       days?: number;

@@ -584,6 +584,28 @@ async function checkViews(page, appUrl) {
     await shot(page, `e2e-cluster-${cluster}`);
   }
 
+  // The owning team's and the system's roll-ups list the service with the
+  // webhook build on its cluster-region, linked to the Component.
+  for (const rollup of ['group/team-payments', 'system/payments']) {
+    await open(
+      page,
+      `${appUrl}/catalog/default/${rollup}/deployments`,
+      page.getByText('Services per cluster-region'),
+    );
+    const row = page
+      .locator('tr')
+      .filter({ hasText: webhook.cluster })
+      .filter({ hasText: E2E.service });
+    await row.first().waitFor({ timeout: 30_000 });
+    assert(
+      (await row.count()) === 1 &&
+        (await row.first().getByRole('link', { name: E2E.service }).count()) ===
+          1,
+      `the ${rollup} roll-up lists ${E2E.service} on ${webhook.cluster}, linked to its Component`,
+    );
+    await shot(page, `e2e-rollup-${rollup.replace('/', '-')}`);
+  }
+
   // Overview: the rollback among the last day's problems.
   await open(
     page,
@@ -694,6 +716,18 @@ async function demoScreenshots(page, appUrl) {
     page.getByRole('button', { name: /Export CSV/ }),
   );
   await shot(page, 'scorecard');
+
+  for (const [rollup, name] of [
+    ['group/team-identity', 'group-rollup'],
+    ['system/payments', 'system-rollup'],
+  ]) {
+    await open(
+      page,
+      `${appUrl}/catalog/default/${rollup}/deployments`,
+      page.getByText('Services per cluster-region'),
+    );
+    await shot(page, name);
+  }
 }
 
 // ---------------------------------------------------------------- main

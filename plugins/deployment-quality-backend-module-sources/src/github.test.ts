@@ -161,6 +161,17 @@ describe('githubSourceAdapter', () => {
     });
   });
 
+  it("ignores deployment states named after Object's properties", () => {
+    for (const state of ['constructor', 'toString', '__proto__']) {
+      const body = fixture('github/deployment_status.created.success.json');
+      body.deployment_status.state = state;
+      expect(map(body, 'deployment_status')).toEqual({
+        kind: 'ignored',
+        reason: `deployment state ${state} is not an outcome`,
+      });
+    }
+  });
+
   it('maps a completed deploy workflow run, and ignores one that only started', () => {
     const [event] = eventsOf(
       map(

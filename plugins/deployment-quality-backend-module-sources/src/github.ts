@@ -42,16 +42,21 @@ function eventOf(delivery: SourceDelivery): string | undefined {
   ].find(key => key in body);
 }
 
-/** `deployment_status.state` → attempt status; `inactive` is ignored. */
-const DEPLOYMENT_STATES: Record<string, 'IN_PROGRESS' | 'SUCCESS' | 'FAILED'> =
-  {
-    queued: 'IN_PROGRESS',
-    pending: 'IN_PROGRESS',
-    in_progress: 'IN_PROGRESS',
-    success: 'SUCCESS',
-    failure: 'FAILED',
-    error: 'FAILED',
-  };
+/**
+ * `deployment_status.state` → attempt status; `inactive` is ignored. A Map,
+ * since the state comes from the body: `constructor` must not find Object's
+ * prototype.
+ */
+const DEPLOYMENT_STATES = new Map<string, 'IN_PROGRESS' | 'SUCCESS' | 'FAILED'>(
+  [
+    ['queued', 'IN_PROGRESS'],
+    ['pending', 'IN_PROGRESS'],
+    ['in_progress', 'IN_PROGRESS'],
+    ['success', 'SUCCESS'],
+    ['failure', 'FAILED'],
+    ['error', 'FAILED'],
+  ],
+);
 
 /** Workflow conclusions that say whether a deploy or test worked. */
 const PASSED = ['success'];
@@ -160,7 +165,7 @@ function deployment(
 ): SourceMapping {
   const isStatus = event === 'deployment_status';
   const state = isStatus ? body.string('deployment_status.state') : 'queued';
-  const status = DEPLOYMENT_STATES[state];
+  const status = DEPLOYMENT_STATES.get(state);
   if (body.problems.length) return body.invalid();
   if (!status) return ignored(`deployment state ${state} is not an outcome`);
   const cluster = clusterOf(config, 'environments', 'environment', [

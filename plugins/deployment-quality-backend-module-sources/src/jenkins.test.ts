@@ -91,6 +91,16 @@ describe('jenkinsSourceAdapter', () => {
     });
   });
 
+  it("ignores build statuses named after Object's properties", () => {
+    const body = fixture(NOTIFICATION);
+    for (const status of ['constructor', 'toString', '__proto__']) {
+      expect(map({ ...body, build: { ...body.build, status } })).toEqual({
+        kind: 'ignored',
+        reason: `build status ${status} is no outcome`,
+      });
+    }
+  });
+
   it('lists the problems of a malformed notification', () => {
     const body = fixture(NOTIFICATION);
     body.build.number = '18';

@@ -3,14 +3,18 @@ import { NativeBody, createSourceModule, ignored, shortSha } from './util';
 
 const SOURCE = 'jenkins';
 
-/** `build.status` of a finished build → attempt status; NOT_BUILT is ignored. */
-const STATUSES: Record<string, 'SUCCESS' | 'FAILED'> = {
-  SUCCESS: 'SUCCESS',
-  FAILURE: 'FAILED',
-  UNSTABLE: 'FAILED',
+/**
+ * `build.status` of a finished build → attempt status; NOT_BUILT is ignored.
+ * A Map, since the status comes from the body: `constructor` must not find
+ * Object's prototype.
+ */
+const STATUSES = new Map<string, 'SUCCESS' | 'FAILED'>([
+  ['SUCCESS', 'SUCCESS'],
+  ['FAILURE', 'FAILED'],
+  ['UNSTABLE', 'FAILED'],
   // An aborted deploy must still end its attempt, or it stays in progress.
-  ABORTED: 'FAILED',
-};
+  ['ABORTED', 'FAILED'],
+]);
 
 /**
  * Jenkins' Notification plugin (JSON format, HTTP protocol): `{ name, url,
@@ -50,7 +54,7 @@ export const jenkinsSourceAdapter: SourceAdapter = {
       return ignored(`phase ${phase} is not used`);
     }
     const buildStatus = finished ? body.string('build.status') : '';
-    const status = finished ? STATUSES[buildStatus] : 'IN_PROGRESS';
+    const status = finished ? STATUSES.get(buildStatus) : 'IN_PROGRESS';
     if (!status) return ignored(`build status ${buildStatus} is no outcome`);
 
     const parameter = (name: string) =>

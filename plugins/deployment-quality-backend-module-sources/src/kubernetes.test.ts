@@ -129,6 +129,19 @@ describe('kubernetesSourceAdapter', () => {
     });
   });
 
+  it("ignores kinds named after Object's properties", () => {
+    for (const kind of ['toString', 'constructor', '__proto__']) {
+      const body = report(
+        'argo-rollouts/rollout.healthy_newWorkloadGeneration.json',
+      );
+      body.resource.kind = kind;
+      expect(map(body)).toEqual({
+        kind: 'ignored',
+        reason: `kind ${kind} is not a Deployment or Rollout`,
+      });
+    }
+  });
+
   it('refuses a report without cluster or object', () => {
     expect(
       map(fixture('kubernetes/deployment-degraded.argo-gitops-engine.json')),

@@ -78,10 +78,14 @@ function rolloutStatus(
   return progressing ? 'IN_PROGRESS' : undefined;
 }
 
-const REVISION_ANNOTATIONS: Record<string, string> = {
-  Deployment: 'deployment.kubernetes.io/revision',
-  Rollout: 'rollout.argoproj.io/revision',
-};
+/**
+ * The kinds we map, with their revision annotations. A Map, since the kind
+ * comes from the body: `toString` must not find Object's prototype.
+ */
+const REVISION_ANNOTATIONS = new Map([
+  ['Deployment', 'deployment.kubernetes.io/revision'],
+  ['Rollout', 'rollout.argoproj.io/revision'],
+]);
 
 /**
  * Workload status as a small reporter posts it (docs/sources.md has a
@@ -116,7 +120,8 @@ export const kubernetesSourceAdapter: SourceAdapter = {
     const kind = body.string('resource.kind');
     const name = body.string('resource.metadata.name');
     if (body.problems.length) return body.invalid();
-    if (!(kind in REVISION_ANNOTATIONS)) {
+    const revisionAnnotation = REVISION_ANNOTATIONS.get(kind);
+    if (!revisionAnnotation) {
       return ignored(`kind ${kind} is not a Deployment or Rollout`);
     }
     const resource = new NativeBody(body.value('resource'));
@@ -150,7 +155,7 @@ export const kubernetesSourceAdapter: SourceAdapter = {
         `${kind} ${name} names no commit: annotate it ${GIT_SHA_ANNOTATION}`,
       );
     }
-    const revision = annotation(REVISION_ANNOTATIONS[kind]);
+    const revision = annotation(revisionAnnotation);
     const updated = Date.parse(progressing?.lastUpdateTime ?? '');
     const at = new Date(
       Number.isNaN(updated) ? delivery.receivedAt.getTime() : updated,

@@ -100,6 +100,22 @@ describe('spinnakerSourceAdapter', () => {
     });
   });
 
+  it("ignores event types, and doesn't take trigger types, named after Object's properties", () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const event = fixture(COMPLETE);
+      event.details.type = name;
+      expect(map(event)).toEqual({
+        kind: 'ignored',
+        reason: `event ${name} is not a pipeline outcome`,
+      });
+      const triggered = fixture(COMPLETE);
+      triggered.content.execution.trigger.type = name;
+      expect(eventsOf(map(triggered))[0].payload).toMatchObject({
+        trigger: 'merge',
+      });
+    }
+  });
+
   it('lists the problems of a malformed event', () => {
     expect(
       map({ details: { type: 'orca:pipeline:complete' }, content: {} }),

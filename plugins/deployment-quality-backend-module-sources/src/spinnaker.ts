@@ -4,17 +4,19 @@ import { NativeBody, createSourceModule, ignored, shortSha } from './util';
 
 const SOURCE = 'spinnaker';
 
-const OUTCOMES: Record<string, 'IN_PROGRESS' | 'SUCCESS' | 'FAILED'> = {
-  'orca:pipeline:starting': 'IN_PROGRESS',
-  'orca:pipeline:complete': 'SUCCESS',
-  'orca:pipeline:failed': 'FAILED',
-};
+// Maps, since both are looked up by a name from the body: `constructor` must
+// not find Object's prototype.
+const OUTCOMES = new Map<string, 'IN_PROGRESS' | 'SUCCESS' | 'FAILED'>([
+  ['orca:pipeline:starting', 'IN_PROGRESS'],
+  ['orca:pipeline:complete', 'SUCCESS'],
+  ['orca:pipeline:failed', 'FAILED'],
+]);
 
 /** Spinnaker trigger types → ours: a pipeline started by another one promotes. */
-const TRIGGERS: Record<string, Trigger> = {
-  manual: 'manual',
-  pipeline: 'promotion',
-};
+const TRIGGERS = new Map<string, Trigger>([
+  ['manual', 'manual'],
+  ['pipeline', 'promotion'],
+]);
 
 /**
  * Spinnaker's Echo REST webhooks (`rest.endpoints`, unwrapped): `{ details:
@@ -48,7 +50,7 @@ export const spinnakerSourceAdapter: SourceAdapter = {
     const type = body.string('details.type');
     const application = body.string('details.application');
     if (body.problems.length) return body.invalid();
-    const status = OUTCOMES[type];
+    const status = OUTCOMES.get(type);
     if (!status) return ignored(`event ${type} is not a pipeline outcome`);
     const pipeline = body.string('content.execution.name');
     const executionId = body.string('content.execution.id');
@@ -94,7 +96,8 @@ export const spinnakerSourceAdapter: SourceAdapter = {
             startedAt,
             ...(status === 'IN_PROGRESS' ? {} : { endedAt }),
             trigger:
-              TRIGGERS[body.optionalString(`${trigger}.type`) ?? ''] ?? 'merge',
+              TRIGGERS.get(body.optionalString(`${trigger}.type`) ?? '') ??
+              'merge',
             ...(status === 'FAILED'
               ? {
                   failureReason: `Spinnaker pipeline ${

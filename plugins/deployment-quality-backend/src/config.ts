@@ -1,4 +1,6 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
+import { readDurationFromConfig } from '@backstage/config';
+import { HumanDuration } from '@backstage/types';
 import {
   Cluster,
   DEFAULT_SCORECARD_POLICY,
@@ -247,5 +249,25 @@ function readScorecardPolicy(
     grades: grades
       ? [...grades].sort((a, b) => b.min - a.min)
       : defaults.grades,
+  };
+}
+
+/** `deploymentQuality.visibility`: how long decisions and links may lag. */
+export function readVisibilityConfig(config: RootConfigService): {
+  cacheMs: number;
+  catalogSync: HumanDuration;
+} {
+  const visibility = config.getOptionalConfig('deploymentQuality.visibility');
+  const cacheSeconds = visibility?.getOptionalNumber('cacheSeconds') ?? 60;
+  if (!(cacheSeconds >= 0 && cacheSeconds <= 3600)) {
+    throw new Error(
+      'deploymentQuality.visibility.cacheSeconds must be from 0 to 3600',
+    );
+  }
+  return {
+    cacheMs: cacheSeconds * 1000,
+    catalogSync: visibility?.has('catalogSync')
+      ? readDurationFromConfig(visibility, { key: 'catalogSync' })
+      : { minutes: 5 },
   };
 }

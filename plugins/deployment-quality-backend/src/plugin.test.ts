@@ -5,7 +5,10 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -17,6 +20,7 @@ import { serviceEntity } from './__testUtils__/entities';
 import { deploymentQualityPlugin } from './plugin';
 import { testDatabaseIds } from './__testUtils__/databases';
 import { LocalSqs, eventually, startLocalSqs } from './__testUtils__/localSqs';
+import { permissionsWithoutPluginRead } from './__testUtils__/permissions';
 
 jest.setTimeout(60_000);
 
@@ -35,18 +39,53 @@ const entities: Entity[] = [
   serviceEntity('vault', { owner: 'security' }),
 ];
 
+const isOutsider = (credentials: any) =>
+  credentials?.principal?.userEntityRef === OUTSIDER;
+
 /**
- * The in-memory catalog, except that the outsider may not read `vault`: a
- * stand-in for a permission policy the catalog would enforce.
+ * A policy under which the outsider may not read entities owned by
+ * `security` (here: `vault`), as a conditional decision like the catalog's
+ * own policies give; everything else is allowed. The real catalog and
+ * permission backends are in realBackends.test.ts.
+ */
+function permissionsHidingVault() {
+  return createServiceFactory({
+    service: coreServices.permissions,
+    deps: {},
+    factory: () => ({
+      authorize: async (requests: any[]) =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async (requests: any[], options: any) =>
+        requests.map(asked =>
+          asked.permission.name === 'catalog.entity.read' &&
+          isOutsider(options?.credentials)
+            ? {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'catalog',
+                resourceType: 'catalog-entity',
+                conditions: {
+                  not: {
+                    rule: 'HAS_SPEC',
+                    resourceType: 'catalog-entity',
+                    params: { key: 'owner', value: 'security' },
+                  },
+                },
+              }
+            : { result: AuthorizeResult.ALLOW },
+        ),
+    }),
+  });
+}
+
+/**
+ * The in-memory catalog, except that the outsider may not read `vault`, as
+ * the catalog would under the policy above.
  */
 function catalogWithRestrictedEntity() {
   const catalog = catalogServiceMock({ entities });
   const visible = (entity: Entity | undefined, options?: any) =>
     entity &&
-    !(
-      entity.metadata.name === 'vault' &&
-      options?.credentials?.principal?.userEntityRef === OUTSIDER
-    )
+    !(entity.metadata.name === 'vault' && isOutsider(options?.credentials))
       ? entity
       : undefined;
   return createServiceFactory({
@@ -59,6 +98,10 @@ function catalogWithRestrictedEntity() {
       getEntities: async (req: any, options: any) => {
         const res = await catalog.getEntities(req, options);
         return { items: res.items.filter(e => visible(e, options)) };
+      },
+      queryEntities: async (req: any, options: any) => {
+        const res = await catalog.queryEntities(req, options);
+        return { ...res, items: res.items.filter(e => visible(e, options)) };
       },
     }),
   });
@@ -78,7 +121,8 @@ async function startBackend(
       deploymentQualityPlugin,
       mockServices.database.factory({ knex }),
       catalogWithRestrictedEntity(),
-      ...(extraFeatures ?? []),
+      // A test that brings its own permissions replaces the restriction.
+      ...(extraFeatures.length ? extraFeatures : [permissionsHidingVault()]),
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
@@ -139,6 +183,7 @@ describe.each(databases.eachSupportedId())(
             expect(res.body).toEqual({
               eventId: expect.any(String),
               status: 'stored',
+              attemptId: 'mira-us-west-2:authn:3.4.3:1',
             }),
           );
         await request(server)
@@ -309,6 +354,7 @@ describe.each(databases.eachSupportedId())(
           expect(res.body).toEqual({
             eventId: 'ci-run-1',
             status: 'stored',
+            attemptId: ATTEMPT_ID,
             ...(duplicate ? { duplicate } : {}),
           });
         }
@@ -343,7 +389,11 @@ describe.each(databases.eachSupportedId())(
           })
           .expect(202);
         expect(res.body.results).toEqual([
-          { eventId: expect.any(String), status: 'stored' },
+          {
+            eventId: expect.any(String),
+            status: 'stored',
+            attemptId: ATTEMPT_ID,
+          },
           {
             eventId: 'bad-1',
             status: 'rejected',
@@ -381,8 +431,16 @@ describe.each(databases.eachSupportedId())(
             .send({ events: [deployment(), deployment({ runNumber: 8 })] })
             .expect(202);
           expect(res.body.results).toEqual([
-            { eventId: expect.any(String), status: 'queued' },
-            { eventId: expect.any(String), status: 'queued' },
+            {
+              eventId: expect.any(String),
+              status: 'queued',
+              attemptId: ATTEMPT_ID,
+            },
+            {
+              eventId: expect.any(String),
+              status: 'queued',
+              attemptId: 'mira-us-west-2:authn:3.4.3:8',
+            },
           ]);
           await eventually(async () => {
             const page = await request(server).get(
@@ -466,7 +524,7 @@ describe.each(databases.eachSupportedId())(
 
     it('answers 403 on cluster-wide routes without the read permission, and still serves readable entities', async () => {
       const { server } = await startBackend(databaseId, {}, undefined, [
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+        permissionsWithoutPluginRead(),
       ]);
       for (const path of [
         '/clusters',

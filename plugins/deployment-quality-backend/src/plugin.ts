@@ -11,7 +11,7 @@ import {
 } from '@internal/plugin-deployment-quality-node';
 import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
-import { readDeploymentQualityConfig } from './config';
+import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
 import { SourceIngestor } from './ingestion/SourceIngestor';
@@ -19,7 +19,8 @@ import { groupCommitted } from './ingestion/GroupCommit';
 import { createSqsClient } from './queue/sqsClient';
 import { SqsConsumer } from './queue/SqsConsumer';
 import { SqsPublisher } from './queue/SqsPublisher';
-import { CatalogLinks } from './read/catalogLinks';
+import { CatalogIndex } from './visibility/CatalogIndex';
+import { VisibilityResolver } from './visibility/VisibilityResolver';
 import { DeploymentQueries } from './read/DeploymentQueries';
 import {
   DeploymentQualityMetrics,
@@ -111,7 +112,36 @@ export const deploymentQualityPlugin = createBackendPlugin({
           run => metrics.retention(run.deleted),
         );
         await retention.schedule(scheduler, retentionConfig.schedule);
-        const links = new CatalogLinks(catalog, auth);
+        const db = await database.getClient();
+        const visibilityConfig = readVisibilityConfig(config);
+        const index = new CatalogIndex({
+          db,
+          catalog,
+          auth,
+          logger: logger.child({ component: 'catalog-index' }),
+        });
+        knexStore.onNewServices(serviceIds => index.link(serviceIds));
+        const access = new VisibilityResolver({
+          db,
+          permissions,
+          catalog,
+          index,
+          logger,
+          cacheMs: visibilityConfig.cacheMs,
+        });
+        // One replica at a time reads the catalog; the others see the new
+        // generation in the shared table.
+        await scheduler.scheduleTask({
+          id: 'deployment-quality-catalog-index',
+          frequency: visibilityConfig.catalogSync,
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 5 },
+          scope: 'global',
+          fn: async () => {
+            await index.sync();
+            await access.prune();
+          },
+        });
         if (dqConfig.webhook.keys.length === 0) {
           logger.warn(
             'No deploymentQuality.ingestion.webhook.keys configured: the webhook rejects every request',
@@ -169,6 +199,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
           createSourcesRouter({
             sources,
             ingestor,
+            logger,
             webhook: dqConfig.webhook,
             suiteTypes: dqConfig.testReportSuites,
           }),
@@ -176,25 +207,27 @@ export const deploymentQualityPlugin = createBackendPlugin({
         httpRouter.use(
           await createRouter({
             httpAuth,
-            permissions,
+            logger,
             ingestor,
             store,
             queries: new DeploymentQueries(
               store,
-              new KnexAnalytics(await database.getClient(), {
+              new KnexAnalytics(db, {
                 rollups: knexStore.rollups,
                 cacheEntries: 256,
               }),
-              new KnexScorecard(await database.getClient()),
+              new KnexScorecard(db),
               dqConfig.clusters,
-              links,
+              index,
+              (visibility, serviceId) =>
+                access.assertVisible(visibility, serviceId),
             ),
-            links,
+            access,
             webhook: dqConfig.webhook,
             gatePolicy: dqConfig.gates,
             scorecardPolicy: dqConfig.scorecard,
             status: new StatusReporter({
-              db: await database.getClient(),
+              db,
               store,
               retentionDays: retentionConfig.days,
               rollups: knexStore.rollups,

@@ -164,6 +164,14 @@ export type EntitySummaryResponse = {
 export type IngestResponse = {
   eventId: string;
   status: 'queued' | 'stored';
+  /**
+   * For a deployment event, the attempt it is stored under (see
+   * `deriveAttemptId`), so a CI can post its test results by `attemptId`.
+   * Absent when the event expired. Computed from the event as sent, the same
+   * whether stored or queued; for a duplicate, the first event's attempt
+   * when that was a retry of the same body.
+   */
+  attemptId?: string;
   /** True when this event id was already stored: nothing changed. */
   duplicate?: boolean;
   /**

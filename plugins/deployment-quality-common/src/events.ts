@@ -163,7 +163,9 @@ export const testResultPayloadSchema = z
     failed: count,
     skipped: count,
     durationSec: z.number().min(0),
-    executedAt: timestamp,
+    // Optional so a CI can report as soon as its tests end; the receiver
+    // fills in the time it received the event (see withReceiptDefaults).
+    executedAt: timestamp.optional(),
     reportUrl: z
       .url({ protocol: /^https?$/ })
       .max(2000)
@@ -186,8 +188,12 @@ export const testResultPayloadSchema = z
       });
     }
   });
-/** @public */
+/** A test result as sent: `executedAt` may be left out. @public */
 export type TestResultPayload = z.infer<typeof testResultPayloadSchema>;
+/** A test result as received: `executedAt` is always set. @public */
+export type ReceivedTestResultPayload = TestResultPayload & {
+  executedAt: string;
+};
 
 /** @public */
 export const promotionPayloadSchema = z.object({
@@ -261,11 +267,38 @@ export const webhookBatchSchema = z.object({
 });
 
 /**
+ * An event as received: what the sender may leave out is filled in (a test
+ * result's `executedAt`).
+ * @public
+ */
+export type ReceivedEvent =
+  | Exclude<WebhookEvent, { eventType: 'test-result' }>
+  | (Omit<Extract<WebhookEvent, { eventType: 'test-result' }>, 'payload'> & {
+      payload: ReceivedTestResultPayload;
+    });
+
+/**
+ * The event with the defaults the contract gives in terms of its receipt: a
+ * test result without `executedAt` ran when it was received. Apply it after
+ * the event id is derived from the event as sent, or a retried body would
+ * get a new id each time it arrives.
+ * @public
+ */
+export function withReceiptDefaults(
+  event: WebhookEvent,
+  receivedAt: string,
+): ReceivedEvent {
+  if (event.eventType !== 'test-result') return event;
+  const { executedAt = receivedAt } = event.payload;
+  return { ...event, payload: { ...event.payload, executedAt } };
+}
+
+/**
  * The internal envelope: what the webhook publishes to SQS, what CI may send
  * straight to the queue, and what the store ingests.
  * @public
  */
-export type EventEnvelope = WebhookEvent & {
+export type EventEnvelope = ReceivedEvent & {
   eventId: string;
   receivedAt: string;
   /** The name of the webhook key that authenticated it, when it came that way. */
@@ -354,7 +387,8 @@ export function isFinishedStatus(status: AttemptStatus): boolean {
  * The attempt a deployment event belongs to: its `attemptId` when given, else
  * `{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same with the
  * `startedAt` epoch seconds as the run number, so the IN_PROGRESS and the final
- * event of one attempt land on one row.
+ * event of one attempt land on one row. The one derivation both the store
+ * and the webhook's answer use, so the id a CI is told is the stored one.
  * @public
  */
 export function deriveAttemptId(p: DeploymentPayload): string {

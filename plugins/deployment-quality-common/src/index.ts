@@ -10,3 +10,4 @@ export * from './queries';
 export * from './analytics';
 export * from './permissions';
 export * from './scorecard';
+export * from './rollup';

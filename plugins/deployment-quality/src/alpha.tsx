@@ -14,7 +14,10 @@ import {
   DeploymentQualityClient,
   deploymentQualityApiRef,
 } from './api/DeploymentQualityApi';
-import { isDeploymentQualityAvailable } from './predicate';
+import {
+  isDeploymentQualityAvailable,
+  isDeploymentQualityRollupAvailable,
+} from './predicate';
 import {
   analyticsRouteRef,
   buildRouteRef,
@@ -81,6 +84,20 @@ export const entityQualityContent = EntityContentBlueprint.make({
   },
 });
 
+/** The Deployments tab of a Group, System or Domain: its services rolled up. @alpha */
+export const entityRollupContent = EntityContentBlueprint.make({
+  name: 'rollup',
+  params: {
+    path: '/deployments',
+    title: 'Deployments',
+    filter: isDeploymentQualityRollupAvailable,
+    loader: () =>
+      import('./components/RollupTab/EntityRollupContent').then(m => (
+        <m.EntityRollupContent />
+      )),
+  },
+});
+
 /** The deployment status card on the entity overview. @alpha */
 export const entityDeploymentQualityCard = EntityCardBlueprint.make({
   name: 'deployments',
@@ -114,6 +131,7 @@ export default createFrontendPlugin({
     deploymentQualityPage,
     entityDeploymentsContent,
     entityQualityContent,
+    entityRollupContent,
     entityDeploymentQualityCard,
   ],
 });

@@ -11,8 +11,12 @@ export {
   EntityDeploymentsContent,
   EntityQualityContent,
   EntityDeploymentQualityCard,
+  EntityDeploymentQualityRollupContent,
 } from './plugin';
-export { isDeploymentQualityAvailable } from './predicate';
+export {
+  isDeploymentQualityAvailable,
+  isDeploymentQualityRollupAvailable,
+} from './predicate';
 export {
   rootRouteRef,
   clusterRouteRef,

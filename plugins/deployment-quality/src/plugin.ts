@@ -86,6 +86,23 @@ export const EntityQualityContent = deploymentQualityPlugin.provide(
 );
 
 /**
+ * The Deployments tab of a Group, System or Domain: its services rolled up.
+ * @public
+ */
+export const EntityDeploymentQualityRollupContent =
+  deploymentQualityPlugin.provide(
+    createComponentExtension({
+      name: 'EntityDeploymentQualityRollupContent',
+      component: {
+        lazy: () =>
+          import('./components/RollupTab/EntityRollupContent').then(
+            m => m.EntityRollupContent,
+          ),
+      },
+    }),
+  );
+
+/**
  * The deployment status card for an entity's overview tab.
  * @public
  */

@@ -20,3 +20,16 @@ export function isDeploymentQualityAvailable(entity: Entity): boolean {
     entity.spec?.type === 'service'
   );
 }
+
+/**
+ * Whether an entity's page should show the roll-up of its services: a Group
+ * (the Components it owns), a System (its Components) or a Domain (the
+ * Components of its Systems).
+ *
+ * @public
+ */
+export function isDeploymentQualityRollupAvailable(entity: Entity): boolean {
+  return ['group', 'system', 'domain'].includes(
+    entity.kind.toLocaleLowerCase('en-US'),
+  );
+}

@@ -21,5 +21,22 @@ export function serviceEntity(
       owner: options.owner ?? 'team-a',
       lifecycle: 'production',
     },
+    // As the catalog's processing adds it: roll-ups and permission rules read it.
+    relations: [
+      {
+        type: 'ownedBy',
+        targetRef: `group:default/${options.owner ?? 'team-a'}`,
+      },
+    ],
+  };
+}
+
+/** A team that owns Components. */
+export function groupEntity(name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name },
+    spec: { type: 'team', children: [] },
   };
 }

@@ -21,6 +21,7 @@ import {
   scopedAttempts,
 } from './sql';
 import { AnalyticsWindow, DAY_MS } from './window';
+import { visibilityKey } from '../visibility/Visibility';
 
 export type { AnalyticsScope } from './sql';
 
@@ -69,7 +70,9 @@ export class KnexAnalytics {
     }
     const key = JSON.stringify([
       scope.serviceId,
+      scope.serviceIds,
       scope.clusterId,
+      visibilityKey(scope.visibility),
       w.from,
       w.to,
       w.bucket,

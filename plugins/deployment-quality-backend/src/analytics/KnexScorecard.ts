@@ -9,6 +9,8 @@ import {
   medianByService,
   minutes,
   round,
+  scoped,
+  AnalyticsScope,
 } from './sql';
 import { AnalyticsWindow } from './window';
 
@@ -22,18 +24,21 @@ type Row = Record<string, any>;
 export class KnexScorecard {
   constructor(private readonly db: Knex) {}
 
-  async inputs(w: AnalyticsWindow): Promise<Map<string, ScorecardInputs>> {
+  async inputs(
+    w: AnalyticsWindow,
+    scope: Pick<AnalyticsScope, 'visibility' | 'serviceIds'>,
+  ): Promise<Map<string, ScorecardInputs>> {
     const db = this.db;
     const [finishedRows, testRows, leadMedians, recoveryRows] =
       await Promise.all([
-        db('dq_attempts')
+        scoped(db, 'dq_attempts', scope)
           .whereNot('status', 'IN_PROGRESS')
           .where('ended_at', '>=', w.from)
           .where('ended_at', '<', w.to)
           .select('service_id', 'status')
           .count({ n: '*' })
           .groupBy('service_id', 'status') as Promise<Row[]>,
-        db('dq_test_runs')
+        scoped(db, 'dq_test_runs', scope)
           .whereNotNull('service_id')
           .where('executed_at', '>=', w.from)
           .where('executed_at', '<', w.to)
@@ -41,16 +46,16 @@ export class KnexScorecard {
           .sum({ passed: 'passed', total: 'total' })
           .count({ runs: '*' })
           .groupBy('service_id') as Promise<Row[]>,
-        medianByService(db, deploysIn(db, {}, w), LEAD_TIME_SQL),
+        medianByService(db, deploysIn(db, scope, w), LEAD_TIME_SQL),
         db
-          .from(failureRuns(db, {}, w).as('runs'))
+          .from(failureRuns(db, scope, w).as('runs'))
           .select('service_id')
           .count({ recovered: 'next_ok' })
           .groupBy('service_id') as Promise<Row[]>,
       ]);
     const recoveryMedians = await medianByService(
       db,
-      db.from(failureRuns(db, {}, w).as('runs')).whereNotNull('next_ok'),
+      db.from(failureRuns(db, scope, w).as('runs')).whereNotNull('next_ok'),
       'next_ok - first_fail',
     );
 

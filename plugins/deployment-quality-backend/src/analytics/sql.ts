@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { AnalyticsWindow } from './window';
+import { Visibility, onlyVisible } from '../visibility/Visibility';
 
 /** Query pieces shared by the analytics and the scorecard. */
 
@@ -9,7 +10,11 @@ export const MINUTE_MS = 60_000;
 
 export interface AnalyticsScope {
   serviceId?: string;
+  /** A team's or a system's services: one page of them, never the fleet. */
+  serviceIds?: string[];
   clusterId?: string;
+  /** Services hidden from the caller are left out of every figure. */
+  visibility?: Visibility;
 }
 
 export const round = (v: number, digits: number) => {
@@ -25,7 +30,9 @@ export const LEAD_TIME_SQL = 'ended_at - coalesce(commit_at, started_at)';
 export function scoped(db: Knex, table: string, scope: AnalyticsScope) {
   return db(table).modify(q => {
     if (scope.serviceId) q.where('service_id', scope.serviceId);
+    if (scope.serviceIds) q.whereIn('service_id', scope.serviceIds);
     if (scope.clusterId) q.where('cluster_id', scope.clusterId);
+    onlyVisible(db, scope.visibility, `${table}.service_id`)(q);
   });
 }
 

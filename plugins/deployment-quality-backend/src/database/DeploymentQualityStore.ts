@@ -7,6 +7,7 @@ import {
   TestRun,
   ValidationProblem,
 } from '@internal/plugin-deployment-quality-common';
+import { Visibility } from '../visibility/Visibility';
 
 /** A cluster registered by a `cluster-config` event. */
 export interface StoredCluster {
@@ -30,8 +31,8 @@ export interface AttemptQuery {
   clusterId?: string;
   serviceId?: string;
   status?: AttemptStatus;
-  /** Services left out (hidden from the caller). */
-  excludeServiceIds?: string[];
+  /** Attempts of services hidden from the caller are left out. */
+  visibility: Visibility;
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;
@@ -51,6 +52,8 @@ export type RejectedEvent = {
   source?: string;
   eventId?: string;
   eventType?: string;
+  /** The service the event was about, when it could be read. */
+  serviceId?: string;
   reason: RejectionReason;
   problems: ValidationProblem[];
   /** The body as received, cut to a bounded size. */
@@ -98,11 +101,14 @@ export interface DeploymentQualityStore {
   ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]>;
 
   recordRejected(event: RejectedEvent): Promise<void>;
-  /** Newest first. */
+  /** Newest first, without those about services hidden from the caller. */
   listRejected(options: {
     limit: number;
+    visibility: Visibility;
   }): Promise<Array<RejectedEvent & { id: string }>>;
-  countRejectedByReason(): Promise<Record<string, number>>;
+  countRejectedByReason(
+    visibility: Visibility,
+  ): Promise<Record<string, number>>;
 
   listRegisteredClusters(): Promise<StoredCluster[]>;
   /** Cluster ids met in attempts, registered or not. */
@@ -112,18 +118,26 @@ export interface DeploymentQualityStore {
     clusterId?: string;
     serviceId?: string;
   }): Promise<string[]>;
-  /** Latest attempt and current version of every service on every cluster matching the filter. */
+  /**
+   * Latest attempt and current version of every service on every cluster
+   * matching the filter, among the services visible to the caller.
+   */
   listPairStates(filter: {
     clusterId?: string;
     serviceId?: string;
+    /** One page of services (a team's, a system's). */
+    serviceIds?: string[];
+    visibility: Visibility;
   }): Promise<PairState[]>;
   /**
    * Brings the daily rollups up to every write committed before the call;
    * answers their generation, which changes whenever they do.
    */
   settleRollups(): Promise<number>;
+  /** Attempts on the cluster by status, of the services visible to the caller. */
   countAttemptsByStatus(filter: {
     clusterId: string;
+    visibility: Visibility;
   }): Promise<Record<AttemptStatus, number>>;
   /** Newest first (by `startedAt`, then id), keyset-paginated. */
   listAttempts(

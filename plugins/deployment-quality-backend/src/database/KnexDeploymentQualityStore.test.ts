@@ -1,6 +1,7 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
+import { SEES_ALL } from '../visibility/Visibility';
 
 jest.setTimeout(60_000);
 
@@ -123,7 +124,11 @@ describe.each(databases.eachSupportedId())(
         }),
       );
       await store.ingest(deploymentEvent({ runNumber: undefined }));
-      const page = await store.listAttempts({ serviceId: 'authn', limit: 10 });
+      const page = await store.listAttempts({
+        serviceId: 'authn',
+        limit: 10,
+        visibility: SEES_ALL,
+      });
       expect(page.attempts).toHaveLength(1);
       expect(page.attempts[0]).toMatchObject({
         id: `mira-us-west-2:authn:3.4.2:${
@@ -238,6 +243,7 @@ describe.each(databases.eachSupportedId())(
           clusterId: 'mira-us-west-2',
           limit: 3,
           cursor,
+          visibility: SEES_ALL,
         });
         seen.push(...page.attempts.map(a => a.id));
         cursor = page.nextCursor;
@@ -252,7 +258,10 @@ describe.each(databases.eachSupportedId())(
       await store.ingest(
         deploymentEvent({ buildVersion: '1.0.0', runNumber: 1 }),
       );
-      let [state] = await store.listPairStates({ clusterId: 'mira-us-west-2' });
+      let [state] = await store.listPairStates({
+        clusterId: 'mira-us-west-2',
+        visibility: SEES_ALL,
+      });
       expect(state.currentVersion).toBe('1.0.0');
 
       await store.ingest(
@@ -274,11 +283,17 @@ describe.each(databases.eachSupportedId())(
           endedAt: '2026-02-26T09:10:00.000Z',
         }),
       );
-      [state] = await store.listPairStates({ clusterId: 'mira-us-west-2' });
+      [state] = await store.listPairStates({
+        clusterId: 'mira-us-west-2',
+        visibility: SEES_ALL,
+      });
       expect(state.currentVersion).toBe('1.0.0');
       expect(state.latestAttempt.buildVersion).toBe('1.2.0');
       await expect(
-        store.countAttemptsByStatus({ clusterId: 'mira-us-west-2' }),
+        store.countAttemptsByStatus({
+          clusterId: 'mira-us-west-2',
+          visibility: SEES_ALL,
+        }),
       ).resolves.toMatchObject({
         SUCCESS: 1,
         ROLLBACK: 1,

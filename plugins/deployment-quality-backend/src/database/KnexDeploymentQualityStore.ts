@@ -33,6 +33,7 @@ import {
   markStale,
 } from './rollups';
 import { writeEvents } from './writeEvents';
+import { Visibility, onlyVisible } from '../visibility/Visibility';
 
 /** Rejected bodies are kept for diagnosis, not as an archive. */
 const MAX_REJECTED_BODY = 16 * 1024;
@@ -97,6 +98,62 @@ function rowToPromotion(r: Row): Promotion {
   };
 }
 
+/**
+ * Retention keeps what each (cluster, service) pair runs, whatever its age:
+ * its latest finished attempt, and the latest attempt that set its current
+ * version (a success, or a rollback naming its target). A row is deletable
+ * unless it is one of those: each test is a probe of the pair's
+ * (cluster, service, ended_at) index that stops at the first newer row.
+ */
+function currentAttemptsKept(db: Knex) {
+  const newer = (defining: boolean) =>
+    db('dq_attempts as b')
+      .select(db.raw('1'))
+      .where('b.cluster_id', db.ref('dq_attempts.cluster_id'))
+      .where('b.service_id', db.ref('dq_attempts.service_id'))
+      .whereNotNull('b.ended_at')
+      .whereNot('b.status', 'IN_PROGRESS')
+      .modify(q => {
+        if (defining) q.where(setsVersion('b'));
+      })
+      .where(q =>
+        q
+          .where('b.ended_at', '>', db.ref('dq_attempts.ended_at'))
+          .orWhere(q2 =>
+            q2
+              .where('b.ended_at', '=', db.ref('dq_attempts.ended_at'))
+              .where('b.id', '>', db.ref('dq_attempts.id')),
+          ),
+      );
+  return (q: Knex.QueryBuilder) =>
+    q.where(deletable =>
+      deletable
+        .whereNull('ended_at')
+        .orWhere('status', 'IN_PROGRESS')
+        .orWhere(notCurrent =>
+          notCurrent
+            .whereExists(newer(false))
+            .where(notVersion =>
+              notVersion
+                .whereNot(setsVersion('dq_attempts'))
+                .orWhereExists(newer(true)),
+            ),
+        ),
+    );
+}
+
+/** An attempt that sets its pair's current version. */
+function setsVersion(alias: string) {
+  return (q: Knex.QueryBuilder) =>
+    q
+      .whereIn(`${alias}.status`, ['SUCCESS', 'LIVE'])
+      .orWhere(q2 =>
+        q2
+          .where(`${alias}.status`, 'ROLLBACK')
+          .whereNotNull(`${alias}.rollback_to_build`),
+      );
+}
+
 /** knex implementation of {@link DeploymentQualityStore}, for SQLite and PostgreSQL. */
 export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   static async create(options: {
@@ -147,11 +204,26 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   }
 
   async ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
+    const newServices = new Set<string>();
     const outcomes = await this.db.transaction(tx =>
-      writeEvents(tx, events, { retentionDays: this.retentionDays }),
+      writeEvents(tx, events, {
+        retentionDays: this.retentionDays,
+        newServices,
+      }),
     );
     this.rollups.kick();
+    if (newServices.size > 0) {
+      this.newServiceListeners.forEach(listener => listener([...newServices]));
+    }
     return outcomes;
+  }
+
+  private readonly newServiceListeners: Array<(serviceIds: string[]) => void> =
+    [];
+
+  /** Called after each commit that brought services onto a cluster for the first time. */
+  onNewServices(listener: (serviceIds: string[]) => void): void {
+    this.newServiceListeners.push(listener);
   }
 
   async recordRejected(event: RejectedEvent): Promise<void> {
@@ -161,6 +233,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       source: event.source?.slice(0, 100) ?? null,
       event_id: event.eventId?.slice(0, 200) ?? null,
       event_type: event.eventType?.slice(0, 64) ?? null,
+      service_id: event.serviceId?.slice(0, 128) ?? null,
       reason: event.reason,
       problems: JSON.stringify(event.problems.slice(0, 100)),
       body: event.body?.slice(0, MAX_REJECTED_BODY) ?? null,
@@ -169,8 +242,16 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
 
   async listRejected(options: {
     limit: number;
+    visibility: Visibility;
   }): Promise<Array<RejectedEvent & { id: string }>> {
     const rows: Row[] = await this.db('dq_rejected_events')
+      .modify(
+        onlyVisible(
+          this.db,
+          options.visibility,
+          'dq_rejected_events.service_id',
+        ),
+      )
       .orderBy('id', 'desc')
       .limit(options.limit);
     return rows.map(r => ({
@@ -180,14 +261,18 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       ...(r.source ? { source: r.source } : {}),
       ...(r.event_id ? { eventId: r.event_id } : {}),
       ...(r.event_type ? { eventType: r.event_type } : {}),
+      ...(r.service_id ? { serviceId: r.service_id } : {}),
       reason: r.reason,
       problems: JSON.parse(r.problems),
       ...(r.body ? { body: r.body } : {}),
     }));
   }
 
-  async countRejectedByReason(): Promise<Record<string, number>> {
+  async countRejectedByReason(
+    visibility: Visibility,
+  ): Promise<Record<string, number>> {
     const rows: Row[] = await this.db('dq_rejected_events')
+      .modify(onlyVisible(this.db, visibility, 'dq_rejected_events.service_id'))
       .groupBy('reason')
       .select('reason')
       .count({ n: '*' });
@@ -230,6 +315,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   async listPairStates(filter: {
     clusterId?: string;
     serviceId?: string;
+    serviceIds?: string[];
+    visibility: Visibility;
   }): Promise<PairState[]> {
     const db = this.db;
     // One probe per pair, each an index range scan with limit 1: far cheaper
@@ -238,7 +325,9 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       .modify(q => {
         if (filter.clusterId) q.where('sc.cluster_id', filter.clusterId);
         if (filter.serviceId) q.where('sc.service_id', filter.serviceId);
+        if (filter.serviceIds) q.whereIn('sc.service_id', filter.serviceIds);
       })
+      .modify(onlyVisible(db, filter.visibility, 'sc.service_id'))
       .select(
         'sc.cluster_id',
         'sc.service_id',
@@ -297,10 +386,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
 
   async countAttemptsByStatus(filter: {
     clusterId: string;
+    visibility: Visibility;
   }): Promise<Record<AttemptStatus, number>> {
     await this.rollups.settle();
     const rows: Row[] = await this.db('dq_attempt_totals')
       .where({ cluster_id: filter.clusterId })
+      .modify(
+        onlyVisible(this.db, filter.visibility, 'dq_attempt_totals.service_id'),
+      )
       .groupBy('status')
       .select('status')
       .sum({ n: 'n' });
@@ -315,14 +408,15 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     query: AttemptQuery,
   ): Promise<{ attempts: Attempt[]; nextCursor?: string }> {
     const { rows, nextCursor } = await keysetPage(
-      this.db('dq_attempts').modify(q => {
-        if (query.clusterId) q.where('cluster_id', query.clusterId);
-        if (query.serviceId) q.where('service_id', query.serviceId);
-        if (query.status) q.where('status', query.status);
-        if (query.excludeServiceIds?.length) {
-          q.whereNotIn('service_id', query.excludeServiceIds);
-        }
-      }),
+      this.db('dq_attempts')
+        .modify(q => {
+          if (query.clusterId) q.where('cluster_id', query.clusterId);
+          if (query.serviceId) q.where('service_id', query.serviceId);
+          if (query.status) q.where('status', query.status);
+        })
+        .modify(
+          onlyVisible(this.db, query.visibility, 'dq_attempts.service_id'),
+        ),
       {
         timeColumn: 'started_at',
         idColumn: 'id',
@@ -454,6 +548,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         columns: string[];
         touch: (touched: TouchedDays, row: Row) => void;
       },
+      kept?: (db: Knex) => (q: Knex.QueryBuilder) => void,
     ) => {
       let deleted = 0;
       for (;;) {
@@ -461,6 +556,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
           const doomed: Row[] = await tx(table)
             .select(key, ...(rolledUp?.columns ?? []))
             .where(time, '<', before)
+            .modify(kept ? kept(tx) : () => {})
             .limit(options.batchSize);
           for (const chunk of chunks(doomed, 500)) {
             await tx(table)
@@ -483,15 +579,47 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       }
     };
     const counts: RetentionCounts = {
-      attempts: await batches('dq_attempts', 'id', 'started_at', {
-        columns: ['cluster_id', 'service_id', 'started_at', 'ended_at'],
-        touch: (t, r) => t.attempt(r as any),
-      }),
-      testRuns: await batches('dq_test_runs', 'id', 'executed_at', {
-        columns: ['cluster_id', 'service_id', 'executed_at'],
-        touch: (t, r) => t.testRun(r as any),
-      }),
-      promotions: await batches('dq_promotions', 'promotion_id', 'promoted_at'),
+      attempts: await batches(
+        'dq_attempts',
+        'id',
+        'started_at',
+        {
+          columns: ['cluster_id', 'service_id', 'started_at', 'ended_at'],
+          touch: (t, r) => t.attempt(r as any),
+        },
+        currentAttemptsKept,
+      ),
+      // After the attempts: the runs of the attempts kept stay with them.
+      testRuns: await batches(
+        'dq_test_runs',
+        'id',
+        'executed_at',
+        {
+          columns: ['cluster_id', 'service_id', 'executed_at'],
+          touch: (t, r) => t.testRun(r as any),
+        },
+        db => q =>
+          q.whereNotExists(
+            db('dq_attempts as a')
+              .select(db.raw('1'))
+              .where('a.id', db.ref('dq_test_runs.attempt_id')),
+          ),
+      ),
+      // The promotion that brought a kept attempt's build to its cluster.
+      promotions: await batches(
+        'dq_promotions',
+        'promotion_id',
+        'promoted_at',
+        undefined,
+        db => q =>
+          q.whereNotExists(
+            db('dq_attempts as a')
+              .select(db.raw('1'))
+              .where('a.cluster_id', db.ref('dq_promotions.to_cluster_id'))
+              .where('a.service_id', db.ref('dq_promotions.service_id'))
+              .where('a.build_version', db.ref('dq_promotions.build_version')),
+          ),
+      ),
       rejectedEvents: await batches('dq_rejected_events', 'id', 'received_at'),
       ingestedEvents: await batches(
         'dq_ingested_events',

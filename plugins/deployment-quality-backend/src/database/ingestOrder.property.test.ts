@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { Knex } from 'knex';
 import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
+import { SEES_ALL } from '../visibility/Visibility';
 
 /**
  * Property: the store's final state doesn't depend on the order events arrive
@@ -480,7 +481,10 @@ async function snapshot(
   knex: Knex,
   scenario: Scenario,
 ) {
-  const { attempts } = await store.listAttempts({ limit: 10_000 });
+  const { attempts } = await store.listAttempts({
+    limit: 10_000,
+    visibility: SEES_ALL,
+  });
   const attemptIds = attempts.map(a => a.id);
   const askedIds = [
     ...new Set([
@@ -526,7 +530,7 @@ async function snapshot(
     servicePairs: await knex('dq_service_clusters')
       .select('cluster_id', 'service_id')
       .orderBy(['cluster_id', 'service_id']),
-    pairStates: await store.listPairStates({}),
+    pairStates: await store.listPairStates({ visibility: SEES_ALL }),
     ingestedEventIds: (
       await knex('dq_ingested_events').select('event_id').orderBy('event_id')
     ).map(r => r.event_id),

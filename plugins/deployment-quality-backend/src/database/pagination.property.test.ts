@@ -2,6 +2,7 @@ import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import fc from 'fast-check';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent } from '../__testUtils__/events';
+import { SEES_ALL } from '../visibility/Visibility';
 
 jest.setTimeout(120_000);
 
@@ -67,6 +68,7 @@ describe.each(databases.eachSupportedId())(
               const result = await store.listAttempts({
                 serviceId: 'authn',
                 clusterId: clusterFilter,
+                visibility: SEES_ALL,
                 limit: limits[page % limits.length],
                 cursor,
               });

@@ -2,7 +2,7 @@ import {
   ClusterConfigPayload,
   DeploymentPayload,
   EventEnvelope,
-  TestResultPayload,
+  ReceivedTestResultPayload,
   deriveAttemptId,
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
@@ -82,7 +82,12 @@ function attemptForRun(
 export async function writeEvents(
   tx: Knex.Transaction,
   events: EventEnvelope[],
-  options: { retentionDays?: number; now?: number } = {},
+  options: {
+    retentionDays?: number;
+    now?: number;
+    /** Filled with the services that appeared on a cluster for the first time. */
+    newServices?: Set<string>;
+  } = {},
 ): Promise<IngestOutcome[]> {
   const now = options.now ?? Date.now();
   const cutoff =
@@ -132,7 +137,12 @@ export async function writeEvents(
     applied.filter((e): e is Of<T> => e.eventType === type);
   const touched = new TouchedDays();
   // Deployments first, so test results in the same batch find their attempt.
-  const written = await writeDeployments(tx, ofType('deployment'), touched);
+  const written = await writeDeployments(
+    tx,
+    ofType('deployment'),
+    touched,
+    options.newServices,
+  );
   await writeTestResults(tx, ofType('test-result'), touched, written);
   await writePromotions(tx, ofType('promotion'));
   for (const event of ofType('cluster-config')) {
@@ -167,6 +177,7 @@ async function writeDeployments(
   tx: Knex.Transaction,
   events: Array<Of<'deployment'>>,
   touched: TouchedDays,
+  newServices?: Set<string>,
 ): Promise<Written> {
   const written: Written = new Map();
   if (events.length === 0) return written;
@@ -238,10 +249,14 @@ async function writeDeployments(
       });
     }
   }
-  await tx('dq_service_clusters')
+  // Only the pairs inserted come back: new services get linked to the
+  // catalog right after the commit (CatalogIndex).
+  const inserted: Row[] = await tx('dq_service_clusters')
     .insert([...pairs.values()])
     .onConflict(['cluster_id', 'service_id'])
-    .ignore();
+    .ignore()
+    .returning(['service_id']);
+  inserted.forEach(r => newServices?.add(r.service_id));
 
   await relinkTestRuns(tx, rows, touched);
   return written;
@@ -366,7 +381,7 @@ async function writeTestResults(
   written: Written,
 ) {
   if (events.length === 0) return;
-  const run = (eventId: string, p: TestResultPayload) => ({
+  const run = (eventId: string, p: ReceivedTestResultPayload) => ({
     event_id: eventId,
     suite_type: p.suiteType,
     total: p.total,

@@ -5,6 +5,7 @@ import {
   IngestResponse,
   ValidationProblem,
   WebhookEvent,
+  deriveAttemptId,
   validateWebhookBatch,
   validateWebhookEvent,
 } from '@internal/plugin-deployment-quality-common';
@@ -13,7 +14,7 @@ import {
   RejectedEvent,
 } from '../database/DeploymentQualityStore';
 import { SqsPublisher } from '../queue/SqsPublisher';
-import { eventIdOf } from './eventId';
+import { envelopeOf } from './eventId';
 
 export type WebhookOutcome =
   | { kind: 'single'; result: IngestResponse }
@@ -47,28 +48,47 @@ export function queueSink(publisher: SqsPublisher): EventSink {
   };
 }
 
-/** The answer for one accepted event: the flags only when they are true. */
+/**
+ * The answer for one accepted event: the flags only when they are true, and
+ * for a deployment the attempt it is stored under, so a CI that sent no
+ * `attemptId` or `runNumber` can still post its test results by attempt.
+ */
 export function ingestResult(
   envelope: EventEnvelope,
   status: IngestResponse['status'],
   outcome: { duplicate: boolean; expired?: boolean },
 ): IngestResponse {
+  const stored = envelope.eventType === 'deployment' && !outcome.expired;
   return {
     eventId: envelope.eventId,
     status,
+    ...(stored ? { attemptId: deriveAttemptId(envelope.payload) } : {}),
     ...(outcome.duplicate ? { duplicate: true } : {}),
     ...(outcome.expired ? { expired: true } : {}),
   };
 }
 
-function header(item: unknown): Partial<Record<string, string>> {
+/**
+ * What can be read of a refused event: its header, and the service it is
+ * about, so diagnostics leave it out for callers who may not see that
+ * service.
+ */
+export function header(item: unknown): Partial<Record<string, string>> {
   if (!item || typeof item !== 'object') return {};
-  const { eventId, eventType, source } = item as Record<string, unknown>;
+  const { eventId, eventType, source, payload } = item as Record<
+    string,
+    unknown
+  >;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const serviceId =
+    payload && typeof payload === 'object'
+      ? str((payload as Record<string, unknown>).serviceId)
+      : undefined;
   return {
     eventId: str(eventId),
     eventType: str(eventType),
     source: str(source),
+    serviceId,
   };
 }
 
@@ -81,6 +101,7 @@ export class EventIngestor {
   constructor(
     private readonly sink: EventSink,
     private readonly store: DeploymentQualityStore,
+    /** The plugin's logger, which the routers log internal errors to. */
     private readonly logger: LoggerService,
   ) {}
 
@@ -89,12 +110,7 @@ export class EventIngestor {
     receivedAt: Date,
     sourceKey: string,
   ): EventEnvelope {
-    return {
-      ...event,
-      eventId: eventIdOf(event),
-      receivedAt: receivedAt.toISOString(),
-      sourceKey,
-    } as EventEnvelope;
+    return envelopeOf(event, receivedAt.toISOString(), sourceKey);
   }
 
   /** Records a refused body; never fails the request over it. */
@@ -122,6 +138,7 @@ export class EventIngestor {
         source: h.source ?? keyName,
         ...(h.eventId ? { eventId: h.eventId } : {}),
         ...(h.eventType ? { eventType: h.eventType } : {}),
+        ...(h.serviceId ? { serviceId: h.serviceId } : {}),
         body: rawBody,
       });
     };

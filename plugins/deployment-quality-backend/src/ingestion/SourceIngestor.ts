@@ -19,7 +19,7 @@ import {
   SourceServiceLookup,
 } from '@internal/plugin-deployment-quality-node';
 import { WebhookKey, readSourceConfig } from '../config';
-import { serviceIdOf } from '../read/catalogLinks';
+import { serviceIdOf } from '../visibility/CatalogIndex';
 import { EventIngestor, EventSink, ingestResult } from './EventIngestor';
 import { authenticateWebhook, sourceCredentials } from './webhookAuth';
 

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { WebhookEvent } from '@internal/plugin-deployment-quality-common';
+import {
+  EventEnvelope,
+  WebhookEvent,
+  withReceiptDefaults,
+} from '@internal/plugin-deployment-quality-common';
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -39,4 +43,22 @@ export function eventIdOf(event: WebhookEvent): string {
       .padStart(2, '0') + hex.slice(18, 20),
     hex.slice(20, 32),
   ].join('-');
+}
+
+/**
+ * The envelope of a validated event. The id is derived from the event as
+ * sent, before the receipt defaults are filled in: a retry of a body without
+ * `executedAt` arrives at another time but must keep its id.
+ */
+export function envelopeOf(
+  event: WebhookEvent,
+  receivedAt: string,
+  sourceKey?: string,
+): EventEnvelope {
+  return {
+    ...withReceiptDefaults(event, receivedAt),
+    eventId: eventIdOf(event),
+    receivedAt,
+    ...(sourceKey ? { sourceKey } : {}),
+  };
 }

@@ -13,6 +13,7 @@ import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { webhookDeployment } from '../__testUtils__/events';
 import { LocalSqs, eventually, startLocalSqs } from '../__testUtils__/localSqs';
 import { SqsConsumer } from './SqsConsumer';
+import { SEES_ALL } from '../visibility/Visibility';
 
 jest.setTimeout(60_000);
 
@@ -98,7 +99,10 @@ describe.each(databases.eachSupportedId())(
         { id: 'mira-us-west-2:authn:3.4.3:7', status: 'SUCCESS' },
         { id: 'production:Hello-World:f95f852:145988746', status: 'SUCCESS' },
       ]);
-      const rejected = await store.listRejected({ limit: 10 });
+      const rejected = await store.listRejected({
+        limit: 10,
+        visibility: SEES_ALL,
+      });
       expect(rejected.map(r => [r.source, r.transport, r.problems])).toEqual([
         ['github', 'sqs', [{ path: 'deployment.sha', message: 'is required' }]],
       ]);

@@ -10,6 +10,7 @@ import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 import { LocalSqs, eventually, startLocalSqs } from '../__testUtils__/localSqs';
 import { SqsConsumer } from './SqsConsumer';
+import { SEES_ALL } from '../visibility/Visibility';
 
 jest.setTimeout(60_000);
 
@@ -104,11 +105,14 @@ describe.each(databases.eachSupportedId())(
       c.start();
       await eventually(async () => (await q.depth(q.queueUrl)) === 0);
       expect(await count(knex, 'dq_attempts')).toBe(2);
-      await expect(store.countRejectedByReason()).resolves.toEqual({
+      await expect(store.countRejectedByReason(SEES_ALL)).resolves.toEqual({
         'malformed-json': 1,
         'invalid-envelope': 2,
       });
-      const rejected = await store.listRejected({ limit: 10 });
+      const rejected = await store.listRejected({
+        limit: 10,
+        visibility: SEES_ALL,
+      });
       expect(rejected.map(r => r.problems[0].path).sort()).toEqual([
         '(root)',
         'eventType',

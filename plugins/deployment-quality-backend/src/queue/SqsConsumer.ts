@@ -14,7 +14,8 @@ import {
   DeploymentQualityStore,
   RejectedEvent,
 } from '../database/DeploymentQualityStore';
-import { eventIdOf } from '../ingestion/eventId';
+import { envelopeOf } from '../ingestion/eventId';
+import { header } from '../ingestion/EventIngestor';
 import { SourceIngestor } from '../ingestion/SourceIngestor';
 import { DeploymentQualityMetrics } from '../metrics/DeploymentQualityMetrics';
 
@@ -391,21 +392,25 @@ function parseMessage(message: Message): Parsed {
     reason: RejectedEvent['reason'],
     problems: RejectedEvent['problems'],
     json?: Record<string, unknown>,
-  ): Parsed => ({
-    message,
-    rejection: {
-      receivedAt,
-      transport: 'sqs',
-      reason,
-      problems,
-      body,
-      ...(typeof json?.source === 'string' ? { source: json.source } : {}),
-      ...(typeof json?.eventId === 'string' ? { eventId: json.eventId } : {}),
-      ...(typeof json?.eventType === 'string'
-        ? { eventType: json.eventType }
-        : {}),
-    },
-  });
+  ): Parsed => {
+    const { serviceId } = header(json);
+    return {
+      message,
+      rejection: {
+        receivedAt,
+        transport: 'sqs',
+        reason,
+        problems,
+        body,
+        ...(typeof json?.source === 'string' ? { source: json.source } : {}),
+        ...(typeof json?.eventId === 'string' ? { eventId: json.eventId } : {}),
+        ...(typeof json?.eventType === 'string'
+          ? { eventType: json.eventType }
+          : {}),
+        ...(serviceId ? { serviceId } : {}),
+      },
+    };
+  };
 
   let json: unknown;
   try {
@@ -425,13 +430,9 @@ function parseMessage(message: Message): Parsed {
         : undefined,
     );
   }
-  const { receivedAt: given, ...event } = validated.value;
+  const { receivedAt: given, sourceKey, ...event } = validated.value;
   return {
     message,
-    envelope: {
-      ...event,
-      eventId: eventIdOf(event),
-      receivedAt: given ?? receivedAt,
-    } as EventEnvelope,
+    envelope: envelopeOf(event, given ?? receivedAt, sourceKey),
   };
 }

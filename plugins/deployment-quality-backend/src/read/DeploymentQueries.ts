@@ -1,4 +1,3 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import {
   ANALYTICS_DEFINITIONS,
@@ -11,6 +10,7 @@ import {
   ClusterSummaryResponse,
   ClustersResponse,
   DEPLOYED_STATUSES,
+  EntityRollupResponse,
   EntitySummaryResponse,
   FAILURE_STATUSES,
   GateCheckResponse,
@@ -24,7 +24,8 @@ import {
   DeploymentQualityStore,
   PairState,
 } from '../database/DeploymentQualityStore';
-import { CatalogLinks, ServiceVisibility } from './catalogLinks';
+import { CatalogIndex } from '../visibility/CatalogIndex';
+import { SEES_ALL, Visibility } from '../visibility/Visibility';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
@@ -34,7 +35,10 @@ import { resolveWindow } from '../analytics/window';
 
 /**
  * The read side: composes store queries, configured clusters and catalog
- * links into the answers of the contract. Knows nothing about HTTP.
+ * links into the answers of the contract. Knows nothing about HTTP or
+ * credentials: each cluster-wide read gets the caller's {@link Visibility}
+ * (see VisibilityResolver) and leaves hidden services out of its lists and
+ * its aggregates; entity reads get a service the caller may read.
  */
 export class DeploymentQueries {
   constructor(
@@ -42,14 +46,18 @@ export class DeploymentQueries {
     private readonly analyticsQueries: KnexAnalytics,
     private readonly scorecardQueries: KnexScorecard,
     private readonly configuredClusters: Cluster[],
-    private readonly links: CatalogLinks,
+    private readonly index: Pick<CatalogIndex, 'links'>,
+    private readonly visible: (
+      visibility: Visibility,
+      serviceId: string,
+    ) => Promise<void>,
   ) {}
 
   /**
    * Analytics for a service, a cluster, both or everything. An unknown
    * cluster is a 404; so is an unknown or hidden service unless it comes
    * from an entity the caller may read (which then may have no data yet).
-   * Analytics across services are aggregates over every service.
+   * Analytics across services are aggregates over the visible services.
    */
   async analytics(
     query: {
@@ -61,15 +69,19 @@ export class DeploymentQueries {
     },
     options:
       | { fromEntity: true }
-      | { fromEntity?: false; credentials: BackstageCredentials },
+      | { fromEntity?: false; visibility: Visibility },
   ): Promise<AnalyticsResponse> {
     const window = resolveWindow(query);
     if (query.clusterId) await this.getCluster(query.clusterId);
     if (query.serviceId && !options.fromEntity) {
       await this.assertServiceKnown(query.serviceId);
-      await this.links.assertVisible(query.serviceId, options.credentials);
+      await this.visible(options.visibility, query.serviceId);
     }
-    const scope = { serviceId: query.serviceId, clusterId: query.clusterId };
+    const scope = {
+      serviceId: query.serviceId,
+      clusterId: query.clusterId,
+      ...(options.fromEntity ? {} : { visibility: options.visibility }),
+    };
     return {
       filter: {
         ...(scope.serviceId ? { serviceId: scope.serviceId } : {}),
@@ -115,31 +127,15 @@ export class DeploymentQueries {
     return cluster;
   }
 
-  /**
-   * Pair states matching the filter, without the services the caller can't
-   * see, and the caller's links to the rest.
-   */
-  private async visibleStates(
-    filter: { clusterId?: string; serviceId?: string },
-    credentials: BackstageCredentials,
-  ): Promise<{ states: PairState[]; visibility: ServiceVisibility }> {
-    const all = await this.store.listPairStates(filter);
-    const visibility = await this.links.visibility(
-      [...new Set(all.map(s => s.serviceId))],
-      credentials,
-    );
-    return {
-      states: all.filter(s => !visibility.hidden.has(s.serviceId)),
-      visibility,
-    };
+  /** The catalog links of a page of services. */
+  private links(states: PairState[]) {
+    return this.index.links(states.map(s => s.serviceId));
   }
 
-  async listClusters(
-    credentials: BackstageCredentials,
-  ): Promise<ClustersResponse> {
-    const [clusters, { states }] = await Promise.all([
+  async listClusters(visibility: Visibility): Promise<ClustersResponse> {
+    const [clusters, states] = await Promise.all([
       this.allClusters(),
-      this.visibleStates({}, credentials),
+      this.store.listPairStates({ visibility }),
     ]);
     return {
       clusters: clusters.map(cluster => {
@@ -163,16 +159,17 @@ export class DeploymentQueries {
 
   async clusterSummary(
     clusterId: string,
-    credentials: BackstageCredentials,
+    visibility: Visibility,
   ): Promise<ClusterSummaryResponse> {
-    const [cluster, counts, { states, visibility }] = await Promise.all([
+    const [cluster, counts, states] = await Promise.all([
       this.getCluster(clusterId),
-      this.store.countAttemptsByStatus({ clusterId }),
-      this.visibleStates({ clusterId }, credentials),
+      this.store.countAttemptsByStatus({ clusterId, visibility }),
+      this.store.listPairStates({ clusterId, visibility }),
     ]);
-    const gates = await this.store.getGates(
-      states.map(s => s.latestAttempt.id),
-    );
+    const [gates, links] = await Promise.all([
+      this.store.getGates(states.map(s => s.latestAttempt.id)),
+      this.links(states),
+    ]);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     return {
       cluster,
@@ -184,7 +181,7 @@ export class DeploymentQueries {
         inProgress: counts.IN_PROGRESS,
       },
       services: states.map(s => {
-        const link = visibility.links.get(s.serviceId);
+        const link = links.get(s.serviceId);
         return {
           serviceId: s.serviceId,
           serviceName: link?.title ?? s.serviceId,
@@ -210,21 +207,14 @@ export class DeploymentQueries {
       limit: number;
       cursor?: string;
     },
-    credentials: BackstageCredentials,
+    visibility: Visibility,
   ): Promise<AttemptsPage> {
-    let excludeServiceIds: string[] = [];
-    if (query.clusterId) {
-      const [, serviceIds] = await Promise.all([
-        this.getCluster(query.clusterId),
-        this.store.listServiceIds({ clusterId: query.clusterId }),
-      ]);
-      const { hidden } = await this.links.visibility(serviceIds, credentials);
-      excludeServiceIds = [...hidden];
-    }
-    if (query.serviceId) {
-      await this.links.assertVisible(query.serviceId, credentials);
-    }
-    return this.attemptsPage({ ...query, excludeServiceIds });
+    const [page] = await Promise.all([
+      this.attemptsPage({ ...query, visibility }),
+      query.clusterId && this.getCluster(query.clusterId),
+      query.serviceId && this.visible(visibility, query.serviceId),
+    ]);
+    return page;
   }
 
   /** A page of one entity's service: the entity route already checked access. */
@@ -235,7 +225,7 @@ export class DeploymentQueries {
     limit: number;
     cursor?: string;
   }): Promise<AttemptsPage> {
-    return this.attemptsPage(query);
+    return this.attemptsPage({ ...query, visibility: SEES_ALL });
   }
 
   private async attemptsPage(query: AttemptQuery): Promise<AttemptsPage> {
@@ -256,17 +246,16 @@ export class DeploymentQueries {
     if (known.length === 0) throw new NotFoundError(`No service ${serviceId}`);
   }
 
-  async listServices(
-    credentials: BackstageCredentials,
-  ): Promise<ServicesResponse> {
-    const { states, visibility } = await this.visibleStates({}, credentials);
+  async listServices(visibility: Visibility): Promise<ServicesResponse> {
+    const states = await this.store.listPairStates({ visibility });
+    const links = await this.links(states);
     const byService = new Map<string, PairState[]>();
     for (const s of states) {
       byService.set(s.serviceId, [...(byService.get(s.serviceId) ?? []), s]);
     }
     return {
       services: [...byService.entries()].map(([serviceId, mine]) => {
-        const link = visibility.links.get(serviceId);
+        const link = links.get(serviceId);
         return {
           serviceId,
           ...(link ? { entityRef: link.entityRef } : {}),
@@ -277,13 +266,17 @@ export class DeploymentQueries {
     };
   }
 
+  /** A hidden service's build answers the same 404 as a missing one. */
   async buildDetail(
     attemptId: string,
-    credentials: BackstageCredentials,
+    visibility: Visibility,
   ): Promise<BuildDetailResponse> {
     const attempt = await this.store.getAttempt(attemptId);
-    if (!attempt) throw new NotFoundError(`No attempt ${attemptId}`);
-    await this.links.assertVisible(attempt.serviceId, credentials);
+    const missing = new NotFoundError(`No attempt ${attemptId}`);
+    if (!attempt) throw missing;
+    await this.visible(visibility, attempt.serviceId).catch(() => {
+      throw missing;
+    });
     const [testRuns, promotions] = await Promise.all([
       this.store.listTestRuns(attemptId),
       this.store.listPromotionsOfBuild(attempt.serviceId, attempt.buildVersion),
@@ -295,16 +288,12 @@ export class DeploymentQueries {
   async scorecard(
     query: { from?: string; to?: string },
     policy: ScorecardPolicy,
-    credentials: BackstageCredentials,
+    visibility: Visibility,
   ): Promise<ScorecardResponse> {
     const window = resolveWindow({ ...query, bucket: 'day' });
-    const inputs = await this.scorecardQueries.inputs(window);
-    const { links, hidden } = await this.links.visibility(
-      [...inputs.keys()],
-      credentials,
-    );
+    const inputs = await this.scorecardQueries.inputs(window, { visibility });
+    const links = await this.index.links([...inputs.keys()]);
     const services = [...inputs]
-      .filter(([serviceId]) => !hidden.has(serviceId))
       .map(([serviceId, metrics]) => {
         const link = links.get(serviceId);
         return {
@@ -314,11 +303,7 @@ export class DeploymentQueries {
           metrics,
         };
       })
-      .sort(
-        (a, b) =>
-          (b.score ?? -1) - (a.score ?? -1) ||
-          a.serviceId.localeCompare(b.serviceId),
-      );
+      .sort(byScore);
     return {
       window: {
         from: new Date(window.from).toISOString(),
@@ -329,21 +314,88 @@ export class DeploymentQueries {
     };
   }
 
-  /** The quality-gate check: 404 when the build never ran on the cluster. */
+  /**
+   * The quality-gate check: 404 when the build never ran on the cluster,
+   * and the same 404 when its service is hidden from the caller.
+   */
   async gateCheck(
     build: { serviceId: string; clusterId: string; buildVersion: string },
     policy: GatePolicy,
-    credentials: BackstageCredentials,
+    visibility: Visibility,
   ): Promise<GateCheckResponse> {
-    await this.links.assertVisible(build.serviceId, credentials);
-    const attempt = await this.store.findLatestAttemptOfBuild(build);
-    if (!attempt) {
-      throw new NotFoundError(
-        `No attempt of ${build.serviceId} ${build.buildVersion} on ${build.clusterId}`,
-      );
-    }
+    const missing = new NotFoundError(
+      `No attempt of ${build.serviceId} ${build.buildVersion} on ${build.clusterId}`,
+    );
+    const [attempt] = await Promise.all([
+      this.store.findLatestAttemptOfBuild(build),
+      this.visible(visibility, build.serviceId).catch(() => {
+        throw missing;
+      }),
+    ]);
+    if (!attempt) throw missing;
     const gates = await this.store.getGates([attempt.id]);
     return evaluateGates(attempt, gates.get(attempt.id) ?? {}, policy);
+  }
+
+  /**
+   * A Group's, System's or Domain's services (already filtered to what the
+   * caller may read): where each runs, what needs attention, their DORA
+   * figures and scorecard rows over the window.
+   */
+  async rollup(
+    entityRef: string,
+    members: { serviceId: string; entityRef: string; title: string }[],
+    truncated: boolean,
+    query: { from?: string; to?: string },
+    policy: ScorecardPolicy,
+  ): Promise<EntityRollupResponse> {
+    const window = resolveWindow({ ...query, bucket: 'day' });
+    const serviceIds = members.map(m => m.serviceId);
+    const scope = { serviceIds };
+    const [states, figures, inputs] = await Promise.all([
+      this.store.listPairStates({ serviceIds, visibility: SEES_ALL }),
+      this.analyticsQueries.compute(scope, window),
+      this.scorecardQueries.inputs(window, scope),
+    ]);
+    const gates = await this.store.getGates(
+      states.map(s => s.latestAttempt.id),
+    );
+    const byService = new Map<string, PairState[]>();
+    for (const s of states) {
+      byService.set(s.serviceId, [...(byService.get(s.serviceId) ?? []), s]);
+    }
+    const links = new Map(members.map(m => [m.serviceId, m]));
+    return {
+      entityRef,
+      window: {
+        from: new Date(window.from).toISOString(),
+        to: new Date(window.to).toISOString(),
+      },
+      services: members.map(m => ({
+        serviceId: m.serviceId,
+        serviceName: m.title,
+        entityRef: m.entityRef,
+        clusters: (byService.get(m.serviceId) ?? []).map(s => ({
+          clusterId: s.clusterId,
+          currentVersion: s.currentVersion,
+          latestAttempt: toLatestAttempt(s.latestAttempt),
+          gates: gates.get(s.latestAttempt.id) ?? {},
+        })),
+      })),
+      truncated,
+      attention: states.filter(s =>
+        FAILURE_STATUSES.includes(s.latestAttempt.status),
+      ).length,
+      dora: figures.dora,
+      scorecard: [...inputs]
+        .map(([serviceId, metrics]) => ({
+          serviceId,
+          entityRef: links.get(serviceId)!.entityRef,
+          ...scoreService(metrics, policy),
+          metrics,
+        }))
+        .sort(byScore),
+    };
   }
 
   async entitySummary(
@@ -352,7 +404,7 @@ export class DeploymentQueries {
   ): Promise<EntitySummaryResponse> {
     const [clusters, states] = await Promise.all([
       this.allClusters(),
-      this.store.listPairStates({ serviceId }),
+      this.store.listPairStates({ serviceId, visibility: SEES_ALL }),
     ]);
     const gates = await this.store.getGates(
       states.map(s => s.latestAttempt.id),
@@ -373,6 +425,16 @@ export class DeploymentQueries {
       })),
     };
   }
+}
+
+/** Best score first, then by service id; services without data last. */
+function byScore(
+  a: { score: number | null; serviceId: string },
+  b: { score: number | null; serviceId: string },
+) {
+  return (
+    (b.score ?? -1) - (a.score ?? -1) || a.serviceId.localeCompare(b.serviceId)
+  );
 }
 
 function toLatestAttempt(a: Attempt): LatestAttempt {

@@ -4,17 +4,20 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** CTRF statuses → our counts; `pending` tests did not run, like skipped ones. */
-const COUNTS: Record<
+/**
+ * CTRF statuses → our counts; `pending` tests did not run, like skipped ones.
+ * A Map: a status such as `constructor` must not find Object's prototype.
+ */
+const COUNTS = new Map<
   string,
   keyof Pick<SuiteResult, 'passed' | 'failed' | 'skipped' | 'other'>
-> = {
-  passed: 'passed',
-  failed: 'failed',
-  skipped: 'skipped',
-  pending: 'skipped',
-  other: 'other',
-};
+>([
+  ['passed', 'passed'],
+  ['failed', 'failed'],
+  ['skipped', 'skipped'],
+  ['pending', 'skipped'],
+  ['other', 'other'],
+]);
 
 /**
  * A CTRF report (`{ results: { tool, summary, tests } }`). Tests are grouped
@@ -45,11 +48,11 @@ export function parseCtrf(body: unknown): ParsedReport {
   const suites = new Map<string, SuiteResult>();
   const problems: Array<{ path: string; message: string }> = [];
   tests.forEach((test, i) => {
-    const status = isObject(test) ? COUNTS[String(test.status)] : undefined;
+    const status = isObject(test) ? COUNTS.get(String(test.status)) : undefined;
     if (!isObject(test) || !status) {
       problems.push({
         path: `results.tests[${i}].status`,
-        message: `must be one of ${Object.keys(COUNTS).join(', ')}`,
+        message: `must be one of ${[...COUNTS.keys()].join(', ')}`,
       });
       return;
     }

@@ -7,7 +7,6 @@ import { testResultPayloads } from './suites';
 const read = (name: string) =>
   readFileSync(resolve(__dirname, '__fixtures__', name), 'utf8');
 
-const RECEIVED_AT = new Date('2026-02-24T10:00:00.000Z');
 const TARGET = { attemptId: 'mira-us-west-2:authn:3.4.3:7' };
 
 describe('parseJunit', () => {
@@ -141,10 +140,25 @@ describe('parseCtrf', () => {
       ],
     });
   });
+
+  it("refuses statuses named after Object's properties", () => {
+    const statuses = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
+    expect(
+      parseCtrf({
+        results: { tests: statuses.map(status => ({ name: 't', status })) },
+      }),
+    ).toEqual({
+      ok: false,
+      problems: statuses.map((_, i) => ({
+        path: `results.tests[${i}].status`,
+        message: expect.stringContaining('must be one of'),
+      })),
+    });
+  });
 });
 
 describe('testResultPayloads', () => {
-  it('types suites by the configured names, else by name, adding up suites of one type', () => {
+  it('types suites by the configured names, else by name, adding up suites of one type and leaving an undated run undated', () => {
     const suites = [
       {
         name: 'api',
@@ -178,13 +192,7 @@ describe('testResultPayloads', () => {
       ['api-slow', 'FUNCTIONAL'],
     ]);
     expect(
-      testResultPayloads(
-        suites,
-        TARGET,
-        types,
-        RECEIVED_AT,
-        'https://ci.example.com/1',
-      ),
+      testResultPayloads(suites, TARGET, types, 'https://ci.example.com/1'),
     ).toEqual([
       {
         ...TARGET,
@@ -205,7 +213,7 @@ describe('testResultPayloads', () => {
         failed: 0,
         skipped: 0,
         durationSec: 0,
-        executedAt: RECEIVED_AT.toISOString(),
+        // Undated: the receipt default dates it, after the event id is derived.
         reportUrl: 'https://ci.example.com/1',
       },
     ]);

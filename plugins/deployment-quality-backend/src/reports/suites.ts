@@ -31,20 +31,19 @@ export type ReportTarget =
  * mapping of their names (`ingestion.testReports.suites`), else by their
  * name (`suiteTypeOf`); suites of one type are added up into one run, since
  * the views and gates keep one run per suite type and attempt. The run is
- * dated by its latest suite, or the time the report arrived when no suite
- * says.
+ * dated by its latest suite. When no suite says, `executedAt` is left out:
+ * the receipt default dates it after the event id is derived, so the same
+ * report sent again is recognised as a duplicate.
  */
 export function testResultPayloads(
   suites: SuiteResult[],
   target: ReportTarget,
   suiteTypes: Map<string, string>,
-  receivedAt: Date,
   reportUrl?: string,
 ): TestResultPayload[] {
   const byType = new Map<string, TestResultPayload>();
   for (const suite of suites) {
     const suiteType = suiteTypes.get(suite.name) ?? suiteTypeOf(suite.name);
-    const executedAt = suite.executedAt ?? receivedAt.toISOString();
     const run = byType.get(suiteType) ?? {
       ...target,
       suiteType,
@@ -53,7 +52,6 @@ export function testResultPayloads(
       failed: 0,
       skipped: 0,
       durationSec: 0,
-      executedAt,
       ...(reportUrl ? { reportUrl } : {}),
     };
     run.passed += suite.passed;
@@ -61,10 +59,17 @@ export function testResultPayloads(
     run.skipped += suite.skipped;
     run.total += suite.passed + suite.failed + suite.skipped + suite.other;
     run.durationSec = round(run.durationSec + suite.durationSec);
-    if (executedAt > run.executedAt) run.executedAt = executedAt;
+    const executedAt = later(run.executedAt, suite.executedAt);
+    if (executedAt) run.executedAt = executedAt;
     byType.set(suiteType, run);
   }
   return [...byType.values()];
+}
+
+/** The later of two ISO-8601 UTC times (same format: they sort as text). */
+function later(a?: string, b?: string): string | undefined {
+  if (!a || !b) return a ?? b;
+  return a > b ? a : b;
 }
 
 /** Milliseconds precision: sums of float seconds otherwise drift. */

@@ -5,6 +5,7 @@ import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
 import { Retention, readRetentionConfig } from './Retention';
+import { SEES_ALL } from '../visibility/Visibility';
 
 const databases = TestDatabases.create({ ids: testDatabaseIds() });
 
@@ -62,7 +63,21 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     const unlimited = new KnexDeploymentQualityStore(knex);
     const kept = history('kept', 89);
     const old = history('old', 91);
-    await unlimited.ingestBatch([...kept, ...old]);
+    // old's pair deployed again since: its 91-day attempt is history.
+    const since = {
+      ...deploymentEvent(
+        {
+          serviceId: 'old',
+          buildVersion: '1.1.0',
+          startedAt: daysAgo(89),
+          endedAt: daysAgo(89),
+          runNumber: 2,
+        },
+        'old-since',
+      ),
+      receivedAt: daysAgo(89),
+    };
+    await unlimited.ingestBatch([...kept, ...old, since]);
     for (const age of [91, 89]) {
       await store.recordRejected({
         receivedAt: daysAgo(age),
@@ -83,16 +98,21 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       promotions: 1,
       rejectedEvents: 1,
       ingestedEvents: 3,
-      servicePairs: 1,
+      servicePairs: 0,
     });
-    expect(await knex('dq_attempts').pluck('service_id')).toEqual(['kept']);
+    expect(await knex('dq_attempts').orderBy('id').pluck('id')).toEqual([
+      'mira-us-west-2:kept:1.0.0:1',
+      'mira-us-west-2:old:1.1.0:2',
+    ]);
     expect(await knex('dq_test_runs').pluck('event_id')).toEqual([
       'kept-tests',
     ]);
     expect(await knex('dq_promotions').pluck('service_id')).toEqual(['kept']);
-    expect(await knex('dq_service_clusters').pluck('service_id')).toEqual([
-      'kept',
-    ]);
+    expect(
+      await knex('dq_service_clusters')
+        .orderBy('service_id')
+        .pluck('service_id'),
+    ).toEqual(['kept', 'old']);
     // The days the deleted rows leave are gone from the rollups too, once
     // the keys retention queued are refreshed.
     await store.settleRollups();
@@ -100,8 +120,19 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       0,
     );
     expect(
-      await knex('dq_attempt_days').distinct('service_id').pluck('service_id'),
-    ).toEqual(['kept']);
+      await knex('dq_attempt_days')
+        .where('day', '<', Math.floor((Date.now() - 90 * DAY) / DAY))
+        .count({ n: '*' }),
+    ).toEqual([{ n: expect.anything() }]);
+    expect(
+      Number(
+        (
+          await knex('dq_attempt_days')
+            .where('day', '<', Math.floor((Date.now() - 90 * DAY) / DAY))
+            .count({ n: '*' })
+        )[0].n,
+      ),
+    ).toBe(0);
     expect(
       await knex('dq_test_days').distinct('service_id').pluck('service_id'),
     ).toEqual(['kept']);
@@ -113,10 +144,10 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     // log rows are gone, but they are about times outside the window.
     const replayOld = await store.ingestBatch(old);
     expect(replayOld.map(o => o.expired)).toEqual([true, true, true]);
-    expect(await knex('dq_attempts').pluck('service_id')).toEqual(['kept']);
+    expect(Number((await knex('dq_attempts').count({ n: '*' }))[0].n)).toBe(2);
     expect(
       Number((await knex('dq_ingested_events').count({ n: '*' }))[0].n),
-    ).toBe(3);
+    ).toBe(4);
     // Kept events are still recognised as duplicates.
     const replayKept = await store.ingestBatch(kept);
     expect(replayKept.map(o => o.duplicate)).toEqual([true, true, true]);
@@ -132,16 +163,26 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     const { knex } = await createTestStore(databases, databaseId);
     const store = new KnexDeploymentQualityStore(knex);
     await store.ingestBatch(
-      Array.from({ length: 7 }, (_, i) =>
+      Array.from({ length: 7 }, (_, i) => [
         deploymentEvent(
           {
             serviceId: `svc-${i}`,
             startedAt: daysAgo(100),
             endedAt: daysAgo(100),
+            runNumber: 1,
           },
           `old-${i}`,
         ),
-      ),
+        deploymentEvent(
+          {
+            serviceId: `svc-${i}`,
+            startedAt: daysAgo(10),
+            endedAt: daysAgo(10),
+            runNumber: 2,
+          },
+          `new-${i}`,
+        ),
+      ]).flat(),
     );
     const deleted = await store.deleteOlderThan(
       new Date(Date.now() - 90 * DAY),
@@ -150,8 +191,103 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       },
     );
     expect(deleted.attempts).toBe(7);
-    expect(deleted.servicePairs).toBe(7);
-    expect(Number((await knex('dq_attempts').count({ n: '*' }))[0].n)).toBe(0);
+    expect(Number((await knex('dq_attempts').count({ n: '*' }))[0].n)).toBe(7);
+  });
+
+  it('keeps what a pair last deployed 120 days ago runs: its current version, its latest attempt, their test runs and the promotion that brought them', async () => {
+    const { knex } = await createTestStore(databases, databaseId);
+    const store = new KnexDeploymentQualityStore(knex);
+    const attempt = (
+      run: number,
+      age: number,
+      status: 'SUCCESS' | 'FAILED',
+      cluster = 'aquila-eu-west-1',
+    ) => [
+      deploymentEvent(
+        {
+          clusterId: cluster,
+          serviceId: 'stable',
+          buildVersion: `1.${run}.0`,
+          status,
+          startedAt: daysAgo(age),
+          endedAt: daysAgo(age),
+          runNumber: run,
+        },
+        `deploy-${cluster}-${run}`,
+      ),
+      testResultEvent(
+        {
+          attemptId: `${cluster}:stable:1.${run}.0:${run}`,
+          executedAt: daysAgo(age),
+        },
+        `tests-${cluster}-${run}`,
+      ),
+      {
+        eventId: `promotion-${cluster}-${run}`,
+        eventType: 'promotion',
+        source: 'test',
+        receivedAt: daysAgo(age),
+        payload: {
+          promotionId: `promotion-${cluster}-${run}`,
+          serviceId: 'stable',
+          buildVersion: `1.${run}.0`,
+          fromClusterId: 'mira-us-west-2',
+          toClusterId: cluster,
+          promotedBy: 'ci',
+          promotedAt: daysAgo(age),
+        },
+      } as EventEnvelope,
+    ];
+    await store.ingestBatch([
+      ...attempt(1, 130, 'SUCCESS'),
+      ...attempt(2, 125, 'SUCCESS'),
+      ...attempt(3, 120, 'FAILED'),
+      // Another pair of the same service with recent history: only its
+      // newer attempt stays.
+      ...attempt(4, 100, 'SUCCESS', 'mira-us-west-2'),
+      ...attempt(5, 5, 'SUCCESS', 'mira-us-west-2'),
+    ]);
+
+    const deleted = await store.deleteOlderThan(
+      new Date(Date.now() - 90 * DAY),
+      { batchSize: 2 },
+    );
+
+    expect(await knex('dq_attempts').orderBy('id').pluck('id')).toEqual([
+      'aquila-eu-west-1:stable:1.2.0:2',
+      'aquila-eu-west-1:stable:1.3.0:3',
+      'mira-us-west-2:stable:1.5.0:5',
+    ]);
+    expect(
+      await knex('dq_test_runs').orderBy('event_id').pluck('event_id'),
+    ).toEqual([
+      'tests-aquila-eu-west-1-2',
+      'tests-aquila-eu-west-1-3',
+      'tests-mira-us-west-2-5',
+    ]);
+    expect(
+      await knex('dq_promotions').orderBy('promotion_id').pluck('promotion_id'),
+    ).toEqual([
+      'promotion-aquila-eu-west-1-2',
+      'promotion-aquila-eu-west-1-3',
+      'promotion-mira-us-west-2-5',
+    ]);
+    expect(deleted).toMatchObject({ attempts: 2, testRuns: 2, promotions: 2 });
+    const [aquila] = await store.listPairStates({
+      clusterId: 'aquila-eu-west-1',
+      visibility: SEES_ALL,
+    });
+    expect(aquila.currentVersion).toBe('1.2.0');
+    expect(aquila.latestAttempt.id).toBe('aquila-eu-west-1:stable:1.3.0:3');
+    const gates = await store.getGates([aquila.latestAttempt.id]);
+    expect(Object.keys(gates.get(aquila.latestAttempt.id)!)).not.toHaveLength(
+      0,
+    );
+
+    // Run again: nothing more goes, the kept rows are not re-selected forever.
+    await expect(
+      store.deleteOlderThan(new Date(Date.now() - 90 * DAY), { batchSize: 2 }),
+    ).resolves.toMatchObject({ attempts: 0, testRuns: 0, promotions: 0 });
   });
 });
 

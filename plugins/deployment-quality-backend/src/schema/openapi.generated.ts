@@ -9,7 +9,7 @@ export const spec = {
     title: 'deployment-quality',
     version: '0.1.0',
     description:
-      "The HTTP API of the Deployment & Quality backend plugin: deployment\nattempts, test runs and promotions per service and cluster, delivery\nanalytics with the DORA figures, a quality scorecard, a quality-gate check\nfor CI, and the webhook CI systems report events to.\n\nField names and shapes are a contract: they are extended, never renamed.\nClients must ignore fields they don't know. Times are ISO-8601 UTC strings\n(`2026-02-24T09:00:00.000Z`).\n\n**Reading** needs Backstage credentials (a user or a service token).\nCluster-wide views (`/clusters`, `/services`, `/builds`, `/analytics`,\n`/gates`, `/scorecard`, `/diagnostics`) also need the permission\n`deployment-quality.read` (403 without it); services whose catalog entity\nthe caller may not read are left out of them, and are 404 when asked for\nby id. Entity routes (`/entities/...`) are governed by catalog read access\nto the entity instead: an entity the caller may not read answers 404\nexactly like a missing one.\n\n**Errors** use Backstage's error body (`Error`). A bad parameter answers\n400 naming the parameter in `error.message`; an unknown cluster, service,\nattempt or entity answers 404.\n\n**Ingesting**: `POST /ingest/webhook` takes no Backstage login; it\nauthenticates with its own keys (see the security schemes).\n",
+      "The HTTP API of the Deployment & Quality backend plugin: deployment\nattempts, test runs and promotions per service and cluster, delivery\nanalytics with the DORA figures, a quality scorecard, a quality-gate check\nfor CI, and the webhook CI systems report events to.\n\nField names and shapes are a contract: they are extended, never renamed.\nClients must ignore fields they don't know. Times are ISO-8601 UTC strings\n(`2026-02-24T09:00:00.000Z`).\n\n**Reading** needs Backstage credentials (a user or a service token).\nCluster-wide views (`/clusters`, `/services`, `/builds`, `/analytics`,\n`/gates`, `/scorecard`, `/diagnostics`) also need the permission\n`deployment-quality.read` (403 without it); services whose catalog entity\nthe caller may not read are left out of them, and are 404 when asked for\nby id. Entity routes (`/entities/...`) are governed by catalog read access\nto the entity instead: an entity the caller may not read answers 404\nexactly like a missing one.\n\n**Errors** use Backstage's error body (`Error`). A bad parameter answers\n400 naming the parameter in `error.message`; an unknown cluster, service,\nattempt or entity answers 404. An unexpected failure answers 500\n`InternalServerError` (503 and 501 keep their names) with a plain message\nending in a request id (`Internal error; request id <id>`), never the\nfailure's own text; the backend log has the details under the same id.\n\n**Ingesting**: `POST /ingest/webhook` takes no Backstage login; it\nauthenticates with its own keys (see the security schemes).\n",
     contact: {
       name: 'Deployment & Quality maintainers',
       url: 'https://backstage.io/docs/plugins/',
@@ -545,6 +545,53 @@ export const spec = {
         },
       },
     },
+    '/entities/{namespace}/{kind}/{name}/rollup': {
+      get: {
+        operationId: 'getEntityRollup',
+        tags: ['Entities'],
+        summary: "A Group's, System's or Domain's services rolled up.",
+        description:
+          'For a Group, the Components it owns; for a System, its Components;\nfor a Domain, the Components of its Systems — only those the caller\nmay read in the catalog, at most 500 by service id (`truncated` when\nthere were more). Per service: where it runs, its current version,\nlatest attempt and gates; over them all: the (cluster, service) pairs\nneeding attention, the DORA figures and the scorecard rows of the\nwindow (default: the last 30 days). Any other kind, and an entity the\ncaller may not read, answers 404.\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The roll-up.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EntityRollupResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
     '/entities/{namespace}/{kind}/{name}/attempts': {
       get: {
         operationId: 'listEntityAttempts',
@@ -751,7 +798,7 @@ export const spec = {
         tags: ['Diagnostics'],
         summary: 'Whether the plugin can take and store events right now.',
         description:
-          "Live checks and what the workers last saw: the database (answers\nwithin 2 s), the SQS consumer's state (running, backing off and why,\nlast receive), the queue's and the DLQ's depths (polled every 30 s),\nthe newest event's ingest lag, and the last retention run. `ok` is\nfalse and `problems` says why while anything is wrong, so a view can\nsay so instead of showing stale data silently. Any signed-in caller\nmay read it.\n",
+          "Live checks and what the workers last saw: the database (answers\nwithin 2 s), the SQS consumer's state (running, backing off and why,\nlast receive), the queue's and the DLQ's depths (polled every 30 s),\nthe newest event's ingest lag, and the last retention run. `ok` is\nfalse and `problems` says why while anything is wrong, so a view can\nsay so instead of showing stale data silently. Any signed-in caller\nmay read it; the error texts (`error`, `reason`, and the same text in\n`problems`) only callers with the permission `deployment-quality.read`:\nothers get the same answer with each error text replaced by\n`details withheld (they need the deployment-quality.read permission)`.\n",
         responses: {
           '200': {
             description: "The plugin's status.",
@@ -1451,12 +1498,13 @@ export const spec = {
               name: {
                 type: 'string',
                 description:
-                  'The error class: `InputError` (400), `AuthenticationError`\n(401), `NotAllowedError` (403), `NotFoundError` (404),\n`PayloadTooLargeError` (413), `ServiceUnavailableError` (503).\n',
+                  'The error class: `InputError` (400), `AuthenticationError`\n(401), `NotAllowedError` (403), `NotFoundError` (404),\n`PayloadTooLargeError` (413), `InternalServerError` (500),\n`ServiceUnavailableError` (503).\n',
                 example: 'NotFoundError',
               },
               message: {
                 type: 'string',
-                description: 'What went wrong; for a bad parameter, names it.',
+                description:
+                  'What went wrong; for a bad parameter, names it. A 5xx answer says it in general terms and ends with the request id the backend log files the details under.',
                 example: 'No cluster nowhere',
               },
               code: {
@@ -2086,6 +2134,108 @@ export const spec = {
           },
           gates: {
             $ref: '#/components/schemas/Gates',
+          },
+        },
+      },
+      EntityRollupResponse: {
+        type: 'object',
+        description:
+          'The answer of `GET /entities/{namespace}/{kind}/{name}/rollup`.',
+        required: [
+          'entityRef',
+          'window',
+          'services',
+          'truncated',
+          'attention',
+          'dora',
+          'scorecard',
+        ],
+        additionalProperties: false,
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          window: {
+            type: 'object',
+            required: ['from', 'to'],
+            additionalProperties: false,
+            properties: {
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+            },
+          },
+          services: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['serviceId', 'serviceName', 'entityRef', 'clusters'],
+              additionalProperties: false,
+              properties: {
+                serviceId: {
+                  type: 'string',
+                },
+                serviceName: {
+                  type: 'string',
+                  description: "The Component's title, else its name.",
+                },
+                entityRef: {
+                  type: 'string',
+                },
+                clusters: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: [
+                      'clusterId',
+                      'currentVersion',
+                      'latestAttempt',
+                      'gates',
+                    ],
+                    additionalProperties: false,
+                    properties: {
+                      clusterId: {
+                        type: 'string',
+                      },
+                      currentVersion: {
+                        type: 'string',
+                        nullable: true,
+                      },
+                      latestAttempt: {
+                        $ref: '#/components/schemas/LatestAttempt',
+                      },
+                      gates: {
+                        $ref: '#/components/schemas/Gates',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          truncated: {
+            type: 'boolean',
+            description:
+              'More than 500 services matched; the first 500 by service id are shown.',
+          },
+          attention: {
+            type: 'integer',
+            description:
+              '(cluster, service) pairs whose latest attempt failed or rolled back.',
+          },
+          dora: {
+            $ref: '#/components/schemas/DoraFigures',
+          },
+          scorecard: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ScorecardEntry',
+            },
           },
         },
       },
@@ -2877,6 +3027,11 @@ export const spec = {
           eventType: {
             type: 'string',
           },
+          serviceId: {
+            type: 'string',
+            description:
+              'The service the event named, when readable. Rejections of a service the caller may not see are left out.',
+          },
           reason: {
             type: 'string',
             enum: ['malformed-json', 'invalid-event', 'invalid-envelope'],
@@ -3177,7 +3332,6 @@ export const spec = {
           'failed',
           'skipped',
           'durationSec',
-          'executedAt',
         ],
         anyOf: [
           {
@@ -3231,6 +3385,8 @@ export const spec = {
           executedAt: {
             type: 'string',
             format: 'date-time',
+            description:
+              'When the suite ran. Defaults to the time the event was received (for a message sent straight to the queue, its `receivedAt`, else the time SQS received it). An event without `eventId` takes its derived id from the body as sent, so a retry is still a duplicate.',
           },
           reportUrl: {
             type: 'string',
@@ -3462,6 +3618,12 @@ export const spec = {
             description:
               '`stored` in embedded mode, `queued` when published to the ingest queue.',
             enum: ['queued', 'stored'],
+          },
+          attemptId: {
+            type: 'string',
+            description:
+              "Deployment events only: the attempt the event is stored (or, when queued, will be stored) under — its `attemptId`, else `{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the id derived from `startedAt`. Post the build's test results with it. Absent when the event expired. Computed from the event as sent, so it reads the same stored or queued; with `duplicate: true` it is the attempt the first event with this `eventId` was stored under when that one had the same body (a retry).",
+            example: 'mira-us-west-2:authn:3.4.3:1771923600',
           },
           duplicate: {
             type: 'boolean',

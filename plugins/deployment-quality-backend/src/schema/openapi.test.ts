@@ -7,7 +7,6 @@ import {
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ANALYTICS_DEFINITIONS,
   ATTEMPT_STATUSES,
@@ -27,10 +26,12 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import request from 'supertest';
 import { webhookDeployment } from '../__testUtils__/events';
-import { serviceEntity } from '../__testUtils__/entities';
+import { groupEntity, serviceEntity } from '../__testUtils__/entities';
 import { deploymentQualityPlugin } from '../plugin';
 import { testDatabaseIds } from '../__testUtils__/databases';
 import { OpenApiChecker } from './__testUtils__/openApiChecker';
+import { DETAILS_WITHHELD } from '../status/StatusReporter';
+import { permissionsWithoutPluginRead } from '../__testUtils__/permissions';
 
 // The spec must describe the real answers: every route is called on a real
 // backend and each answer (status, content type, body) is validated against
@@ -59,6 +60,7 @@ const entities: Entity[] = [
   }),
   serviceEntity('billing', { owner: 'team-b' }),
   serviceEntity('unused', { owner: 'team-b' }),
+  groupEntity('team-b'),
 ];
 
 /** A port nothing listens on: the queue-mode backend's unreachable SQS. */
@@ -84,9 +86,7 @@ async function startBackend(
       sourceAdapters,
       mockServices.database.factory({ knex }),
       catalogServiceMock.factory({ entities }),
-      ...(options.deny
-        ? [mockServices.permissions.factory({ result: AuthorizeResult.DENY })]
-        : []),
+      ...(options.deny ? [permissionsWithoutPluginRead()] : []),
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
@@ -377,6 +377,13 @@ const GET_CASES: GetCase[] = [
     status: 400,
   },
   { url: '/entities/default/component/ghost/analytics', status: 404 },
+  { url: '/entities/default/group/team-b/rollup', status: 200 },
+  {
+    url: '/entities/default/group/team-b/rollup?from=2026-02-01&to=2026-02-28',
+    status: 200,
+  },
+  { url: '/entities/default/group/team-b/rollup?from=nope', status: 400 },
+  { url: '/entities/default/group/ghost/rollup', status: 404 },
   { url: '/entities/default/component/authentication/promotions', status: 200 },
   {
     url: '/entities/default/component/authentication/promotions?limit=0',
@@ -412,6 +419,7 @@ const SAMPLE_URLS: Record<string, string> = {
   listEntityAttempts: '/entities/default/component/authentication/attempts',
   getEntityAnalytics: '/entities/default/component/authentication/analytics',
   listEntityPromotions: '/entities/default/component/authentication/promotions',
+  getEntityRollup: '/entities/default/group/team-b/rollup',
   listRejectedEvents: '/diagnostics/rejected-events',
   getStatus: '/status',
 };
@@ -531,6 +539,10 @@ describe('openapi.yaml', () => {
       expect(Object.keys(metrics.properties)).toEqual([...SCORECARD_METRICS]);
       expect(metrics.required).toEqual([...SCORECARD_METRICS]);
     }
+    // The phrase /status puts in place of error texts is quoted word for word.
+    expect(
+      checker.doc.paths['/status'].get.description.replace(/\s+/g, ' '),
+    ).toContain(DETAILS_WITHHELD);
     // The definitions the answer carries are quoted word for word.
     const definitions = schemas.AnalyticsDefinitions;
     expect(definitions.required).toEqual(Object.keys(ANALYTICS_DEFINITIONS));
@@ -676,11 +688,32 @@ describe.each(databases.eachSupportedId())(
       expect((await post(single)).body).toEqual({
         eventId: 'spec-1',
         status: 'stored',
+        attemptId: 'mira-us-west-2:ledger:3.4.3:20',
       });
       expect((await post(single)).body).toEqual({
         eventId: 'spec-1',
         status: 'stored',
+        attemptId: 'mira-us-west-2:ledger:3.4.3:20',
         duplicate: true,
+      });
+      // The architecture document's test-result example has no executedAt.
+      const undated = {
+        source: 'ci',
+        eventType: 'test-result',
+        payload: {
+          attemptId: 'mira-us-west-2:ledger:3.4.3:20',
+          suiteType: 'SANITY',
+          total: 30,
+          passed: 30,
+          failed: 0,
+          skipped: 0,
+          durationSec: 12,
+        },
+      };
+      expect(eventProblems(undated)).toEqual([]);
+      expect((await post(undated)).body).toEqual({
+        eventId: expect.any(String),
+        status: 'stored',
       });
 
       // A batch with one good and one bad event: 202, one result each.

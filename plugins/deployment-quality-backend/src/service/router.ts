@@ -1,13 +1,8 @@
-import {
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
 import {
   analyticsQuerySchema,
   clusterAttemptsQuerySchema,
-  deploymentQualityReadPermission,
   gateCheckQuerySchema,
   promotionsQuerySchema,
   ScorecardPolicy,
@@ -23,21 +18,26 @@ import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { EventIngestor } from '../ingestion/EventIngestor';
 import { spec } from '../schema/openapi.generated';
 import { createIngestRouter } from './ingestRouter';
-import { CatalogLinks } from '../read/catalogLinks';
+import { internalErrorHandler } from './errors';
+import { VisibilityResolver } from '../visibility/VisibilityResolver';
 import { DeploymentQueries } from '../read/DeploymentQueries';
 import { StatusReporter } from '../status/StatusReporter';
 import { scorecardCsv } from './csv';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  /** Where a 5xx's details go, under the id its answer names. */
+  logger: LoggerService;
   ingestor: EventIngestor;
   store: Pick<
     DeploymentQualityStore,
     'listRejected' | 'countRejectedByReason' | 'listPromotions'
   >;
   queries: DeploymentQueries;
-  links: CatalogLinks;
+  access: Pick<
+    VisibilityResolver,
+    'reader' | 'mayRead' | 'resolveEntity' | 'resolveRollup'
+  >;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
   gatePolicy: GatePolicy;
   scorecardPolicy: ScorecardPolicy;
@@ -70,11 +70,11 @@ export async function createRouter(
 ): Promise<express.Router> {
   const {
     httpAuth,
-    permissions,
+    logger,
     ingestor,
     store,
     queries,
-    links,
+    access,
     webhook,
     gatePolicy,
     scorecardPolicy,
@@ -94,25 +94,23 @@ export async function createRouter(
   const credentialsOf = (req: Request<any, any, any, any>) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
 
-  /** Cluster-wide views need the plugin's read permission. */
-  const readerOf = async (req: Request<any, any, any, any>) => {
-    const credentials = await credentialsOf(req);
-    const [decision] = await permissions.authorize(
-      [{ permission: deploymentQualityReadPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Missing permission ${deploymentQualityReadPermission.name}`,
-      );
-    }
-    return credentials;
-  };
+  /**
+   * Cluster-wide views need the plugin's read permission, and see only the
+   * services whose entities the caller may read.
+   */
+  const readerOf = async (req: Request<any, any, any, any>) =>
+    access.reader(await credentialsOf(req));
 
-  // Any signed-in caller: it says whether the plugin works, not what it holds.
+  const entityOf = async (req: Request<any, any, any, any>) =>
+    access.resolveEntity(req.params, await credentialsOf(req));
+
+  // Any signed-in caller: it says whether the plugin works, not what it
+  // holds. Error texts name hosts, tables and values: readers only. Any
+  // failure to tell (the permission or catalog backend down) hides them.
   api.get('/status', async (req, res) => {
-    await credentialsOf(req);
-    res.json(await status.status());
+    const credentials = await credentialsOf(req);
+    const details = await access.mayRead(credentials).catch(() => false);
+    res.json(await status.status({ details }));
   });
 
   api.get('/clusters', async (req, res) => {
@@ -120,17 +118,17 @@ export async function createRouter(
   });
 
   api.get('/clusters/:clusterId/summary', async (req, res) => {
-    const credentials = await readerOf(req);
-    res.json(await queries.clusterSummary(req.params.clusterId, credentials));
+    const visibility = await readerOf(req);
+    res.json(await queries.clusterSummary(req.params.clusterId, visibility));
   });
 
   api.get('/clusters/:clusterId/attempts', async (req, res) => {
-    const credentials = await readerOf(req);
+    const visibility = await readerOf(req);
     const query = parseQuery(clusterAttemptsQuerySchema, req.query);
     res.json(
       await queries.listAttempts(
         { ...query, clusterId: req.params.clusterId },
-        credentials,
+        visibility,
       ),
     );
   });
@@ -140,43 +138,43 @@ export async function createRouter(
   });
 
   api.get('/services/:serviceId/attempts', async (req, res) => {
-    const credentials = await readerOf(req);
+    const visibility = await readerOf(req);
     const query = parseQuery(serviceAttemptsQuerySchema, req.query);
     // Side by side: an unknown service answers 404 whatever the page holds.
     const [, page] = await Promise.all([
       queries.assertServiceKnown(req.params.serviceId),
       queries.listAttempts(
         { ...query, serviceId: req.params.serviceId },
-        credentials,
+        visibility,
       ),
     ]);
     res.json(page);
   });
 
   api.get('/builds/:attemptId', async (req, res) => {
-    const credentials = await readerOf(req);
-    res.json(await queries.buildDetail(req.params.attemptId, credentials));
+    const visibility = await readerOf(req);
+    res.json(await queries.buildDetail(req.params.attemptId, visibility));
   });
 
   api.get('/gates', async (req, res) => {
-    const credentials = await readerOf(req);
+    const visibility = await readerOf(req);
     const build = parseQuery(gateCheckQuerySchema, req.query);
-    res.json(await queries.gateCheck(build, gatePolicy, credentials));
+    res.json(await queries.gateCheck(build, gatePolicy, visibility));
   });
 
   api.get('/scorecard', async (req, res) => {
-    const credentials = await readerOf(req);
+    const visibility = await readerOf(req);
     const query = parseQuery(scorecardQuerySchema, req.query);
-    res.json(await queries.scorecard(query, scorecardPolicy, credentials));
+    res.json(await queries.scorecard(query, scorecardPolicy, visibility));
   });
 
   api.get('/scorecard/csv', async (req, res) => {
-    const credentials = await readerOf(req);
+    const visibility = await readerOf(req);
     const query = parseQuery(scorecardQuerySchema, req.query);
     const scorecard = await queries.scorecard(
       query,
       scorecardPolicy,
-      credentials,
+      visibility,
     );
     res
       .type('text/csv')
@@ -185,10 +183,10 @@ export async function createRouter(
   });
 
   api.get('/analytics', async (req, res) => {
-    const credentials = await readerOf(req);
+    const visibility = await readerOf(req);
     res.json(
       await queries.analytics(parseQuery(analyticsQuerySchema, req.query), {
-        credentials,
+        visibility,
       }),
     );
   });
@@ -198,10 +196,7 @@ export async function createRouter(
       analyticsQuerySchema.omit({ serviceId: true }),
       req.query,
     );
-    const { serviceId } = await links.resolveEntity(
-      req.params,
-      await credentialsOf(req),
-    );
+    const { serviceId } = await entityOf(req);
     res.json(
       await queries.analytics({ ...query, serviceId }, { fromEntity: true }),
     );
@@ -209,39 +204,48 @@ export async function createRouter(
 
   api.get('/entities/:namespace/:kind/:name/promotions', async (req, res) => {
     const query = parseQuery(promotionsQuerySchema, req.query);
-    const { serviceId } = await links.resolveEntity(
-      req.params,
-      await credentialsOf(req),
-    );
+    const { serviceId } = await entityOf(req);
     res.json(await store.listPromotions({ ...query, serviceId }));
   });
 
   api.get('/diagnostics/rejected-events', async (req, res) => {
-    await readerOf(req);
+    const visibility = await readerOf(req);
     const { limit } = parseQuery(rejectedQuerySchema, req.query);
     const [counts, events] = await Promise.all([
-      store.countRejectedByReason(),
-      store.listRejected({ limit }),
+      store.countRejectedByReason(visibility),
+      store.listRejected({ limit, visibility }),
     ]);
     res.json({ counts, events });
   });
 
   api.get('/entities/:namespace/:kind/:name/summary', async (req, res) => {
-    const { entityRef, serviceId } = await links.resolveEntity(
+    const { entityRef, serviceId } = await entityOf(req);
+    res.json(await queries.entitySummary(entityRef, serviceId));
+  });
+
+  api.get('/entities/:namespace/:kind/:name/rollup', async (req, res) => {
+    const query = parseQuery(scorecardQuerySchema, req.query);
+    const { entityRef, members, truncated } = await access.resolveRollup(
       req.params,
       await credentialsOf(req),
     );
-    res.json(await queries.entitySummary(entityRef, serviceId));
+    res.json(
+      await queries.rollup(
+        entityRef,
+        members,
+        truncated,
+        query,
+        scorecardPolicy,
+      ),
+    );
   });
 
   api.get('/entities/:namespace/:kind/:name/attempts', async (req, res) => {
     const query = parseQuery(serviceAttemptsQuerySchema, req.query);
-    const { serviceId } = await links.resolveEntity(
-      req.params,
-      await credentialsOf(req),
-    );
+    const { serviceId } = await entityOf(req);
     res.json(await queries.listEntityAttempts({ ...query, serviceId }));
   });
 
+  router.use(internalErrorHandler(logger));
   return router;
 }

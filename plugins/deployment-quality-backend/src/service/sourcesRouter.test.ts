@@ -163,7 +163,11 @@ describe.each(databases.eachSupportedId())(
       const first = await github(inProgress, 'deployment_status').expect(202);
       expect(first.body).toEqual({
         results: [
-          { eventId: 'github:deployment_status:209916250', status: 'stored' },
+          {
+            eventId: 'github:deployment_status:209916250',
+            status: 'stored',
+            attemptId: 'aquila-us-east-1:hello:f95f852:145988746',
+          },
         ],
       });
       await github(success, 'deployment_status').expect(202);
@@ -172,6 +176,7 @@ describe.each(databases.eachSupportedId())(
       expect(again.body.results[0]).toEqual({
         eventId: 'github:deployment_status:209916254',
         status: 'stored',
+        attemptId: 'aquila-us-east-1:hello:f95f852:145988746',
         duplicate: true,
       });
       expect(await attempts()).toEqual([
@@ -281,7 +286,13 @@ describe.each(databases.eachSupportedId())(
         .send({ app: 'ledger', ok: false })
         .expect(202);
       expect(res.body).toEqual({
-        results: [{ eventId: 'custom:ledger', status: 'stored' }],
+        results: [
+          {
+            eventId: 'custom:ledger',
+            status: 'stored',
+            attemptId: 'mira-us-west-2:ledger:1.0.0:1',
+          },
+        ],
       });
       expect(await attempts()).toEqual([
         {
@@ -370,6 +381,16 @@ describe.each(databases.eachSupportedId())(
         expect(broken.body.problems[0].message).toContain(
           'not well-formed XML',
         );
+        const prototypeStatus = await report(
+          'attemptId=a',
+          JSON.stringify({
+            results: { tests: [{ name: 'a', status: 'constructor' }] },
+          }),
+          'application/json',
+        ).expect(400);
+        expect(prototypeStatus.body.problems).toEqual([
+          { path: 'results.tests[0].status', message: expect.any(String) },
+        ]);
         expect(await runs()).toEqual([]);
       });
     });

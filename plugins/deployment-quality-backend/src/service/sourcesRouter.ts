@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AuthenticationError,
   InputError,
@@ -19,6 +20,7 @@ import {
 } from '../ingestion/webhookAuth';
 import { parseCtrf } from '../reports/ctrf';
 import { bodyErrorHandler, sendError } from './ingestRouter';
+import { internalErrorHandler } from './errors';
 import { parseJunit } from '../reports/junit';
 import {
   ParsedReport,
@@ -48,9 +50,14 @@ const reportQuerySchema = z.union([
 export interface SourcesRouterOptions {
   sources: SourceIngestor;
   ingestor: EventIngestor;
-  webhook: { maxBodyBytes: number; keys: WebhookKey[] };
+  webhook: {
+    maxBodyBytes: number;
+    keys: WebhookKey[];
+  };
   /** Test-report suite names → suite types. */
   suiteTypes: Map<string, string>;
+  /** Where a 5xx's details go, under the id its answer names. */
+  logger: LoggerService;
 }
 
 /**
@@ -61,7 +68,7 @@ export interface SourcesRouterOptions {
 export function createSourcesRouter(
   options: SourcesRouterOptions,
 ): express.Router {
-  const { sources, ingestor, webhook, suiteTypes } = options;
+  const { sources, ingestor, webhook, suiteTypes, logger } = options;
   const router = Router();
   const rawBody = express.raw({
     type: () => true,
@@ -148,7 +155,6 @@ export function createSourcesRouter(
       report.suites,
       target as ReportTarget,
       suiteTypes,
-      receivedAt,
       reportUrl,
     ).flatMap((payload, i) => {
       const validated = validateWebhookEvent({
@@ -173,13 +179,17 @@ export function createSourcesRouter(
     res.status(202).json({ results: await sources.submit(envelopes) });
   });
 
-  router.use((err: Error, req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof ProblemsError) {
-      sendError(req, res, 400, 'InputError', err.message, err.problems);
-    } else {
-      next(err);
-    }
-  }, bodyErrorHandler(webhook.maxBodyBytes));
+  router.use(
+    (err: Error, req: Request, res: Response, next: NextFunction) => {
+      if (err instanceof ProblemsError) {
+        sendError(req, res, 400, 'InputError', err.message, err.problems);
+      } else {
+        next(err);
+      }
+    },
+    bodyErrorHandler(webhook.maxBodyBytes),
+    internalErrorHandler(logger),
+  );
   return router;
 }
 

@@ -746,7 +746,7 @@ const requestArb = fc.record({
 
 // ------------------------------------------------------------------ oracle
 
-type Stored = { eventId: string; duplicate: boolean };
+type Stored = { eventId: string; duplicate: boolean; attemptId?: string };
 
 /**
  * Checks one answer against the contract: over the size limit 413; else
@@ -765,10 +765,14 @@ function judge(
   const fail = (why: string) => violations.push(`${why}; answered ${answer}`);
   const errorName = res.body?.error?.name;
 
-  const storedAnswer = (a: any) => {
-    const keys = Object.keys(a ?? {})
-      .sort()
-      .join(',');
+  const storedAnswer = (result: any) => {
+    // A deployment's answer names its attempt (checked after the run).
+    const { attemptId, ...a } = result ?? {};
+    if (attemptId !== undefined && typeof attemptId !== 'string') {
+      fail(`malformed attemptId in ${JSON.stringify(result)}`);
+      return;
+    }
+    const keys = Object.keys(a).sort().join(',');
     if (
       typeof a?.eventId !== 'string' ||
       a.status !== 'stored' ||
@@ -779,13 +783,18 @@ function judge(
       // (the final check finds no row for it).
       const expired =
         keys === 'eventId,expired,status' &&
+        attemptId === undefined &&
         typeof a.eventId === 'string' &&
         a.status === 'stored' &&
         a.expired === true;
       if (expired) return;
-      fail(`malformed stored answer ${JSON.stringify(a)}`);
+      fail(`malformed stored answer ${JSON.stringify(result)}`);
     } else {
-      stored.push({ eventId: a.eventId, duplicate: a.duplicate === true });
+      stored.push({
+        eventId: a.eventId,
+        duplicate: a.duplicate === true,
+        ...(attemptId !== undefined ? { attemptId } : {}),
+      });
     }
   };
 
@@ -852,6 +861,7 @@ describe('POST /ingest/webhook under fuzzing', () => {
     const { server, knex } = await startBackend();
     const fresh: string[] = [];
     const duplicates: string[] = [];
+    const answeredAttempts = new Set<string>();
     const statuses: Record<string, number> = {};
     const kinds: Record<string, number> = {};
     let sent = 0;
@@ -900,6 +910,11 @@ describe('POST /ingest/webhook under fuzzing', () => {
         expect(verdict.violations).toEqual([]);
         for (const a of verdict.stored) {
           (a.duplicate ? duplicates : fresh).push(a.eventId);
+          // A duplicate names the attempt of its own content, not stored
+          // when the fuzz reused an event id for another body.
+          if (a.attemptId !== undefined && !a.duplicate) {
+            answeredAttempts.add(a.attemptId);
+          }
         }
         refusedAfterAuth += verdict.refused;
       }),
@@ -967,6 +982,8 @@ describe('POST /ingest/webhook under fuzzing', () => {
     }
     expect(missing).toEqual([]);
     expect([...attempts].filter(id => !expectedAttempts.has(id))).toEqual([]);
+    // Every attempt id an answer to a stored event named is one the store wrote.
+    expect([...answeredAttempts].filter(id => !attempts.has(id))).toEqual([]);
     expect([...testRuns].filter(id => !freshSet.has(id))).toEqual([]);
 
     // Refusals are recorded only for authenticated requests, at most once each.

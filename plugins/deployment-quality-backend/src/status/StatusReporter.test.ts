@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { StatusReporter } from './StatusReporter';
+import { DETAILS_WITHHELD, StatusReporter } from './StatusReporter';
 
 /** A reporter over fakes: the database answers, the queue holds `backlog`. */
 const reporter = (backlog: { queuedKeys: number; oldestQueuedAt?: number }) =>
@@ -13,7 +13,7 @@ const reporter = (backlog: { queuedKeys: number; oldestQueuedAt?: number }) =>
 
 describe('StatusReporter', () => {
   it('reports the rollup queue, and a problem once keys wait over a minute', async () => {
-    const idle = await reporter({ queuedKeys: 0 }).status();
+    const idle = await reporter({ queuedKeys: 0 }).status({ details: true });
     expect(idle.ok).toBe(true);
     expect(idle.rollups).toEqual({ queuedKeys: 0 });
 
@@ -21,7 +21,7 @@ describe('StatusReporter', () => {
     const busy = await reporter({
       queuedKeys: 40,
       oldestQueuedAt: recent,
-    }).status();
+    }).status({ details: true });
     expect(busy.ok).toBe(true);
     expect(busy.rollups).toEqual({
       queuedKeys: 40,
@@ -31,10 +31,65 @@ describe('StatusReporter', () => {
     const stuck = await reporter({
       queuedKeys: 7,
       oldestQueuedAt: Date.now() - 120_000,
-    }).status();
+    }).status({ details: true });
     expect(stuck.ok).toBe(false);
     expect(stuck.problems).toEqual([
       '7 rollup key(s) queued for over 60 s: the rollup refresh is failing or behind (see the backend log)',
     ]);
+  });
+});
+
+describe('StatusReporter error details', () => {
+  const secret = 'select * from "dq_attempts" - password authentication failed';
+  /** Everything failing, each failure quoting the secret. */
+  const failing = new StatusReporter({
+    db: {
+      raw: async () => {
+        throw new Error(secret);
+      },
+    } as unknown as Knex,
+    store: { retentionRuns: async () => ({ count: 0 }) },
+    retentionDays: 90,
+    rollups: { backlog: async () => ({ queuedKeys: 0 }) },
+    metrics: { lastIngestLagSeconds: undefined },
+    queue: { latest: { depth: 3, error: `GetQueueAttributes: ${secret}` } },
+    consumer: {
+      state: {
+        state: 'backing-off',
+        reason: `receive failed: ${secret}`,
+        receiveErrors: 1,
+        failedWrites: 0,
+      },
+    },
+  });
+
+  it('shows them when asked to', async () => {
+    const status = await failing.status({ details: true });
+    expect(status.database.error).toContain(secret);
+    expect(status.ingestion.queue?.error).toContain(secret);
+    expect(status.ingestion.consumer?.reason).toContain(secret);
+    expect(status.problems.every(p => p.includes(secret))).toBe(true);
+  });
+
+  it('answers the same status with every error text withheld otherwise', async () => {
+    const full = await failing.status({ details: true });
+    const withheld = await failing.status({ details: false });
+    expect(JSON.stringify(withheld)).not.toContain('dq_attempts');
+    expect(JSON.stringify(withheld)).not.toContain('password');
+    expect(withheld).toEqual({
+      ...full,
+      checkedAt: expect.any(String),
+      problems: [
+        `The database is unreachable: ${DETAILS_WITHHELD}`,
+        `The SQS consumer is backing off: ${DETAILS_WITHHELD}`,
+        `The queue can't be read: ${DETAILS_WITHHELD}`,
+      ],
+      database: { ok: false, error: DETAILS_WITHHELD },
+      ingestion: {
+        ...full.ingestion,
+        consumer: { ...full.ingestion.consumer, reason: DETAILS_WITHHELD },
+        queue: { depth: 3, error: DETAILS_WITHHELD },
+      },
+    });
   });
 });

@@ -1,4 +1,7 @@
-import { StatusResponse } from '@internal/plugin-deployment-quality-common';
+import {
+  StatusResponse,
+  deploymentQualityReadPermission,
+} from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { RollupRefresher } from '../database/rollups';
@@ -36,14 +39,27 @@ export interface StatusReporterOptions {
   consumer?: Pick<SqsConsumer, 'state'>;
 }
 
+/**
+ * What a caller without the plugin's read permission sees in place of an
+ * error's text: database and SQS errors name hosts, tables and values.
+ */
+export const DETAILS_WITHHELD = `details withheld (they need the ${deploymentQualityReadPermission.name} permission)`;
+
 /** Answers `GET /status` from live checks and what the workers last saw. */
 export class StatusReporter {
   constructor(private readonly options: StatusReporterOptions) {}
 
-  async status(): Promise<StatusResponse> {
+  /**
+   * The status; `details: false` gives the same answer with every error
+   * text replaced by {@link DETAILS_WITHHELD}. No default: each caller says
+   * whether its caller may see them.
+   */
+  async status(options: { details: boolean }): Promise<StatusResponse> {
     const { db, store, retentionDays, rollups, metrics, queue, consumer } =
       this.options;
     const problems: string[] = [];
+    const detail = (error: unknown) =>
+      options.details ? String(error) : DETAILS_WITHHELD;
 
     const started = performance.now();
     let database: StatusResponse['database'];
@@ -54,8 +70,8 @@ export class StatusReporter {
         latencyMs: Math.round(performance.now() - started),
       };
     } catch (error) {
-      database = { ok: false, error: String(error) };
-      problems.push(`The database is unreachable: ${error}`);
+      database = { ok: false, error: detail(error) };
+      problems.push(`The database is unreachable: ${detail(error)}`);
     }
 
     let retention: StatusResponse['retention'] = { days: retentionDays };
@@ -67,7 +83,7 @@ export class StatusReporter {
         );
         if (latest) retention = { ...retention, lastRun: latest };
       } catch (error) {
-        retention = { ...retention, error: String(error) };
+        retention = { ...retention, error: detail(error) };
       }
     }
 
@@ -95,7 +111,7 @@ export class StatusReporter {
           );
         }
       } catch (error) {
-        rollupState = { error: String(error) };
+        rollupState = { error: detail(error) };
       }
     }
 
@@ -106,19 +122,26 @@ export class StatusReporter {
         : {}),
     };
     if (consumer) {
-      const state = consumer.state;
-      ingestion.consumer = state;
+      const { reason, ...state } = consumer.state;
+      // The reason quotes the receive or write error it backs off from.
+      ingestion.consumer = {
+        ...state,
+        ...(reason !== undefined ? { reason: detail(reason) } : {}),
+      };
       if (state.state === 'backing-off') {
-        problems.push(`The SQS consumer is backing off: ${state.reason}`);
+        problems.push(`The SQS consumer is backing off: ${detail(reason)}`);
       } else if (state.state === 'stopped') {
         problems.push('The SQS consumer is stopped');
       }
     }
     if (queue) {
-      const snapshot = queue.latest;
-      ingestion.queue = snapshot;
-      if (snapshot.error) {
-        problems.push(`The queue can't be read: ${snapshot.error}`);
+      const { error, ...snapshot } = queue.latest;
+      ingestion.queue = {
+        ...snapshot,
+        ...(error !== undefined ? { error: detail(error) } : {}),
+      };
+      if (error) {
+        problems.push(`The queue can't be read: ${detail(error)}`);
       }
       if (snapshot.dlqDepth) {
         problems.push(

@@ -8,6 +8,7 @@ import {
   ClusterSummaryResponse,
   ClustersResponse,
   DEFAULT_SCORECARD_POLICY,
+  EntityRollupResponse,
   EntitySummaryResponse,
   PromotionsPage,
   ScorecardEntry,
@@ -331,6 +332,45 @@ export const scorecard: ScorecardResponse = {
   ],
 };
 
+/** A team's roll-up: authn failing on mira, payments live on vega. */
+export const rollup: EntityRollupResponse = {
+  entityRef: 'group:default/team-a',
+  window: { from: '2026-01-26T00:00:00.000Z', to: '2026-02-25T00:00:00.000Z' },
+  services: [
+    {
+      serviceId: 'payments',
+      serviceName: 'Payments',
+      entityRef: 'component:default/payments',
+      clusters: [
+        {
+          clusterId: vega.id,
+          currentVersion: '2.0.0',
+          latestAttempt: {
+            id: 'vega-eu-west-1:payments:2.0.0:1',
+            status: 'LIVE',
+            buildVersion: '2.0.0',
+            startedAt: '2026-02-20T09:00:00.000Z',
+          },
+          gates: {},
+        },
+      ],
+    },
+    {
+      serviceId: 'authn',
+      serviceName: 'Authentication',
+      entityRef: 'component:default/authentication',
+      clusters: entitySummary.clusters.map(({ cluster, ...c }) => ({
+        ...c,
+        clusterId: cluster.id,
+      })),
+    },
+  ],
+  truncated: false,
+  attention: 1,
+  dora: analytics.dora,
+  scorecard: scorecard.services.slice(0, 2),
+};
+
 /** `GET /status` of a healthy backend in queue mode. */
 export const status: StatusResponse = {
   checkedAt: hoursAgo(0),
@@ -389,6 +429,7 @@ export function fakeApi(
     })),
     getGateCheck: jest.fn(),
     getEntitySummary: jest.fn(async () => entitySummary),
+    getEntityRollup: jest.fn(async () => rollup),
     getEntityAttempts: jest.fn(async () => ({
       attempts: [attempt(3, { status: 'FAILED' }), attempt(2)],
       nextCursor: 'page-2',

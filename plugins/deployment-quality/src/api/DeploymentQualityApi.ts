@@ -16,6 +16,7 @@ import {
   BuildDetailResponse,
   ClusterSummaryResponse,
   ClustersResponse,
+  EntityRollupResponse,
   EntitySummaryResponse,
   GateCheckResponse,
   PromotionsPage,
@@ -59,6 +60,11 @@ export interface DeploymentQualityApi {
     buildVersion: string;
   }): Promise<GateCheckResponse>;
   getEntitySummary(entity: CompoundEntityRef): Promise<EntitySummaryResponse>;
+  /** A Group's, System's or Domain's services rolled up. */
+  getEntityRollup(
+    entity: CompoundEntityRef,
+    window?: { from?: string; to?: string },
+  ): Promise<EntityRollupResponse>;
   getEntityAttempts(
     entity: CompoundEntityRef,
     options?: AttemptListOptions,
@@ -222,6 +228,18 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
       await this.client()
     ).GET('/entities/{namespace}/{kind}/{name}/summary', {
       params: { path: entityPath(entity) },
+    });
+    return data!;
+  }
+
+  async getEntityRollup(
+    entity: CompoundEntityRef,
+    window: { from?: string; to?: string } = {},
+  ) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/rollup', {
+      params: { path: entityPath(entity), query: window },
     });
     return data!;
   }

@@ -307,6 +307,33 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{namespace}/{kind}/{name}/rollup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A Group's, System's or Domain's services rolled up.
+     * @description For a Group, the Components it owns; for a System, its Components;
+     *     for a Domain, the Components of its Systems — only those the caller
+     *     may read in the catalog, at most 500 by service id (`truncated` when
+     *     there were more). Per service: where it runs, its current version,
+     *     latest attempt and gates; over them all: the (cluster, service) pairs
+     *     needing attention, the DORA figures and the scorecard rows of the
+     *     window (default: the last 30 days). Any other kind, and an entity the
+     *     caller may not read, answers 404.
+     */
+    get: operations['getEntityRollup'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/entities/{namespace}/{kind}/{name}/attempts': {
     parameters: {
       query?: never;
@@ -408,7 +435,10 @@ export interface paths {
      *     the newest event's ingest lag, and the last retention run. `ok` is
      *     false and `problems` says why while anything is wrong, so a view can
      *     say so instead of showing stale data silently. Any signed-in caller
-     *     may read it.
+     *     may read it; the error texts (`error`, `reason`, and the same text in
+     *     `problems`) only callers with the permission `deployment-quality.read`:
+     *     others get the same answer with each error text replaced by
+     *     `details withheld (they need the deployment-quality.read permission)`.
      */
     get: operations['getStatus'];
     put?: never;
@@ -572,12 +602,13 @@ export interface components {
         /**
          * @description The error class: `InputError` (400), `AuthenticationError`
          *     (401), `NotAllowedError` (403), `NotFoundError` (404),
-         *     `PayloadTooLargeError` (413), `ServiceUnavailableError` (503).
+         *     `PayloadTooLargeError` (413), `InternalServerError` (500),
+         *     `ServiceUnavailableError` (503).
          * @example NotFoundError
          */
         name: string;
         /**
-         * @description What went wrong; for a bad parameter, names it.
+         * @description What went wrong; for a bad parameter, names it. A 5xx answer says it in general terms and ends with the request id the backend log files the details under.
          * @example No cluster nowhere
          */
         message: string;
@@ -833,6 +864,34 @@ export interface components {
       currentVersion: string | null;
       latestAttempt: components['schemas']['LatestAttempt'];
       gates: components['schemas']['Gates'];
+    };
+    /** @description The answer of `GET /entities/{namespace}/{kind}/{name}/rollup`. */
+    EntityRollupResponse: {
+      entityRef: string;
+      window: {
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+      };
+      services: {
+        serviceId: string;
+        /** @description The Component's title, else its name. */
+        serviceName: string;
+        entityRef: string;
+        clusters: {
+          clusterId: string;
+          currentVersion: string | null;
+          latestAttempt: components['schemas']['LatestAttempt'];
+          gates: components['schemas']['Gates'];
+        }[];
+      }[];
+      /** @description More than 500 services matched; the first 500 by service id are shown. */
+      truncated: boolean;
+      /** @description (cluster, service) pairs whose latest attempt failed or rolled back. */
+      attention: number;
+      dora: components['schemas']['DoraFigures'];
+      scorecard: components['schemas']['ScorecardEntry'][];
     };
     EntitySummaryResponse: {
       /** @example component:default/authentication */
@@ -1114,6 +1173,8 @@ export interface components {
       source?: string;
       eventId?: string;
       eventType?: string;
+      /** @description The service the event named, when readable. Rejections of a service the caller may not see are left out. */
+      serviceId?: string;
       /** @enum {string} */
       reason: 'malformed-json' | 'invalid-event' | 'invalid-envelope';
       problems: components['schemas']['ValidationProblem'][];
@@ -1246,8 +1307,11 @@ export interface components {
           failed: number;
           skipped: number;
           durationSec: number;
-          /** Format: date-time */
-          executedAt: string;
+          /**
+           * Format: date-time
+           * @description When the suite ran. Defaults to the time the event was received (for a message sent straight to the queue, its `receivedAt`, else the time SQS received it). An event without `eventId` takes its derived id from the body as sent, so a retry is still a duplicate.
+           */
+          executedAt?: string;
           /**
            * Format: uri
            * @description An http or https URL.
@@ -1343,6 +1407,11 @@ export interface components {
        * @enum {string}
        */
       status: 'queued' | 'stored';
+      /**
+       * @description Deployment events only: the attempt the event is stored (or, when queued, will be stored) under — its `attemptId`, else `{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the id derived from `startedAt`. Post the build's test results with it. Absent when the event expired. Computed from the event as sent, so it reads the same stored or queued; with `duplicate: true` it is the attempt the first event with this `eventId` was stored under when that one had the same body (a retry).
+       * @example mira-us-west-2:authn:3.4.3:1771923600
+       */
+      attemptId?: string;
       /**
        * @description Present (true) when this event id was already stored; nothing changed.
        * @enum {boolean}
@@ -1891,6 +1960,60 @@ export interface operations {
           'application/json': components['schemas']['EntitySummaryResponse'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEntityRollup: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The roll-up. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EntityRollupResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
     };

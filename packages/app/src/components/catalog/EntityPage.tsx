@@ -23,6 +23,7 @@ import {
 } from '@backstage/plugin-org';
 import {
   EntityDeploymentQualityCard,
+  EntityDeploymentQualityRollupContent,
   EntityDeploymentsContent,
   EntityQualityContent,
   isDeploymentQualityAvailable,
@@ -142,6 +143,9 @@ const groupPage = (
         </Grid>
       </Grid>
     </EntityLayout.Route>
+    <EntityLayout.Route path="/deployments" title="Deployments">
+      <EntityDeploymentQualityRollupContent />
+    </EntityLayout.Route>
   </EntityLayout>
 );
 
@@ -158,6 +162,9 @@ const systemPage = (
         </Grid>
       </Grid>
     </EntityLayout.Route>
+    <EntityLayout.Route path="/deployments" title="Deployments">
+      <EntityDeploymentQualityRollupContent />
+    </EntityLayout.Route>
   </EntityLayout>
 );
 
@@ -173,6 +180,9 @@ const domainPage = (
           <EntityHasSystemsCard />
         </Grid>
       </Grid>
+    </EntityLayout.Route>
+    <EntityLayout.Route path="/deployments" title="Deployments">
+      <EntityDeploymentQualityRollupContent />
     </EntityLayout.Route>
   </EntityLayout>
 );

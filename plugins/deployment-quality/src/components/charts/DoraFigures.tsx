@@ -75,7 +75,7 @@ const FigureTile = ({ figure }: { figure: Figure }) => (
 export const DoraFigures = ({
   analytics,
 }: {
-  analytics: AnalyticsResponse;
+  analytics: Pick<AnalyticsResponse, 'dora' | 'definitions'>;
 }) => {
   const { dora, definitions } = analytics;
   const { samples, tiers } = dora;

@@ -1,0 +1,360 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+import request from 'supertest';
+import { testDatabaseIds } from '../__testUtils__/databases';
+import { webhookDeployment } from '../__testUtils__/events';
+import {
+  ADMIN_USER,
+  RealBackends,
+  WEBHOOK_SECRET,
+  startRealBackends,
+} from '../__testUtils__/realBackends';
+
+/**
+ * A fleet in the real catalog and permission backends: 2,000 services of 20
+ * teams on three cluster-regions, under a policy where a user reads only the
+ * Components their team owns. Every cluster-wide route answers alice with
+ * exactly her team's services (and the services no Component claims), in
+ * its lists and in its aggregates, and the admin with all of them. The
+ * expected figures come from the generated fleet, not from the API.
+ */
+
+jest.setTimeout(300_000);
+
+const SERVICES = Number(process.env.DQ_FLEET_SERVICES ?? 2000);
+const TEAMS = 20;
+const ALICE_TEAM = 7;
+const ALICE = 'user:default/alice';
+const CLUSTERS = ['mira-us-west-2', 'pavo-us-east-1', 'aquila-eu-west-1'];
+const BASE = '/api/deployment-quality';
+
+/** Every tenth service reports under an annotation, not its name. */
+const serviceIdOf = (i: number) =>
+  i % 10 === 0 ? `sid-${i}` : `svc-${String(i).padStart(4, '0')}`;
+const teamOf = (i: number) => i % TEAMS;
+/** Services whose latest attempt on a cluster failed. */
+const failsOn = (i: number, c: number) => (i + c) % 9 === 0;
+/** Components of the payments System: some of alice's team, some of team 1. */
+const inPayments = (i: number) => i % 100 === ALICE_TEAM || i % 100 === 1;
+/** Services that report without any Component: everyone with the plugin's permission sees them. */
+const ORPHANS = ['orphan-1', 'orphan-2'];
+
+function fleetEntities(): Entity[] {
+  const entities: Entity[] = [];
+  for (let t = 0; t < TEAMS; t++) {
+    entities.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: `team-${t}` },
+      spec: { type: 'team', children: [] },
+    });
+  }
+  entities.push({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name: 'alice' },
+    spec: { memberOf: [`team-${ALICE_TEAM}`] },
+  });
+  for (let i = 0; i < SERVICES; i++) {
+    entities.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: `svc-${String(i).padStart(4, '0')}`,
+        ...(i % 10 === 0
+          ? { annotations: { [SERVICE_ID_ANNOTATION]: serviceIdOf(i) } }
+          : {}),
+      },
+      spec: {
+        type: 'service',
+        lifecycle: 'production',
+        owner: `team-${teamOf(i)}`,
+        ...(inPayments(i) ? { system: 'payments' } : {}),
+      },
+    });
+  }
+  // Alice's team owns the payments System, whose Components belong to her
+  // team and to team 1.
+  entities.push({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: { name: 'payments' },
+    spec: { owner: `team-${ALICE_TEAM}` },
+  });
+  // Alice's team owns a System named like another team's service: it must
+  // not open that service's data.
+  entities.push({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: { name: serviceIdOf(1) },
+    spec: { owner: `team-${ALICE_TEAM}` },
+  });
+  return entities;
+}
+
+type Expected = {
+  services: string[];
+  attempts: number;
+  perCluster: Map<string, { services: number; attention: number }>;
+};
+
+function expectedFor(visible: (i: number) => boolean): Expected {
+  const services = [...ORPHANS];
+  const perCluster = new Map(
+    CLUSTERS.map(c => [c, { services: ORPHANS.length, attention: 0 }]),
+  );
+  let attempts = ORPHANS.length * CLUSTERS.length;
+  for (let i = 0; i < SERVICES; i++) {
+    if (!visible(i)) continue;
+    services.push(serviceIdOf(i));
+    attempts += CLUSTERS.length;
+    CLUSTERS.forEach((c, ci) => {
+      const summary = perCluster.get(c)!;
+      summary.services++;
+      if (failsOn(i, ci)) summary.attention++;
+    });
+  }
+  return { services: services.sort(), attempts, perCluster };
+}
+
+async function ingestFleet(backends: RealBackends) {
+  const events: object[] = [];
+  const ids = [
+    ...Array.from({ length: SERVICES }, (_, i) => serviceIdOf(i)),
+    ...ORPHANS,
+  ];
+  ids.forEach((serviceId, i) =>
+    CLUSTERS.forEach((clusterId, ci) =>
+      events.push(
+        webhookDeployment({
+          serviceId,
+          clusterId,
+          runNumber: 1,
+          status: failsOn(i, ci) && i < SERVICES ? 'FAILED' : 'SUCCESS',
+          // Inside every default window: the last day.
+          startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+          endedAt: new Date(Date.now() - 3_000_000).toISOString(),
+        }),
+      ),
+    ),
+  );
+  for (let i = 0; i < events.length; i += 500) {
+    await request(backends.server)
+      .post(`${BASE}/ingest/webhook`)
+      .set('X-Webhook-Secret', WEBHOOK_SECRET)
+      .send({ events: events.slice(i, i + 500) })
+      .expect(202);
+  }
+  // A rejected event about one of alice's services and one about another
+  // team's service.
+  for (const serviceId of [serviceIdOf(ALICE_TEAM), serviceIdOf(1)]) {
+    await request(backends.server)
+      .post(`${BASE}/ingest/webhook`)
+      .set('X-Webhook-Secret', WEBHOOK_SECRET)
+      .send(webhookDeployment({ serviceId, status: 'NOPE' }))
+      .expect(400);
+  }
+}
+
+const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+describe.each(databases.eachSupportedId())(
+  'a fleet of %p services',
+  databaseId => {
+    let backends: RealBackends;
+    beforeAll(async () => {
+      backends = await startRealBackends({
+        knex: await databases.init(databaseId),
+        entities: fleetEntities(),
+      });
+      await backends.waitForCatalog({ timeoutMs: 240_000 });
+      await ingestFleet(backends);
+    });
+    afterAll(() => backends?.stop());
+
+    const as = (user: string) => (path: string) =>
+      request(backends.server)
+        .get(`${BASE}${path}`)
+        .set(backends.userHeader(user));
+    const callers = [
+      {
+        name: 'alice, who reads only her team’s Components',
+        get: as(ALICE),
+        expected: () => expectedFor(i => teamOf(i) === ALICE_TEAM),
+      },
+      {
+        name: 'the admin, who reads every Component',
+        get: as(ADMIN_USER),
+        expected: () => expectedFor(() => true),
+      },
+    ];
+
+    it.each(callers)(
+      'lists and counts exactly what $name may see',
+      async ({ get, expected }) => {
+        const want = expected();
+
+        const services = await get('/services').expect(200);
+        expect(
+          services.body.services.map((s: any) => s.serviceId).sort(),
+        ).toEqual(want.services);
+
+        const clusters = await get('/clusters').expect(200);
+        for (const cluster of CLUSTERS) {
+          const { summary } = clusters.body.clusters.find(
+            (c: any) => c.id === cluster,
+          );
+          expect({ cluster, ...summary }).toMatchObject({
+            cluster,
+            services: want.perCluster.get(cluster)!.services,
+            attention: want.perCluster.get(cluster)!.attention,
+          });
+        }
+
+        let total = 0;
+        for (const cluster of CLUSTERS) {
+          const summary = await get(`/clusters/${cluster}/summary`).expect(200);
+          expect(summary.body.services).toHaveLength(
+            want.perCluster.get(cluster)!.services,
+          );
+          total += summary.body.summary.totalAttempts;
+        }
+        expect(total).toBe(want.attempts);
+
+        // Every page of a cluster's attempts, newest first.
+        const seen = new Set<string>();
+        let cursor: string | undefined;
+        do {
+          const page = await get(
+            `/clusters/${CLUSTERS[0]}/attempts?limit=500${
+              cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
+            }`,
+          ).expect(200);
+          page.body.attempts.forEach((a: any) => seen.add(a.serviceId));
+          cursor = page.body.nextCursor;
+        } while (cursor);
+        expect([...seen].sort()).toEqual(want.services);
+
+        const analytics = await get('/analytics').expect(200);
+        const { success, failed, rollback } = analytics.body.buildAttempts;
+        const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+        expect(sum(success) + sum(failed) + sum(rollback)).toBe(want.attempts);
+
+        const scorecard = await get('/scorecard').expect(200);
+        expect(
+          scorecard.body.services.map((s: any) => s.serviceId).sort(),
+        ).toEqual(want.services);
+        const csv = await get('/scorecard/csv').expect(200);
+        expect(csv.text.trim().split('\r\n')).toHaveLength(
+          want.services.length + 1,
+        );
+      },
+    );
+
+    it('answers alice 404 for every route of another team’s service, as for a missing one', async () => {
+      const alice = as(ALICE);
+      const admin = as(ADMIN_USER);
+      const hidden = serviceIdOf(1);
+      const own = serviceIdOf(ALICE_TEAM);
+      const attemptOf = (serviceId: string) =>
+        encodeURIComponent(`${CLUSTERS[0]}:${serviceId}:3.4.3:1`);
+      const gatesOf = (serviceId: string) =>
+        `/gates?serviceId=${serviceId}&clusterId=${CLUSTERS[0]}&buildVersion=3.4.3`;
+
+      for (const path of [
+        `/builds/${attemptOf(hidden)}`,
+        gatesOf(hidden),
+        `/services/${hidden}/attempts`,
+        `/analytics?serviceId=${hidden}`,
+        `/entities/default/component/${hidden}/summary`,
+        `/entities/default/component/${hidden}/attempts`,
+        // A System named like the service, which alice's team owns.
+        `/entities/default/system/${hidden}/summary`,
+      ]) {
+        const res = await alice(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      }
+      const missing = await alice(`/builds/${attemptOf('no-such-service')}`);
+      const hiddenBuild = await alice(`/builds/${attemptOf(hidden)}`);
+      expect(hiddenBuild.body.error.message).toBe(
+        missing.body.error.message.replace('no-such-service', hidden),
+      );
+
+      for (const path of [
+        `/builds/${attemptOf(own)}`,
+        gatesOf(own),
+        `/services/${own}/attempts`,
+        `/entities/default/component/${own}/summary`,
+      ]) {
+        const res = await alice(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      }
+      await admin(`/builds/${attemptOf(hidden)}`).expect(200);
+      await admin(`/entities/default/component/${hidden}/summary`).expect(200);
+      // Not even the admin opens a service through a System.
+      await admin(`/entities/default/system/${hidden}/summary`).expect(404);
+    });
+
+    it('rolls a System and a Group up to the services the caller may read', async () => {
+      const members = (keep: (i: number) => boolean) =>
+        Array.from({ length: SERVICES }, (_, i) => i)
+          .filter(i => inPayments(i) && keep(i))
+          .map(serviceIdOf)
+          .sort();
+      const rollupOf = async (user: string, path: string) =>
+        (await as(user)(path).expect(200)).body;
+      const ids = (body: any) =>
+        body.services.map((s: any) => s.serviceId).sort();
+
+      const forAlice = await rollupOf(
+        ALICE,
+        '/entities/default/system/payments/rollup',
+      );
+      const hers = members(i => teamOf(i) === ALICE_TEAM);
+      expect(ids(forAlice)).toEqual(hers);
+      expect(forAlice.scorecard.map((r: any) => r.serviceId).sort()).toEqual(
+        hers,
+      );
+      expect(forAlice.services[0].clusters).toHaveLength(CLUSTERS.length);
+      const failing = (keep: (i: number) => boolean) =>
+        Array.from({ length: SERVICES }, (_, i) => i)
+          .filter(i => inPayments(i) && keep(i))
+          .reduce(
+            (n, i) => n + CLUSTERS.filter((_, c) => failsOn(i, c)).length,
+            0,
+          );
+      expect(forAlice.attention).toBe(failing(i => teamOf(i) === ALICE_TEAM));
+
+      const forAdmin = await rollupOf(
+        ADMIN_USER,
+        '/entities/default/system/payments/rollup',
+      );
+      expect(ids(forAdmin)).toEqual(members(() => true));
+      expect(forAdmin.attention).toBe(failing(() => true));
+
+      const team = await rollupOf(
+        ADMIN_USER,
+        '/entities/default/group/team-1/rollup',
+      );
+      expect(team.services).toHaveLength(SERVICES / TEAMS);
+      expect(team.truncated).toBe(false);
+      // Alice may not read a Group (no one owns it) nor a Component's roll-up.
+      await as(ALICE)('/entities/default/group/team-1/rollup').expect(404);
+      await as(ADMIN_USER)(
+        `/entities/default/component/${serviceIdOf(1)}/rollup`,
+      ).expect(404);
+    });
+
+    it('shows alice the rejected events of her services only', async () => {
+      const rejectedOf = async (user: string) =>
+        (
+          await as(user)('/diagnostics/rejected-events').expect(200)
+        ).body.events.map((e: any) => e.serviceId);
+      expect(await rejectedOf(ALICE)).toEqual([serviceIdOf(ALICE_TEAM)]);
+      expect((await rejectedOf(ADMIN_USER)).sort()).toEqual(
+        [serviceIdOf(1), serviceIdOf(ALICE_TEAM)].sort(),
+      );
+    });
+  },
+);
