@@ -2,7 +2,7 @@
 // analytics, DeploymentQueries) over a knex pool, loaded from its
 // TypeScript through the Backstage CLI's loader, called as the routes call
 // them. Left out is what the backend adds on top (HTTP, auth, request
-// validation, catalog lookups: the bench's catalog is empty, so every
+// validation, permission decisions: the bench's catalog is empty, so every
 // service counts as unmapped and visible), which is what the ratio measures.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -24,24 +24,23 @@ export function directQueries(knex) {
   const { KnexAnalytics } = pluginModule('analytics/KnexAnalytics.ts');
   const { KnexScorecard } = pluginModule('analytics/KnexScorecard.ts');
   const { DeploymentQueries } = pluginModule('read/DeploymentQueries.ts');
-  const noEntities = {
-    visibility: async () => ({ links: new Map(), hidden: new Set() }),
-    assertVisible: async () => {},
-  };
+  // The bench's catalog is empty: no links, every service visible.
+  const noEntities = { links: async () => new Map() };
   const queries = new DeploymentQueries(
     new KnexDeploymentQualityStore(knex),
     new KnexAnalytics(knex),
     new KnexScorecard(knex),
     [],
     noEntities,
+    async () => {},
   );
-  const credentials = { $$type: '@backstage/BackstageCredentials' };
+  const visibility = { all: true };
   return {
     clusterAttempts: (clusterId, limit, cursor) =>
-      queries.listAttempts({ clusterId, limit, cursor }, credentials),
+      queries.listAttempts({ clusterId, limit, cursor }, visibility),
     serviceAttempts: (serviceId, limit) =>
-      queries.listAttempts({ serviceId, limit }, credentials),
-    clusterSummary: clusterId => queries.clusterSummary(clusterId, credentials),
-    analytics: query => queries.analytics(query, { credentials }),
+      queries.listAttempts({ serviceId, limit }, visibility),
+    clusterSummary: clusterId => queries.clusterSummary(clusterId, visibility),
+    analytics: query => queries.analytics(query, { visibility }),
   };
 }

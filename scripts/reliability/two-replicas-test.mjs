@@ -44,7 +44,11 @@ const runId = `replicas-${Date.now()}`;
 const DAY_MS = 86_400_000;
 const WEBHOOK_SECRET = 'reliability-secret-0123456789';
 
-/** Rows about a time well outside the 90-day window, for retention to delete. */
+/**
+ * Rows about a time well outside the 90-day window, for retention to delete.
+ * The attempts never finished: retention keeps what a pair runs (its latest
+ * finished attempt), which Retention.test.ts covers; here every old row goes.
+ */
 async function seedOld(knex, tag, n) {
   const at = Date.now() - 200 * DAY_MS;
   const rows = i => `old-${runId}-${tag}-${i}`;
@@ -55,8 +59,8 @@ async function seedOld(knex, tag, n) {
     build_version: `0.0.${i}`,
     git_sha: 'abcdef1',
     started_at: at + i,
-    ended_at: at + i + 1000,
-    status: 'SUCCESS',
+    ended_at: null,
+    status: 'IN_PROGRESS',
     trigger: 'merge',
     source: 'seed',
   }));

@@ -65,6 +65,23 @@ const useServiceColumns = (): TableColumn<ServiceOnCluster>[] => {
   ];
 };
 
+const PAGE_SIZE = 25;
+
+/** Failed and rolled back first, then in progress, then the rest; by name within. */
+const ATTENTION_ORDER = new Map<string, number>([
+  ['FAILED', 0],
+  ['ROLLBACK', 0],
+  ['IN_PROGRESS', 1],
+]);
+
+function byAttention(services: ServiceOnCluster[]): ServiceOnCluster[] {
+  const rank = (s: ServiceOnCluster) =>
+    ATTENTION_ORDER.get(s.latestAttempt.status) ?? 2;
+  return [...services].sort(
+    (a, b) => rank(a) - rank(b) || a.serviceName.localeCompare(b.serviceName),
+  );
+}
+
 const ClusterHeading = ({
   cluster,
 }: {
@@ -123,11 +140,15 @@ export const ClusterDetailPage = () => {
             <InfoCard title="Services" noPadding>
               <Table<ServiceOnCluster>
                 columns={serviceColumns}
-                data={services}
+                data={byAttention(services)}
                 options={{
-                  paging: false,
-                  search: false,
-                  toolbar: false,
+                  // A cluster-region of a fleet holds thousands: pages
+                  // and a search, what needs attention first.
+                  paging: services.length > PAGE_SIZE,
+                  pageSize: PAGE_SIZE,
+                  pageSizeOptions: [PAGE_SIZE, 100, 500],
+                  search: services.length > PAGE_SIZE,
+                  toolbar: services.length > PAGE_SIZE,
                   padding: 'dense',
                 }}
                 emptyContent={

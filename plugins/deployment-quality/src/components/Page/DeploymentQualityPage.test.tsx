@@ -190,6 +190,55 @@ describe('DeploymentQualityPage', () => {
       );
     });
 
+    it('pages a cluster of 2,000 services, failures first, and searches the service filter', async () => {
+      const fleet = Array.from({ length: 2000 }, (_, i) => {
+        const serviceId = `svc-${String(i).padStart(4, '0')}`;
+        return {
+          serviceId,
+          serviceName: serviceId,
+          currentVersion: '1.0.0',
+          latestAttempt: {
+            id: `mira-us-west-2:${serviceId}:1.0.0:1`,
+            status: i === 1234 ? ('FAILED' as const) : ('SUCCESS' as const),
+            buildVersion: '1.0.0',
+            startedAt: hoursAgo(1),
+          },
+          gates: {},
+        };
+      });
+      const api = fakeApi({
+        getClusterSummary: jest.fn(async () => ({
+          ...clusterSummary,
+          services: fleet,
+        })),
+      });
+      await open('/deployment-quality/clusters/mira-us-west-2', api);
+      await screen.findByText('svc-1234');
+      const table = screen.getByText('svc-1234').closest('table')!;
+      const rows = within(table).getAllByRole('row').slice(1);
+      // One page, the failing service on top.
+      expect(rows).toHaveLength(25);
+      expect(rows[0]).toHaveTextContent('svc-1234');
+      expect(rows[1]).toHaveTextContent('svc-0000');
+
+      // The attempts' service filter is a search box, not 2,000 menu items.
+      const filter = screen.getByRole('textbox', { name: 'Service' });
+      await userEvent.type(filter, 'svc-1');
+      const options = () =>
+        within(screen.getByRole('listbox')).getAllByRole('option');
+      // 1,000 match; the list shows the first 100.
+      expect(options()).toHaveLength(100);
+      await userEvent.type(filter, '900');
+      expect(options()).toHaveLength(1);
+      await userEvent.click(options()[0]);
+      await waitFor(() =>
+        expect(api.getClusterAttempts).toHaveBeenLastCalledWith(
+          'mira-us-west-2',
+          expect.objectContaining({ serviceId: 'svc-1900' }),
+        ),
+      );
+    });
+
     it('opens an attempt’s build page from the attempts list', async () => {
       const api = fakeApi();
       await open('/deployment-quality/clusters/mira-us-west-2', api);

@@ -172,7 +172,14 @@ export const ScorecardPage = () => {
             columns={columns(scorecard.policy)}
             data={scorecard.services.map((s, i) => ({ ...s, rank: i + 1 }))}
             isLoading={state.loading}
-            options={{ paging: false, search: true, padding: 'dense' }}
+            options={{
+              // 5,000 services are pages of 50, not one long scroll.
+              paging: scorecard.services.length > 50,
+              pageSize: 50,
+              pageSizeOptions: [50, 200, 1000],
+              search: true,
+              padding: 'dense',
+            }}
           />
         )}
       </AsyncView>
