@@ -19,9 +19,30 @@ export interface Config {
       region?: string;
     }>;
     ingestion?: {
+      /**
+       * Seconds an event's times (startedAt, endedAt, commitAt, executedAt,
+       * promotedAt, a queue message's receivedAt) may lie past the time it
+       * is received: later ones are refused (400 naming the field), so a
+       * clock far ahead can't make an event the "latest" of its kind for
+       * good. 0 to 86400; default 900 (15 minutes).
+       */
+      maxFutureSkewSeconds?: number;
       webhook?: {
         /** Largest accepted request body in bytes (413 above). Default 1 MiB. */
         maxBodyBytes?: number;
+        /**
+         * Requests per minute per credential on `POST /ingest/webhook`,
+         * `/ingest/test-reports` (both count against the webhook key) and
+         * `/ingest/sources/<id>` (against the source secret), so one runaway
+         * CI job can't saturate the write path for everyone. Over it: 429
+         * with `Retry-After`, nothing stored or recorded. A bucket of a
+         * minute's worth, refilled evenly; counted in each replica's memory,
+         * so N replicas allow up to N times it. Default: no limit.
+         */
+        rateLimit?: {
+          /** The default of every key and source secret; override per key. */
+          perMinute?: number;
+        };
         /**
          * Named credentials for `POST /ingest/webhook`. Each secret is accepted
          * as `X-Webhook-Secret`, as a bearer key, or as the HMAC-SHA256 key of
@@ -38,6 +59,8 @@ export interface Config {
            * (X-Signature-256 over the raw body). Absent: any of them.
            */
           type?: 'secret' | 'bearer' | 'hmac';
+          /** This key's requests per minute; 0: no limit. Default: `rateLimit.perMinute`. */
+          perMinute?: number;
         }>;
       };
       /**
@@ -87,6 +110,8 @@ export interface Config {
           name: string;
           /** @visibility secret */
           secret: string;
+          /** Requests per minute; 0: no limit. Default: `ingestion.webhook.rateLimit.perMinute`. */
+          perMinute?: number;
         }>;
         /**
          * GitHub environment → cluster. When set, only these environments are
@@ -112,6 +137,8 @@ export interface Config {
           name: string;
           /** @visibility secret */
           secret: string;
+          /** Requests per minute; 0: no limit. Default: `ingestion.webhook.rateLimit.perMinute`. */
+          perMinute?: number;
         }>;
         /**
          * Destination (name or server URL) → cluster. When set, only these
@@ -126,6 +153,8 @@ export interface Config {
           name: string;
           /** @visibility secret */
           secret: string;
+          /** Requests per minute; 0: no limit. Default: `ingestion.webhook.rateLimit.perMinute`. */
+          perMinute?: number;
         }>;
         /** Job (full name) → cluster, for jobs that always deploy to one. */
         jobs?: Array<{ job: string; clusterId: string }>;
@@ -140,6 +169,8 @@ export interface Config {
           name: string;
           /** @visibility secret */
           secret: string;
+          /** Requests per minute; 0: no limit. Default: `ingestion.webhook.rateLimit.perMinute`. */
+          perMinute?: number;
         }>;
         /** Pipeline (name) → cluster; other pipelines are ignored. */
         pipelines?: Array<{ pipeline: string; clusterId: string }>;
@@ -150,8 +181,21 @@ export interface Config {
           name: string;
           /** @visibility secret */
           secret: string;
+          /** Requests per minute; 0: no limit. Default: `ingestion.webhook.rateLimit.perMinute`. */
+          perMinute?: number;
         }>;
       };
+    };
+    /** `GET /diagnostics/rejected-events`. */
+    diagnostics?: {
+      /**
+       * Records of refused requests kept (a request is one record, or one
+       * per service plus one when its events name several services); beyond
+       * it the oldest are dropped first, and the refused events they covered
+       * are counted (the answer's `dropped`, the metric
+       * `deployment_quality.rejected_events.dropped`). Default 10000.
+       */
+      maxRejectedEvents?: number;
     };
     /** The quality-gate check CI calls before promoting (`GET /gates`). */
     gates?: {

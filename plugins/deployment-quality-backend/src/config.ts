@@ -19,6 +19,8 @@ export interface WebhookKey {
   name: string;
   secret: string;
   type?: WebhookKeyType;
+  /** Requests per minute this credential may send (per replica); absent: no limit. */
+  perMinute?: number;
 }
 
 const KEY_TYPES: WebhookKeyType[] = ['secret', 'bearer', 'hmac'];
@@ -41,6 +43,12 @@ export interface GatePolicy {
   minPassRate: Record<string, number>;
 }
 
+/** `deploymentQuality.diagnostics`. */
+export interface DiagnosticsConfig {
+  /** Rows of dq_rejected_events kept; the oldest are dropped beyond. */
+  maxRejectedEvents: number;
+}
+
 export interface DeploymentQualityConfig {
   clusters: Cluster[];
   gates: GatePolicy;
@@ -53,6 +61,47 @@ export interface DeploymentQualityConfig {
   sqs?: SqsConfig;
   /** Test-report suite names → suite types (`ingestion.testReports.suites`). */
   testReportSuites: Map<string, string>;
+  diagnostics: DiagnosticsConfig;
+}
+
+const RATE_LIMIT = 'deploymentQuality.ingestion.webhook.rateLimit.perMinute';
+
+function perMinuteOf(value: number | undefined, where: string) {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > 1_000_000) {
+    throw new Error(`${where} must be an integer from 0 to 1000000`);
+  }
+  return value;
+}
+
+/**
+ * A credential's rate: its own `perMinute` when set (0: none), else the
+ * default of `ingestion.webhook.rateLimit.perMinute`; absent: no limit.
+ */
+function rateOf(
+  credential: { getOptionalNumber(key: string): number | undefined },
+  fallback: number | undefined,
+  where: string,
+): { perMinute?: number } {
+  const own = perMinuteOf(credential.getOptionalNumber('perMinute'), where);
+  const perMinute = own ?? fallback;
+  return perMinute ? { perMinute } : {};
+}
+
+/** The default requests per minute of every ingest credential, if set. */
+function defaultPerMinute(config: RootConfigService): number | undefined {
+  return perMinuteOf(config.getOptionalNumber(RATE_LIMIT), RATE_LIMIT);
+}
+
+const DEFAULT_MAX_REJECTED_EVENTS = 10_000;
+
+function readDiagnosticsConfig(config: RootConfigService): DiagnosticsConfig {
+  const key = 'deploymentQuality.diagnostics.maxRejectedEvents';
+  const max = config.getOptionalNumber(key) ?? DEFAULT_MAX_REJECTED_EVENTS;
+  if (!Number.isInteger(max) || max < 1) {
+    throw new Error(`${key} must be a positive integer`);
+  }
+  return { maxRejectedEvents: max };
 }
 
 function assertLongSecrets(keys: WebhookKey[], where: string) {
@@ -76,9 +125,11 @@ export function readSourceConfig(
 ): { secrets: WebhookKey[]; context: SourceContext } {
   const where = `deploymentQuality.sources.${sourceId}`;
   const source = config.getOptionalConfig(where);
+  const fallback = defaultPerMinute(config);
   const secrets = (source?.getOptionalConfigArray('secrets') ?? []).map(s => ({
     name: s.getString('name'),
     secret: s.getString('secret'),
+    ...rateOf(s, fallback, `${where}.secrets.perMinute`),
   }));
   assertLongSecrets(secrets, `${where}.secrets`);
   return { secrets, context: createSourceContext(source) };
@@ -117,6 +168,7 @@ export function readDeploymentQualityConfig(
     configured: true,
   }));
   const webhook = dq?.getOptionalConfig('ingestion.webhook');
+  const fallback = defaultPerMinute(config);
   const keys = (webhook?.getOptionalConfigArray('keys') ?? []).map(k => {
     const type = k.getOptionalString('type');
     if (type !== undefined && !KEY_TYPES.includes(type as WebhookKeyType)) {
@@ -130,6 +182,11 @@ export function readDeploymentQualityConfig(
       name: k.getString('name'),
       secret: k.getString('secret'),
       ...(type ? { type: type as WebhookKeyType } : {}),
+      ...rateOf(
+        k,
+        fallback,
+        'deploymentQuality.ingestion.webhook.keys.perMinute',
+      ),
     };
   });
   assertLongSecrets(keys, 'deploymentQuality.ingestion.webhook.keys');
@@ -208,6 +265,7 @@ export function readDeploymentQualityConfig(
         s => [s.getString('name'), s.getString('suiteType').toUpperCase()],
       ),
     ),
+    diagnostics: readDiagnosticsConfig(config),
   };
 }
 

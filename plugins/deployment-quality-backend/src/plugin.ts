@@ -15,6 +15,8 @@ import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
 import { SourceIngestor } from './ingestion/SourceIngestor';
+import { readMaxFutureSkewMs } from './ingestion/clockSkew';
+import { KeyRateLimiter } from './ingestion/KeyRateLimiter';
 import { groupCommitted } from './ingestion/GroupCommit';
 import { createSqsClient } from './queue/sqsClient';
 import { SqsConsumer } from './queue/SqsConsumer';
@@ -98,7 +100,9 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const knexStore = await KnexDeploymentQualityStore.create({
           database,
           retentionDays: retentionConfig.days,
+          maxRejectedEvents: dqConfig.diagnostics.maxRejectedEvents,
           logger: logger.child({ component: 'rollups' }),
+          rollups: { onKeyParked: key => metrics.rollupKeyParked(key.kind) },
         });
         // What the last writes queued is refreshed before the process ends.
         lifecycle.addShutdownHook(() => knexStore.rollups.settle().then());
@@ -153,7 +157,13 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const sink = client
           ? queueSink(new SqsPublisher(client, sqs.queueUrl))
           : storeSink(store);
-        const ingestor = new EventIngestor(sink, store, logger);
+        const maxFutureSkewMs = readMaxFutureSkewMs(config);
+        const ingestor = new EventIngestor(
+          sink,
+          store,
+          logger,
+          maxFutureSkewMs,
+        );
         const sources = new SourceIngestor({
           adapters: [...adapters.values()],
           config,
@@ -185,11 +195,15 @@ export const deploymentQualityPlugin = createBackendPlugin({
             pollers: sqs.consumers,
             sources,
             metrics,
+            maxFutureSkewMs,
           });
           lifecycle.addStartupHook(() => consumer!.start());
           // In-flight batches are written and deleted before the backend exits.
           lifecycle.addShutdownHook(() => consumer!.stop());
         }
+
+        // One per replica, shared by the ingest routes: a key has one budget.
+        const limiter = new KeyRateLimiter();
 
         // Before the routers, so it times every request.
         httpRouter.use(requestMetrics(metrics));
@@ -202,6 +216,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             logger,
             webhook: dqConfig.webhook,
             suiteTypes: dqConfig.testReportSuites,
+            limiter,
           }),
         );
         httpRouter.use(
@@ -224,6 +239,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             ),
             access,
             webhook: dqConfig.webhook,
+            limiter,
             gatePolicy: dqConfig.gates,
             scorecardPolicy: dqConfig.scorecard,
             status: new StatusReporter({

@@ -1,23 +1,25 @@
 import { z } from 'zod';
+import { BOUNDS } from './bounds';
 
 /** Longest window the analytics answer, in days. @public */
 export const MAX_ANALYTICS_DAYS = 366;
 /** Window when `from` is not given, in days before `to`. @public */
 export const DEFAULT_ANALYTICS_DAYS = 30;
 
-const idParam = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a cluster or service id');
+const idParam = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a cluster or service id');
 
 /** `YYYY-MM-DD` (a UTC day) or a full ISO-8601 timestamp. */
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
 /** Query of `GET /analytics`; the entity route takes the same minus `serviceId`. @public */
 export const analyticsQuerySchema = z.object({
-  serviceId: idParam.optional(),
-  clusterId: idParam.optional(),
+  serviceId: idParam(BOUNDS.length.serviceId).optional(),
+  clusterId: idParam(BOUNDS.length.clusterId).optional(),
   from: instant.optional(),
   to: instant.optional(),
   bucket: z.enum(['day', 'week']).default('day'),

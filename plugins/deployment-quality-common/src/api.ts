@@ -281,6 +281,23 @@ export type StatusResponse = {
   rollups?: {
     queuedKeys?: number;
     oldestQueuedAt?: string;
+    /**
+     * Keys whose refresh failed on its own (their sums overflow, say): set
+     * aside and retried with back-off so they hold up nothing else; until a
+     * retry succeeds, their days' figures are stale.
+     */
+    parkedKeys?: number;
+    /** The 20 oldest parked keys; only for callers with the read permission. */
+    parked?: Array<{
+      rollup: 'attempts-by-start' | 'attempts-by-end' | 'test-runs';
+      clusterId: string;
+      serviceId: string;
+      /** The UTC day (`YYYY-MM-DD`). */
+      day: string;
+      failures: number;
+      retryAt: string;
+      error: string;
+    }>;
     error?: string;
   };
 };

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  BOUNDS,
+  MAX_ATTEMPT_MS,
+  MAX_COMMIT_AGE_MS,
+  TimeBoundsOptions,
+  futureTimeProblems,
+  notAfterOf,
+} from './bounds';
+
+const L = BOUNDS.length;
 
 /** Statuses of a deployment attempt. @public */
 export const ATTEMPT_STATUSES = [
@@ -49,20 +59,23 @@ export type EventType = (typeof EVENT_TYPES)[number];
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
-const identifier = (what: string) =>
+const identifier = (what: string, max: number) =>
   z
     .string()
     .min(1)
-    .max(128)
+    .max(max)
     .regex(
       idPattern,
       `${what} must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`,
     );
 
+const clusterId = (what: string) => identifier(what, L.clusterId);
+const serviceId = identifier('serviceId', L.serviceId);
+
 const buildVersion = z
   .string()
   .min(1)
-  .max(128)
+  .max(L.buildVersion)
   .regex(
     versionPattern,
     "buildVersion must contain only letters, digits, '.', '_', '+' and '-'",
@@ -71,7 +84,7 @@ const buildVersion = z
 /** An ISO-8601 timestamp with a zone (`Z` or an offset). */
 const timestamp = z.iso.datetime({ offset: true });
 
-const count = z.number().int().min(0);
+const count = z.number().int().min(0).max(BOUNDS.maxCount);
 
 // NUL can't be stored in PostgreSQL text, and a lone UTF-16 surrogate can't
 // round-trip through either database (PostgreSQL replaces it, so two ids
@@ -91,22 +104,34 @@ const text = (max: number) =>
 /** @public */
 export const deploymentPayloadSchema = z
   .object({
-    clusterId: identifier('clusterId'),
-    serviceId: identifier('serviceId'),
+    clusterId: clusterId('clusterId'),
+    serviceId,
     buildVersion,
     gitSha: z
       .string()
-      .regex(/^[0-9a-fA-F]{4,64}$/, 'gitSha must be 4 to 64 hex digits'),
+      .regex(
+        new RegExp(`^[0-9a-fA-F]{4,${L.gitSha}}$`),
+        `gitSha must be 4 to ${L.gitSha} hex digits`,
+      ),
     status: z.enum(ATTEMPT_STATUSES),
     startedAt: timestamp,
     endedAt: timestamp.nullish(),
     trigger: z.enum(TRIGGERS),
-    attemptId: text(400).min(1).optional(),
+    attemptId: text(L.attemptId).min(1).optional(),
     runNumber: z
-      .union([z.number().int().min(0), z.string().regex(/^[0-9]{1,18}$/)])
+      .union([
+        // int(): a safe integer, so its digits are exact.
+        z.number().int().min(0),
+        z
+          .string()
+          .regex(
+            new RegExp(`^[0-9]{1,${L.runNumber}}$`),
+            `runNumber must be 1 to ${L.runNumber} digits`,
+          ),
+      ])
       .optional(),
     commitAt: timestamp.optional(),
-    failureReason: text(4000).optional(),
+    failureReason: text(L.failureReason).optional(),
     rollbackToBuild: buildVersion.optional(),
   })
   .superRefine((p, ctx) => {
@@ -141,6 +166,27 @@ export const deploymentPayloadSchema = z
         message: 'endedAt must not be before startedAt',
       });
     }
+    // Bounded so a day's lead-time sum can't overflow (see BOUNDS).
+    if (
+      p.endedAt &&
+      Date.parse(p.endedAt) - Date.parse(p.startedAt) > MAX_ATTEMPT_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedAt'],
+        message: `endedAt must be at most ${BOUNDS.maxAttemptDays} days after startedAt`,
+      });
+    }
+    if (
+      p.commitAt &&
+      Date.parse(p.startedAt) - Date.parse(p.commitAt) > MAX_COMMIT_AGE_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['commitAt'],
+        message: `commitAt must be at most ${BOUNDS.maxCommitAgeDays} days before startedAt`,
+      });
+    }
   });
 /** @public */
 export type DeploymentPayload = z.infer<typeof deploymentPayloadSchema>;
@@ -148,27 +194,27 @@ export type DeploymentPayload = z.infer<typeof deploymentPayloadSchema>;
 /** @public */
 export const testResultPayloadSchema = z
   .object({
-    attemptId: text(400).min(1).optional(),
-    clusterId: identifier('clusterId').optional(),
-    serviceId: identifier('serviceId').optional(),
+    attemptId: text(L.attemptId).min(1).optional(),
+    clusterId: clusterId('clusterId').optional(),
+    serviceId: serviceId.optional(),
     buildVersion: buildVersion.optional(),
     suiteType: z
       .string()
       .regex(
-        /^[A-Z][A-Z0-9_]{0,63}$/,
+        new RegExp(`^[A-Z][A-Z0-9_]{0,${L.suiteType - 1}}$`),
         'suiteType must be an upper-case name such as FUNCTIONAL, SANITY or REGRESSION',
       ),
     total: count,
     passed: count,
     failed: count,
     skipped: count,
-    durationSec: z.number().min(0),
+    durationSec: z.number().min(0).max(BOUNDS.maxDurationSec),
     // Optional so a CI can report as soon as its tests end; the receiver
     // fills in the time it received the event (see withReceiptDefaults).
     executedAt: timestamp.optional(),
     reportUrl: z
       .url({ protocol: /^https?$/ })
-      .max(2000)
+      .max(L.reportUrl)
       .optional(),
   })
   .superRefine((p, ctx) => {
@@ -197,12 +243,12 @@ export type ReceivedTestResultPayload = TestResultPayload & {
 
 /** @public */
 export const promotionPayloadSchema = z.object({
-  promotionId: text(400).min(1).optional(),
-  serviceId: identifier('serviceId'),
+  promotionId: text(L.promotionId).min(1).optional(),
+  serviceId,
   buildVersion,
-  fromClusterId: identifier('fromClusterId'),
-  toClusterId: identifier('toClusterId'),
-  promotedBy: text(200).min(1),
+  fromClusterId: clusterId('fromClusterId'),
+  toClusterId: clusterId('toClusterId'),
+  promotedBy: text(L.promotedBy).min(1),
   promotedAt: timestamp,
 });
 /** @public */
@@ -210,19 +256,19 @@ export type PromotionPayload = z.infer<typeof promotionPayloadSchema>;
 
 /** @public */
 export const clusterConfigPayloadSchema = z.object({
-  id: identifier('id'),
-  name: text(200).min(1),
-  type: text(100).min(1),
-  role: text(100).min(1),
-  description: text(2000).default(''),
-  region: text(100).min(1).optional(),
+  id: clusterId('id'),
+  name: text(L.clusterName).min(1),
+  type: text(L.clusterType).min(1),
+  role: text(L.clusterRole).min(1),
+  description: text(L.clusterDescription).default(''),
+  region: text(L.region).min(1).optional(),
 });
 /** @public */
 export type ClusterConfigPayload = z.infer<typeof clusterConfigPayloadSchema>;
 
 const eventHeader = {
-  source: text(100).min(1),
-  eventId: text(200).min(1).optional(),
+  source: text(L.source).min(1),
+  eventId: text(L.eventId).min(1).optional(),
 };
 
 /**
@@ -315,7 +361,7 @@ export type EventEnvelope = ReceivedEvent & {
 export const queueMessageSchema = z
   .object({
     receivedAt: timestamp.optional(),
-    sourceKey: text(100).min(1).optional(),
+    sourceKey: text(L.sourceKey).min(1).optional(),
   })
   .and(webhookEventSchema);
 /** @public */
@@ -347,18 +393,33 @@ function toProblems(error: z.ZodError): ValidationProblem[] {
 function validateWith<T>(
   schema: z.ZodType<T>,
   input: unknown,
+  extra: ValidationProblem[] = [],
 ): ValidationResult<T> {
   const result = schema.safeParse(input);
-  return result.success
+  const problems = result.success ? [] : toProblems(result.error);
+  // A path the schema already refused is reported once, by the schema.
+  const seen = new Set(problems.map(p => p.path));
+  problems.push(...extra.filter(p => !seen.has(p.path)));
+  return result.success && problems.length === 0
     ? { ok: true, value: result.data }
-    : { ok: false, problems: toProblems(result.error) };
+    : { ok: false, problems };
 }
 
-/** Validates one webhook event, listing every problem. @public */
+/**
+ * Validates one webhook event, listing every problem: the schema's, and
+ * times later than `options.notAfter` (the time of receipt plus the allowed
+ * clock skew), which no schema can know.
+ * @public
+ */
 export function validateWebhookEvent(
   input: unknown,
+  options: TimeBoundsOptions = {},
 ): ValidationResult<WebhookEvent> {
-  return validateWith(webhookEventSchema, input);
+  return validateWith(
+    webhookEventSchema,
+    input,
+    futureTimeProblems(input, notAfterOf(options)),
+  );
 }
 
 /** Validates the batch form's outer shape (each event is validated on its own). @public */
@@ -368,13 +429,19 @@ export function validateWebhookBatch(
   return validateWith(webhookBatchSchema, input);
 }
 
-/** Validates a message from the ingest queue, listing every problem. @public */
+/**
+ * Validates a message from the ingest queue, listing every problem, its
+ * `receivedAt` and times past `options.notAfter` included.
+ * @public
+ */
 export function validateQueueMessage(
   input: unknown,
+  options: TimeBoundsOptions = {},
 ): ValidationResult<QueueMessage> {
   return validateWith(
     queueMessageSchema,
     input,
+    futureTimeProblems(input, notAfterOf(options), { envelope: true }),
   ) as ValidationResult<QueueMessage>;
 }
 

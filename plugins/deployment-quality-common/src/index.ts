@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from './bounds';
 export * from './events';
 export * from './api';
 export * from './queries';

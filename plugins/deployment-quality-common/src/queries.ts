@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { ATTEMPT_STATUSES } from './events';
 import { LIST_LIMITS } from './api';
+import { BOUNDS } from './bounds';
 
-const idParam = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a cluster or service id');
+const idParam = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a cluster or service id');
+const clusterIdParam = idParam(BOUNDS.length.clusterId);
+const serviceIdParam = idParam(BOUNDS.length.serviceId);
 
 const listQuery = (defaultLimit: number) =>
   z.object({
@@ -23,12 +27,12 @@ const listQuery = (defaultLimit: number) =>
 /** Query of `GET /clusters/:clusterId/attempts`. @public */
 export const clusterAttemptsQuerySchema = listQuery(
   LIST_LIMITS.clusterDefault,
-).extend({ serviceId: idParam.optional() });
+).extend({ serviceId: serviceIdParam.optional() });
 
 /** Query of `GET /services/:serviceId/attempts` and the entity attempts route. @public */
 export const serviceAttemptsQuerySchema = listQuery(
   LIST_LIMITS.serviceDefault,
-).extend({ clusterId: idParam.optional() });
+).extend({ clusterId: clusterIdParam.optional() });
 
 /** @public */
 export type ClusterAttemptsQuery = z.input<typeof clusterAttemptsQuerySchema>;
@@ -48,11 +52,11 @@ export const promotionsQuerySchema = z.object({
 
 /** Query of `GET /gates`. @public */
 export const gateCheckQuerySchema = z.object({
-  serviceId: idParam,
-  clusterId: idParam,
+  serviceId: serviceIdParam,
+  clusterId: clusterIdParam,
   buildVersion: z
     .string()
     .min(1)
-    .max(128)
+    .max(BOUNDS.length.buildVersion)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must be a build version'),
 });

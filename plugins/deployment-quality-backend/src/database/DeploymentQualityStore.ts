@@ -44,22 +44,51 @@ export type RejectionReason =
   | 'invalid-event'
   | 'invalid-envelope';
 
-export type RejectedEvent = {
+/** What could be read of one refused event, and what is wrong with it. */
+export type RejectedItem = {
+  eventId?: string;
+  eventType?: string;
+  /** The service the event was about, when it could be read. */
+  serviceId?: string;
+  problems: ValidationProblem[];
+};
+
+type RejectionHeader = {
   receivedAt: string;
   /** How it arrived. */
   transport: 'webhook' | 'sqs';
   /** The webhook key's name, or the envelope's source when readable. */
   source?: string;
-  eventId?: string;
-  eventType?: string;
-  /** The service the event was about, when it could be read. */
-  serviceId?: string;
   reason: RejectionReason;
-  problems: ValidationProblem[];
-  /** The body as received, cut to a bounded size. */
+  /** The body as received; the store keeps a bounded prefix. */
   body?: string;
 };
 
+/**
+ * A refused request or queue message, recorded once whatever it held: one
+ * refused event (its fields inline), or the refused items of a batch in
+ * order.
+ */
+export type RejectedEvent = RejectionHeader &
+  (
+    | RejectedItem
+    | {
+        refused: RejectedItem[];
+        /**
+         * Every service the body names, its valid events' included: the body
+         * shows them all, so it is shown only to callers who see them all.
+         */
+        services?: string[];
+      }
+  );
+
+/** A stored rejection, as diagnostics list it. */
+export type RecordedRejection = RejectionHeader &
+  RejectedItem & {
+    id: string;
+    /** The refused events of the request this record covers. */
+    items: number;
+  };
 export interface IngestOutcome {
   eventId: string;
   /** True when the event id had been stored before: nothing was changed. */
@@ -100,15 +129,22 @@ export interface DeploymentQualityStore {
   /** As {@link DeploymentQualityStore.ingest} for each event, all in one transaction. */
   ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]>;
 
-  recordRejected(event: RejectedEvent): Promise<void>;
+  /**
+   * Records a refusal in a bounded number of rows, then drops the oldest
+   * records beyond the cap: answers how many rejected events they covered.
+   */
+  recordRejected(event: RejectedEvent): Promise<{ dropped: number }>;
   /** Newest first, without those about services hidden from the caller. */
   listRejected(options: {
     limit: number;
     visibility: Visibility;
-  }): Promise<Array<RejectedEvent & { id: string }>>;
+  }): Promise<RecordedRejection[]>;
+  /** Rejected events still recorded, by reason, as the caller may see them. */
   countRejectedByReason(
     visibility: Visibility,
   ): Promise<Record<string, number>>;
+  /** Rejected events whose records were dropped for the cap, ever. */
+  countDroppedRejected(): Promise<number>;
 
   listRegisteredClusters(): Promise<StoredCluster[]>;
   /** Cluster ids met in attempts, registered or not. */

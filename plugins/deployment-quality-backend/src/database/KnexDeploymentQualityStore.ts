@@ -19,6 +19,7 @@ import {
   DeploymentQualityStore,
   IngestOutcome,
   PairState,
+  RecordedRejection,
   RejectedEvent,
   RetentionCounts,
   RetentionRun,
@@ -26,17 +27,17 @@ import {
 } from './DeploymentQualityStore';
 import { chunks } from './chunks';
 import { keysetPage } from './cursor';
+import { dayLabel } from './rollupQueue';
 import {
   RollupRefresher,
+  RollupRefresherOptions,
   TouchedDays,
   ensureRollups,
   markStale,
 } from './rollups';
 import { writeEvents } from './writeEvents';
+import { RejectedEventLog } from './RejectedEventLog';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
-
-/** Rejected bodies are kept for diagnosis, not as an archive. */
-const MAX_REJECTED_BODY = 16 * 1024;
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-deployment-quality-backend',
@@ -160,13 +161,22 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     database: DatabaseService;
     /** Events about times older than this many days are not stored. */
     retentionDays?: number;
+    /** Rows of dq_rejected_events kept; the oldest are dropped beyond. */
+    maxRejectedEvents?: number;
     logger?: LoggerService;
+    /** The refresher's options; errors and parked keys are logged as well. */
+    rollups?: RollupRefresherOptions;
   }): Promise<KnexDeploymentQualityStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    await ensureRollups(client);
+    await ensureRollups(client, {
+      onError: error =>
+        options.logger?.warn(
+          `Rollup rebuild failed; every key is queued for the refresher instead: ${error}`,
+        ),
+    });
     if (client.client.config.client === 'better-sqlite3') {
       // WAL lets readers run beside the writer and commits cost one fsync of
       // the log instead of the whole journal dance. Persistent per file; a
@@ -174,17 +184,34 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       await client.raw('PRAGMA journal_mode = WAL');
     }
     const rollups = new RollupRefresher(client, {
-      onError: error =>
+      ...options.rollups,
+      onError: error => {
         options.logger?.warn(
           `Rollup refresh failed; its keys stay queued: ${error}`,
-        ),
+        );
+        options.rollups?.onError?.(error);
+      },
+      onKeyParked: key => {
+        options.logger?.error(
+          `Rollup key ${key.kind}/${key.clusterId}/${key.serviceId}/${dayLabel(
+            key.day,
+          )} failed to refresh (${
+            key.failures
+          } time(s)); parked until ${new Date(key.retryAt).toISOString()}: ${
+            key.error
+          }`,
+        );
+        options.rollups?.onKeyParked?.(key);
+      },
     });
-    // Keys a stopped replica queued and didn't refresh.
+    // Keys a stopped replica queued and didn't refresh. Parked keys don't
+    // hold it up: a poisoned key can't keep the backend from starting.
     await rollups.settle();
     return new KnexDeploymentQualityStore(
       client,
       options.retentionDays,
       rollups,
+      new RejectedEventLog(client, options.maxRejectedEvents, options.logger),
     );
   }
 
@@ -192,6 +219,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     private readonly db: Knex,
     private readonly retentionDays?: number,
     readonly rollups = new RollupRefresher(db),
+    private readonly rejected = new RejectedEventLog(db),
   ) {}
 
   settleRollups(): Promise<number> {
@@ -226,57 +254,25 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     this.newServiceListeners.push(listener);
   }
 
-  async recordRejected(event: RejectedEvent): Promise<void> {
-    await this.db('dq_rejected_events').insert({
-      received_at: toMs(event.receivedAt),
-      transport: event.transport,
-      source: event.source?.slice(0, 100) ?? null,
-      event_id: event.eventId?.slice(0, 200) ?? null,
-      event_type: event.eventType?.slice(0, 64) ?? null,
-      service_id: event.serviceId?.slice(0, 128) ?? null,
-      reason: event.reason,
-      problems: JSON.stringify(event.problems.slice(0, 100)),
-      body: event.body?.slice(0, MAX_REJECTED_BODY) ?? null,
-    });
+  recordRejected(event: RejectedEvent): Promise<{ dropped: number }> {
+    return this.rejected.record(event);
   }
 
-  async listRejected(options: {
+  listRejected(options: {
     limit: number;
     visibility: Visibility;
-  }): Promise<Array<RejectedEvent & { id: string }>> {
-    const rows: Row[] = await this.db('dq_rejected_events')
-      .modify(
-        onlyVisible(
-          this.db,
-          options.visibility,
-          'dq_rejected_events.service_id',
-        ),
-      )
-      .orderBy('id', 'desc')
-      .limit(options.limit);
-    return rows.map(r => ({
-      id: String(r.id),
-      receivedAt: iso(r.received_at),
-      transport: r.transport,
-      ...(r.source ? { source: r.source } : {}),
-      ...(r.event_id ? { eventId: r.event_id } : {}),
-      ...(r.event_type ? { eventType: r.event_type } : {}),
-      ...(r.service_id ? { serviceId: r.service_id } : {}),
-      reason: r.reason,
-      problems: JSON.parse(r.problems),
-      ...(r.body ? { body: r.body } : {}),
-    }));
+  }): Promise<RecordedRejection[]> {
+    return this.rejected.list(options);
   }
 
-  async countRejectedByReason(
+  countRejectedByReason(
     visibility: Visibility,
   ): Promise<Record<string, number>> {
-    const rows: Row[] = await this.db('dq_rejected_events')
-      .modify(onlyVisible(this.db, visibility, 'dq_rejected_events.service_id'))
-      .groupBy('reason')
-      .select('reason')
-      .count({ n: '*' });
-    return Object.fromEntries(rows.map(r => [r.reason, Number(r.n)]));
+    return this.rejected.countByReason(visibility);
+  }
+
+  countDroppedRejected(): Promise<number> {
+    return this.rejected.countDropped();
   }
 
   async listRegisteredClusters(): Promise<StoredCluster[]> {

@@ -2,6 +2,17 @@ import { Knex } from 'knex';
 import { LEAD_TIME_SQL } from '../analytics/sql';
 import { DAY_MS } from '../analytics/window';
 import { chunks } from './chunks';
+import {
+  ParkedKey,
+  QueuedKey,
+  backlog,
+  claimDue,
+  deleteQueued,
+  dueRows,
+  park,
+  parkedKeys,
+  retryDelay,
+} from './rollupQueue';
 
 /**
  * The daily rollups (tables in migrations/20261124000000_daily_rollups.js):
@@ -30,7 +41,8 @@ interface DayKey {
 }
 
 /** s, e: dq_attempt_days by start or end day; t: dq_test_days. */
-type Kind = 's' | 'e' | 't';
+export type RollupKind = 's' | 'e' | 't';
+type Kind = RollupKind;
 
 /** The (kind, cluster, service, day) keys whose rollups a write changed. */
 export class TouchedDays {
@@ -312,6 +324,22 @@ async function bumpGeneration(tx: Knex.Transaction): Promise<number> {
   return readGeneration(tx);
 }
 
+/** Options of {@link RollupRefresher}. */
+export interface RollupRefresherOptions {
+  /** How long after a write the refresh starts, gathering others. */
+  delayMs?: number;
+  /** A background refresh failed; the keys stay queued. */
+  onError?: (error: Error) => void;
+  /** A key's refresh failed on its own: it is parked until `retryAt`. */
+  onKeyParked?: (key: ParkedKey) => void;
+  /** Back-off of a failing key: doubling from this (default 10 s)… */
+  minRetryMs?: number;
+  /** …up to this (default 1 h). */
+  maxRetryMs?: number;
+  /** The clock the back-off is measured by (tests move it). */
+  now?: () => number;
+}
+
 /**
  * Recomputes the keys the queue holds, shortly after each write
  * (`kick`) and before each read of the rollups (`settle`). Every replica
@@ -322,6 +350,13 @@ async function bumpGeneration(tx: Knex.Transaction): Promise<number> {
  * Each refresh bumps a generation number stored beside the rollups; an
  * answer derived from them holds for as long as the generation doesn't
  * change, which is what lets the analytics cache it.
+ *
+ * A key whose refresh fails (its sums overflow on data stored before the
+ * bounds, or a bug) must not hold up the others, the reads or the start of
+ * the backend: when a batch fails, its keys are retried in halves until
+ * the failing ones stand alone, and those are parked with a back-off.
+ * `settle` doesn't wait for a parked key; until a retry succeeds its
+ * rollups keep their last figures, and `GET /status` names it.
  */
 export class RollupRefresher {
   private running?: Promise<number>;
@@ -330,12 +365,7 @@ export class RollupRefresher {
 
   constructor(
     private readonly db: Knex,
-    private readonly options: {
-      /** How long after a write the refresh starts, gathering others. */
-      delayMs?: number;
-      /** A background refresh failed; the keys stay queued. */
-      onError?: (error: Error) => void;
-    } = {},
+    private readonly options: RollupRefresherOptions = {},
   ) {}
 
   /** A refresh soon, shared with every write committed meanwhile. */
@@ -349,8 +379,9 @@ export class RollupRefresher {
   }
 
   /**
-   * Recomputes every key queued by a write committed before the call, and
-   * answers the generation the rollups then have.
+   * Recomputes every key queued by a write committed before the call,
+   * except parked keys not yet due for a retry, and answers the generation
+   * the rollups then have.
    */
   settle(): Promise<number> {
     if (!this.running) {
@@ -370,63 +401,111 @@ export class RollupRefresher {
     return this.next;
   }
 
-  /** How many keys wait for a refresh, and since when (epoch ms). */
-  async backlog(): Promise<{ queuedKeys: number; oldestQueuedAt?: number }> {
-    const [row] = await this.db('dq_rollup_dirty')
-      .count({ n: '*' })
-      .min({ oldest: 'queued_at' });
-    return {
-      queuedKeys: Number(row.n),
-      ...(row.oldest === null || row.oldest === undefined
-        ? {}
-        : { oldestQueuedAt: Number(row.oldest) }),
-    };
+  /** How many keys wait for a refresh, and since when (epoch ms); parked keys aside. */
+  backlog(): Promise<{ queuedKeys: number; oldestQueuedAt?: number }> {
+    return backlog(this.db);
+  }
+
+  /** The keys parked after a failed refresh: how many, and the oldest `limit`. */
+  parked(limit = 20): Promise<{ count: number; keys: ParkedKey[] }> {
+    return parkedKeys(this.db, limit);
+  }
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
   }
 
   private async drain(): Promise<number> {
     for (;;) {
-      const [queued] = await this.db('dq_rollup_dirty').select('id').limit(1);
+      const now = this.now();
+      const [queued] = await dueRows(this.db, now).select('d.id').limit(1);
       if (!queued) return readGeneration(this.db);
-      const { claimed, generation } = await this.db.transaction(tx =>
-        this.refreshQueued(tx),
-      );
-      if (claimed < CLAIM) return generation;
+      const claimed = await this.refreshDue(now);
+      // Parked keys are no longer due: each pass makes progress.
+      if (claimed < CLAIM) return readGeneration(this.db);
     }
   }
 
-  private async refreshQueued(tx: Knex.Transaction) {
-    if (isPg(tx)) {
-      await tx.raw('select pg_advisory_xact_lock(hashtext(?))', ['dq-rollups']);
-    }
-    // Claimed by id, not by key: a write committing meanwhile queues rows
-    // this claim didn't see, and they stay for the next refresh.
-    // Raw: knex drops `returning` from a delete on SQLite.
-    const result = await tx.raw(
-      `delete from dq_rollup_dirty where id in
-         (select id from dq_rollup_dirty order by id limit ?)
-       returning kind, cluster_id, service_id, day`,
-      [CLAIM],
-    );
-    const claimed: Array<{
-      kind: Kind;
-      cluster_id: string;
-      service_id: string;
-      day: number | string;
-    }> = result.rows ?? result;
-    if (!claimed.length) {
-      return { claimed: 0, generation: await readGeneration(tx) };
-    }
-    const touched = new TouchedDays();
-    for (const r of claimed) {
-      touched.add(r.kind, {
-        clusterId: r.cluster_id,
-        serviceId: r.service_id,
-        day: Number(r.day),
+  /** One claim of due keys, refreshed together or, failing that, apart. */
+  private async refreshDue(now: number): Promise<number> {
+    let claimed: QueuedKey[] = [];
+    try {
+      await this.db.transaction(async tx => {
+        await lockRefresh(tx);
+        claimed = await claimDue(tx, now, CLAIM);
+        if (!claimed.length) return;
+        await refreshKeys(tx, touchedBy(claimed));
+        await bumpGeneration(tx);
       });
+    } catch (error) {
+      // The claim rolled back with the refresh: the rows are queued again.
+      if (!claimed.length) throw error;
+      if (claimed.length === 1) await this.park(claimed[0], error);
+      else await this.bisect(claimed);
     }
-    await refreshKeys(tx, touched);
-    return { claimed: claimed.length, generation: await bumpGeneration(tx) };
+    return claimed.reduce((n, k) => n + k.ids.length, 0);
   }
+
+  /**
+   * Refreshes each half of `keys` in its own transaction, splitting a
+   * failing half again: one bad key among n costs about 2·log2(n) tries.
+   */
+  private async bisect(keys: QueuedKey[]): Promise<void> {
+    const half = Math.ceil(keys.length / 2);
+    for (const part of [keys.slice(0, half), keys.slice(half)]) {
+      try {
+        await this.db.transaction(async tx => {
+          await lockRefresh(tx);
+          await deleteQueued(tx, part);
+          await refreshKeys(tx, touchedBy(part));
+          await bumpGeneration(tx);
+        });
+      } catch (error) {
+        if (part.length === 1) await this.park(part[0], error);
+        else await this.bisect(part);
+      }
+    }
+  }
+
+  /**
+   * Parks a key that failed alone. When even that fails the database is
+   * likely down, not the key bad: the error goes up and the keys stay
+   * queued as they were.
+   */
+  private async park(key: QueuedKey, error: unknown): Promise<void> {
+    const { minRetryMs = 10_000, maxRetryMs = 3_600_000 } = this.options;
+    const failures = key.failures + 1;
+    const parked: ParkedKey = {
+      kind: key.kind,
+      clusterId: key.clusterId,
+      serviceId: key.serviceId,
+      day: key.day,
+      failures,
+      retryAt: this.now() + retryDelay(failures, minRetryMs, maxRetryMs),
+      error: String(error),
+    };
+    await park(this.db, parked);
+    this.options.onKeyParked?.(parked);
+  }
+}
+
+/** Serializes refreshes across replicas (PostgreSQL; SQLite has one writer). */
+async function lockRefresh(tx: Knex.Transaction) {
+  if (isPg(tx)) {
+    await tx.raw('select pg_advisory_xact_lock(hashtext(?))', ['dq-rollups']);
+  }
+}
+
+function touchedBy(keys: QueuedKey[]): TouchedDays {
+  const touched = new TouchedDays();
+  for (const k of keys) {
+    touched.add(k.kind, {
+      clusterId: k.clusterId,
+      serviceId: k.serviceId,
+      day: k.day,
+    });
+  }
+  return touched;
 }
 
 /**
@@ -434,48 +513,100 @@ export class RollupRefresher {
  * derivation: after the migration that adds them, after a change to how
  * they are derived, or after a bulk load that cleared the marker. Writers
  * wait on the table locks meanwhile and queue their keys after.
+ *
+ * When the rebuild fails (a key whose sums overflow), every key is queued
+ * instead, so the refresher isolates the bad ones and the backend starts.
  */
-export async function ensureRollups(db: Knex): Promise<boolean> {
+export async function ensureRollups(
+  db: Knex,
+  options: { onError?: (error: Error) => void } = {},
+): Promise<boolean> {
   const current = async (q: Knex) =>
     (await q('dq_derived').where('name', ROLLUPS).first())?.version ===
     ROLLUPS_VERSION;
   if (await current(db)) return false;
-  return db.transaction(async tx => {
-    if (isPg(tx)) {
-      await tx.raw(
-        'lock table dq_attempt_days, dq_test_days, dq_attempt_totals, dq_derived, dq_rollup_dirty in exclusive mode',
-      );
-    }
-    if (await current(tx)) return false;
-    // Rebuilt from every row: what the queue holds is included.
-    await tx('dq_rollup_dirty').delete();
-    await tx('dq_attempt_days').delete();
-    await tx('dq_test_days').delete();
-    await insertSelect(
-      tx,
-      'dq_attempt_days',
-      ATTEMPT_DAY_COLUMNS,
-      attemptDays(tx, 's'),
+  const exclusively = (fill: (tx: Knex.Transaction) => Promise<void>) =>
+    db.transaction(async tx => {
+      if (isPg(tx)) {
+        await tx.raw(
+          'lock table dq_attempt_days, dq_test_days, dq_attempt_totals, dq_derived, dq_rollup_dirty in exclusive mode',
+        );
+      }
+      if (await current(tx)) return false;
+      await tx('dq_attempt_days').delete();
+      await tx('dq_test_days').delete();
+      await tx('dq_attempt_totals').delete();
+      await fill(tx);
+      await tx('dq_derived')
+        .insert({ name: ROLLUPS, version: ROLLUPS_VERSION })
+        .onConflict('name')
+        .merge();
+      await bumpGeneration(tx);
+      return true;
+    });
+  try {
+    return await exclusively(rebuildAll);
+  } catch (error) {
+    options.onError?.(error as Error);
+    return exclusively(queueAll);
+  }
+}
+
+/** Every rollup row from every source row, in one statement per table. */
+async function rebuildAll(tx: Knex.Transaction) {
+  // Rebuilt from every row: what the queue holds is included.
+  await tx('dq_rollup_dirty').delete();
+  await insertSelect(
+    tx,
+    'dq_attempt_days',
+    ATTEMPT_DAY_COLUMNS,
+    attemptDays(tx, 's'),
+  );
+  await insertSelect(
+    tx,
+    'dq_attempt_days',
+    ATTEMPT_DAY_COLUMNS,
+    attemptDays(tx, 'e'),
+  );
+  await insertSelect(tx, 'dq_test_days', TEST_DAY_COLUMNS, testDays(tx));
+  await insertSelect(tx, 'dq_attempt_totals', TOTAL_COLUMNS, attemptTotals(tx));
+}
+
+/** Every key the source rows have, queued for the refresher (empty rollups). */
+async function queueAll(tx: Knex.Transaction) {
+  // A literal: PostgreSQL can't type a parameter in a select list.
+  const now = Date.now();
+  const dayOfColumn = (column: string) =>
+    tx.raw(`cast(${column} / ${DAY_MS} as integer) as day`);
+  const keys = [
+    tx('dq_attempts').select(
+      tx.raw("'s' as kind"),
+      'cluster_id',
+      'service_id',
+      dayOfColumn('started_at'),
+    ),
+    tx('dq_attempts')
+      .whereNotNull('ended_at')
+      .whereNot('status', 'IN_PROGRESS')
+      .select(
+        tx.raw("'e' as kind"),
+        'cluster_id',
+        'service_id',
+        dayOfColumn('ended_at'),
+      ),
+    tx('dq_test_runs').select(
+      tx.raw("'t' as kind"),
+      tx.raw("coalesce(cluster_id, '') as cluster_id"),
+      tx.raw("coalesce(service_id, '') as service_id"),
+      dayOfColumn('executed_at'),
+    ),
+  ];
+  for (const q of keys) {
+    const { sql, bindings } = q.toSQL();
+    await tx.raw(
+      `insert into dq_rollup_dirty (kind, cluster_id, service_id, day, queued_at)
+       select distinct k.kind, k.cluster_id, k.service_id, k.day, ${now} from (${sql}) as k`,
+      bindings,
     );
-    await insertSelect(
-      tx,
-      'dq_attempt_days',
-      ATTEMPT_DAY_COLUMNS,
-      attemptDays(tx, 'e'),
-    );
-    await insertSelect(tx, 'dq_test_days', TEST_DAY_COLUMNS, testDays(tx));
-    await tx('dq_attempt_totals').delete();
-    await insertSelect(
-      tx,
-      'dq_attempt_totals',
-      TOTAL_COLUMNS,
-      attemptTotals(tx),
-    );
-    await tx('dq_derived')
-      .insert({ name: ROLLUPS, version: ROLLUPS_VERSION })
-      .onConflict('name')
-      .merge();
-    await bumpGeneration(tx);
-    return true;
-  });
+  }
 }

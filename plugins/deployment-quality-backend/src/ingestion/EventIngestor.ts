@@ -1,9 +1,11 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  BOUNDS,
   BatchIngestResponse,
   EventEnvelope,
   IngestResponse,
   ValidationProblem,
+  ValidationResult,
   WebhookEvent,
   deriveAttemptId,
   validateWebhookBatch,
@@ -12,8 +14,10 @@ import {
 import {
   DeploymentQualityStore,
   RejectedEvent,
+  RejectedItem,
 } from '../database/DeploymentQualityStore';
 import { SqsPublisher } from '../queue/SqsPublisher';
+import { notAfter } from './clockSkew';
 import { envelopeOf } from './eventId';
 
 export type WebhookOutcome =
@@ -92,10 +96,42 @@ export function header(item: unknown): Partial<Record<string, string>> {
   };
 }
 
+/** The header fields of an item as a refused item, with its problems. */
+export function refusedItem(
+  item: unknown,
+  problems: ValidationProblem[],
+): RejectedItem {
+  const h = header(item);
+  return {
+    ...(h.eventId ? { eventId: h.eventId } : {}),
+    ...(h.eventType ? { eventType: h.eventType } : {}),
+    ...(h.serviceId ? { serviceId: h.serviceId } : {}),
+    problems,
+  };
+}
+
+/** The distinct services the items of a body name. */
+export function servicesNamed(items: unknown[]): string[] {
+  const services = new Set<string>();
+  for (const item of items) {
+    const { serviceId } = header(item);
+    if (serviceId) services.add(serviceId);
+  }
+  return [...services];
+}
+
+/** A rejection as the routers describe it: the ingestor adds the transport. */
+export type WebhookRejection = RejectedEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, 'transport'>
+    : never
+  : never;
+
 /**
  * Validates webhook bodies and hands the valid events, as envelopes, to the
- * sink; records what it refuses. Transport-agnostic: callers pass parsed JSON
- * and the name of the key that authenticated the request.
+ * sink; records what it refuses, once per request. Transport-agnostic:
+ * callers pass parsed JSON and the name of the key that authenticated the
+ * request.
  */
 export class EventIngestor {
   constructor(
@@ -103,7 +139,21 @@ export class EventIngestor {
     private readonly store: DeploymentQualityStore,
     /** The plugin's logger, which the routers log internal errors to. */
     private readonly logger: LoggerService,
+    /** How far past its receipt an event's times may be (see clockSkew.ts). */
+    private readonly maxFutureSkewMs = BOUNDS.defaultFutureSkewSeconds * 1000,
   ) {}
+
+  /**
+   * Checks an event against the contract and its bounds, times included:
+   * none may be later than the time of receipt plus the allowed skew. Every
+   * path that takes events from outside (webhook, sources, test reports)
+   * validates through here.
+   */
+  validate(input: unknown, receivedAt: Date): ValidationResult<WebhookEvent> {
+    return validateWebhookEvent(input, {
+      notAfter: notAfter(receivedAt, this.maxFutureSkewMs),
+    });
+  }
 
   toEnvelope(
     event: WebhookEvent,
@@ -114,9 +164,12 @@ export class EventIngestor {
   }
 
   /** Records a refused body; never fails the request over it. */
-  async reject(event: Omit<RejectedEvent, 'transport'>): Promise<void> {
+  async reject(event: WebhookRejection): Promise<void> {
     try {
-      await this.store.recordRejected({ ...event, transport: 'webhook' });
+      await this.store.recordRejected({
+        ...event,
+        transport: 'webhook',
+      } as RejectedEvent);
     } catch (error) {
       this.logger.warn(`Could not record a rejected webhook event: ${error}`);
     }
@@ -129,38 +182,56 @@ export class EventIngestor {
     keyName: string,
     rawBody: string,
   ): Promise<WebhookOutcome> {
-    const refuse = async (item: unknown, problems: ValidationProblem[]) => {
-      const h = header(item);
+    // One record per request, whatever it holds: the body once, with the
+    // refused items it covers (a batch of 500 bad events is one record).
+    const refuse = async (
+      refused: RejectedItem[],
+      items: unknown[],
+      first: unknown,
+    ) => {
+      const { source } = header(first);
       await this.reject({
         receivedAt: receivedAt.toISOString(),
         reason: 'invalid-event',
-        problems,
-        source: h.source ?? keyName,
-        ...(h.eventId ? { eventId: h.eventId } : {}),
-        ...(h.eventType ? { eventType: h.eventType } : {}),
-        ...(h.serviceId ? { serviceId: h.serviceId } : {}),
+        source: source ?? keyName,
+        refused,
+        services: servicesNamed(items),
         body: rawBody,
       });
     };
 
     if (body && typeof body === 'object' && 'events' in body) {
+      const events = (body as { events: unknown }).events;
+      const items = Array.isArray(events) ? events : [];
       const batch = validateWebhookBatch(body);
       if (!batch.ok) {
-        await refuse(body, batch.problems);
+        await refuse([{ problems: batch.problems }], items, items[0]);
         return { kind: 'invalid', problems: batch.problems };
       }
       const results: BatchIngestResponse['results'] = [];
       const accepted: Array<{ index: number; envelope: EventEnvelope }> = [];
-      for (const item of batch.value.events) {
-        const validated = validateWebhookEvent(item);
+      const refused: RejectedItem[] = [];
+      let firstRefused: unknown;
+      batch.value.events.forEach((item, index) => {
+        const validated = this.validate(item, receivedAt);
         if (validated.ok) {
           accepted.push({
-            index: results.length,
+            index,
             envelope: this.toEnvelope(validated.value, receivedAt, keyName),
           });
           results.push({ eventId: '', status: this.sink.status });
         } else {
-          await refuse(item, validated.problems);
+          firstRefused ??= item;
+          // The record covers several items: its paths say which.
+          refused.push(
+            refusedItem(
+              item,
+              validated.problems.map(p => ({
+                ...p,
+                path: `events[${index}].${p.path}`,
+              })),
+            ),
+          );
           const { eventId } = header(item);
           results.push({
             ...(eventId ? { eventId } : {}),
@@ -168,6 +239,9 @@ export class EventIngestor {
             problems: validated.problems,
           });
         }
+      });
+      if (refused.length > 0) {
+        await refuse(refused, batch.value.events, firstRefused);
       }
       if (accepted.length > 0) {
         const outcomes = await this.sink.submit(accepted.map(a => a.envelope));
@@ -181,14 +255,14 @@ export class EventIngestor {
       }
       this.logger.debug(`Webhook batch from key ${keyName}`, {
         accepted: accepted.length,
-        rejected: results.length - accepted.length,
+        rejected: refused.length,
       });
       return { kind: 'batch', result: { results }, accepted: accepted.length };
     }
 
-    const validated = validateWebhookEvent(body);
+    const validated = this.validate(body, receivedAt);
     if (!validated.ok) {
-      await refuse(body, validated.problems);
+      await refuse([refusedItem(body, validated.problems)], [body], body);
       return { kind: 'invalid', problems: validated.problems };
     }
     const envelope = this.toEnvelope(validated.value, receivedAt, keyName);

@@ -10,7 +10,6 @@ import {
   EventEnvelope,
   ValidationProblem,
   WebhookEvent,
-  validateWebhookEvent,
 } from '@internal/plugin-deployment-quality-common';
 import {
   SourceAdapter,
@@ -20,13 +19,23 @@ import {
 } from '@internal/plugin-deployment-quality-node';
 import { WebhookKey, readSourceConfig } from '../config';
 import { serviceIdOf } from '../visibility/CatalogIndex';
-import { EventIngestor, EventSink, ingestResult } from './EventIngestor';
+import {
+  EventIngestor,
+  EventSink,
+  ingestResult,
+  servicesNamed,
+} from './EventIngestor';
 import { authenticateWebhook, sourceCredentials } from './webhookAuth';
 
 /** What a native delivery came to, before anything is stored. */
 export type SourceOutcome =
   | { kind: 'ignored'; reason: string }
-  | { kind: 'invalid'; problems: ValidationProblem[] }
+  | {
+      kind: 'invalid';
+      problems: ValidationProblem[];
+      /** The services its events name, so only their viewers see the body. */
+      services?: string[];
+    }
   | { kind: 'events'; envelopes: EventEnvelope[] };
 
 /** The answer of an accepted delivery. */
@@ -78,12 +87,12 @@ export class SourceIngestor {
     return this.sources.has(sourceId);
   }
 
-  /** The name of the source secret the delivery proves it knows. */
+  /** The source secret the delivery proves it knows (its name, its rate). */
   authenticate(
     sourceId: string,
     headers: Record<string, string | string[] | undefined>,
     rawBody: Buffer,
-  ): string {
+  ): WebhookKey {
     const { adapter, secrets } = this.source(sourceId);
     const key = authenticateWebhook(
       sourceCredentials(adapter.authentication, headers),
@@ -97,7 +106,7 @@ export class SourceIngestor {
           : `Missing or invalid secret for source ${sourceId}: send X-Webhook-Secret, Authorization: Bearer, or Basic auth`,
       );
     }
-    return key.name;
+    return key;
   }
 
   /** Runs the adapter and checks its events; stores nothing. */
@@ -114,8 +123,12 @@ export class SourceIngestor {
       : undefined;
     const problems: ValidationProblem[] = [];
     const envelopes: EventEnvelope[] = [];
-    mapping.events.forEach((event, i) => {
-      const validated = validateWebhookEvent(withService(event, serviceId));
+    const events = mapping.events.map(event => withService(event, serviceId));
+    events.forEach((event, i) => {
+      const validated = this.options.ingestor.validate(
+        event,
+        delivery.receivedAt,
+      );
       if (validated.ok) {
         envelopes.push(
           this.options.ingestor.toEnvelope(
@@ -135,7 +148,7 @@ export class SourceIngestor {
     });
     // All or nothing: a delivery is one native fact, half of it is wrong.
     return problems.length
-      ? { kind: 'invalid', problems }
+      ? { kind: 'invalid', problems, services: servicesNamed(events) }
       : { kind: 'events', envelopes };
   }
 
@@ -153,10 +166,12 @@ export class SourceIngestor {
   > {
     const outcome = await this.map(sourceId, delivery, keyName);
     if (outcome.kind === 'invalid') {
+      // One record: the delivery is one native fact, however many events.
       await this.options.ingestor.reject({
         receivedAt: delivery.receivedAt.toISOString(),
         reason: 'invalid-event',
-        problems: outcome.problems,
+        refused: [{ problems: outcome.problems }],
+        services: outcome.services,
         source: sourceId,
         body: rawBody,
       });

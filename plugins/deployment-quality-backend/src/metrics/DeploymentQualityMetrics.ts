@@ -6,6 +6,8 @@ import {
   RejectedEvent,
   RetentionCounts,
 } from '../database/DeploymentQualityStore';
+import { rollupName } from '../database/rollupQueue';
+import type { RollupKind } from '../database/rollups';
 
 /** Queue depths as last polled; undefined until the first poll answers. */
 export interface QueueDepths {
@@ -22,10 +24,12 @@ export class DeploymentQualityMetrics {
   private readonly ingested;
   private readonly lag;
   private readonly rejected;
+  private readonly rejectedDropped;
   private readonly receiveErrors;
   private readonly batchDuration;
   private readonly apiDuration;
   private readonly retentionDeleted;
+  private readonly rollupKeysParked;
   private depths: () => QueueDepths = () => ({});
   /** Received → stored of the newest stored event, for the status route. */
   lastIngestLagSeconds?: number;
@@ -48,6 +52,13 @@ export class DeploymentQualityMetrics {
     }>('deployment_quality.events.rejected', {
       description: 'Events refused as invalid, by reason and transport',
     });
+    this.rejectedDropped = metrics.createCounter(
+      'deployment_quality.rejected_events.dropped',
+      {
+        description:
+          'Rejected events whose diagnostics records were dropped, oldest first, to keep dq_rejected_events under its cap',
+      },
+    );
     this.receiveErrors = metrics.createCounter(
       'deployment_quality.sqs.receive_errors',
       { description: 'Failed SQS ReceiveMessage calls' },
@@ -70,6 +81,13 @@ export class DeploymentQualityMetrics {
     this.retentionDeleted = metrics.createCounter<{ table: string }>(
       'deployment_quality.retention.deleted',
       { description: 'Rows deleted by retention, by table' },
+    );
+    this.rollupKeysParked = metrics.createCounter<{ rollup: string }>(
+      'deployment_quality.rollups.keys_parked',
+      {
+        description:
+          'Rollup keys whose refresh failed on its own and were parked for a retry with back-off, by rollup',
+      },
     );
     metrics
       .createObservableGauge<{ queue: 'ingest' | 'dlq' }>(
@@ -111,8 +129,17 @@ export class DeploymentQualityMetrics {
     });
   }
 
+  /** Counts every refused event of the request, as it was counted one by one. */
   rejectedEvent(event: RejectedEvent) {
-    this.rejected.add(1, { reason: event.reason, transport: event.transport });
+    const events = 'refused' in event ? Math.max(event.refused.length, 1) : 1;
+    this.rejected.add(events, {
+      reason: event.reason,
+      transport: event.transport,
+    });
+  }
+
+  droppedRejected(events: number) {
+    if (events > 0) this.rejectedDropped.add(events);
   }
 
   receiveError() {
@@ -125,6 +152,11 @@ export class DeploymentQualityMetrics {
 
   request(route: string, method: string, status: number, seconds: number) {
     this.apiDuration.record(seconds, { route, method, status });
+  }
+
+  /** A rollup key failed to refresh on its own (see RollupRefresher). */
+  rollupKeyParked(kind: RollupKind) {
+    this.rollupKeysParked.add(1, { rollup: rollupName(kind) });
   }
 
   retention(deleted: RetentionCounts) {
@@ -156,8 +188,10 @@ export function meteredStore<T extends DeploymentQualityStore>(
     return outcomes;
   };
   metered.recordRejected = async event => {
-    await store.recordRejected(event);
+    const recorded = await store.recordRejected(event);
     metrics.rejectedEvent(event);
+    metrics.droppedRejected(recorded.dropped);
+    return recorded;
   };
   return metered;
 }

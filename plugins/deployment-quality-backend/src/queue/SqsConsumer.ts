@@ -7,13 +7,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  BOUNDS,
   EventEnvelope,
+  ValidationProblem,
   validateQueueMessage,
 } from '@internal/plugin-deployment-quality-common';
 import {
   DeploymentQualityStore,
   RejectedEvent,
+  RejectionReason,
 } from '../database/DeploymentQualityStore';
+import { notAfter } from '../ingestion/clockSkew';
 import { envelopeOf } from '../ingestion/eventId';
 import { header } from '../ingestion/EventIngestor';
 import { SourceIngestor } from '../ingestion/SourceIngestor';
@@ -39,6 +43,12 @@ export interface SqsConsumerOptions {
   /** Back-off after a failed receive or write, doubled up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * How far past now a message's times may be (see clockSkew.ts): the same
+   * bound as the webhook's, measured when the message is consumed, so what
+   * the webhook accepted and published always passes.
+   */
+  maxFutureSkewMs?: number;
 }
 
 /** What the consumer is doing, for the status route and logs. */
@@ -279,7 +289,11 @@ export class SqsConsumer {
   private async parse(message: Message): Promise<Parsed[]> {
     const { sources } = this.options;
     const native = sources && nativeOf(message.Body, sources);
-    if (!native) return [parseMessage(message)];
+    if (!native) {
+      const skew =
+        this.options.maxFutureSkewMs ?? BOUNDS.defaultFutureSkewSeconds * 1000;
+      return [parseMessage(message, notAfter(Date.now(), skew))];
+    }
     const receivedAt = new Date(receivedAtOf(message));
     try {
       const outcome = await sources.map(
@@ -297,7 +311,8 @@ export class SqsConsumer {
               receivedAt: receivedAt.toISOString(),
               transport: 'sqs',
               reason: 'invalid-event',
-              problems: outcome.problems,
+              refused: [{ problems: outcome.problems }],
+              services: outcome.services,
               source: native.source,
               body: message.Body,
             },
@@ -385,12 +400,12 @@ function nativeOf(
     : undefined;
 }
 
-function parseMessage(message: Message): Parsed {
+function parseMessage(message: Message, latest: number): Parsed {
   const receivedAt = receivedAtOf(message);
   const body = message.Body ?? '';
   const reject = (
-    reason: RejectedEvent['reason'],
-    problems: RejectedEvent['problems'],
+    reason: RejectionReason,
+    problems: ValidationProblem[],
     json?: Record<string, unknown>,
   ): Parsed => {
     const { serviceId } = header(json);
@@ -420,7 +435,7 @@ function parseMessage(message: Message): Parsed {
       { path: '(root)', message: 'message body is not valid JSON' },
     ]);
   }
-  const validated = validateQueueMessage(json);
+  const validated = validateQueueMessage(json, { notAfter: latest });
   if (!validated.ok) {
     return reject(
       'invalid-envelope',

@@ -367,7 +367,7 @@ export const spec = {
             allowReserved: false,
             description: 'The service.',
             schema: {
-              $ref: '#/components/schemas/Identifier',
+              $ref: '#/components/schemas/ServiceId',
             },
             example: 'authn',
           },
@@ -378,7 +378,7 @@ export const spec = {
             allowReserved: false,
             description: 'The cluster the build ran on.',
             schema: {
-              $ref: '#/components/schemas/Identifier',
+              $ref: '#/components/schemas/ClusterId',
             },
             example: 'mira-us-west-2',
           },
@@ -753,7 +753,7 @@ export const spec = {
         summary:
           'Events refused at ingestion, newest first, with counts by reason.',
         description:
-          'Webhook bodies and queue messages that were refused (malformed JSON,\nan invalid event, an invalid queue envelope), with the problems found\nand the body as received (cut to a bounded size). Unauthenticated\nwebhook requests are not recorded.\n',
+          'Webhook bodies and queue messages that were refused (malformed JSON,\nan invalid event, an invalid queue envelope), with the problems found\nand the body as received (cut to a bounded size). Unauthenticated\nand rate-limited (429) webhook requests are not recorded.\n\nA refused request is one record however many of its events were\nrefused (`items`), with the body once (its first 16 KiB) and the\nproblems of its first 5 refused events (at most 50). When the events\nof one request name several services, its body would show each of\nthem to whoever may see one: the record with the body is then shown\nonly to callers who see every service, and the others get one record\nper service (the first 10 services of the request, without the body)\nfor the services they may see. The table keeps the newest\n`deploymentQuality.diagnostics.maxRejectedEvents` records (default\n10,000) and drops the oldest beyond; `dropped` counts the refused\nevents they covered.\n',
         parameters: [
           {
             name: 'limit',
@@ -798,7 +798,7 @@ export const spec = {
         tags: ['Diagnostics'],
         summary: 'Whether the plugin can take and store events right now.',
         description:
-          "Live checks and what the workers last saw: the database (answers\nwithin 2 s), the SQS consumer's state (running, backing off and why,\nlast receive), the queue's and the DLQ's depths (polled every 30 s),\nthe newest event's ingest lag, and the last retention run. `ok` is\nfalse and `problems` says why while anything is wrong, so a view can\nsay so instead of showing stale data silently. Any signed-in caller\nmay read it; the error texts (`error`, `reason`, and the same text in\n`problems`) only callers with the permission `deployment-quality.read`:\nothers get the same answer with each error text replaced by\n`details withheld (they need the deployment-quality.read permission)`.\n",
+          "Live checks and what the workers last saw: the database (answers\nwithin 2 s), the SQS consumer's state (running, backing off and why,\nlast receive), the queue's and the DLQ's depths (polled every 30 s),\nthe newest event's ingest lag, and the last retention run. `ok` is\nfalse and `problems` says why while anything is wrong, so a view can\nsay so instead of showing stale data silently. Any signed-in caller\nmay read it; the error texts (`error`, `reason`, and the same text in\n`problems`) only callers with the permission `deployment-quality.read`:\nothers get the same answer with each error text replaced by\n`details withheld (they need the deployment-quality.read permission)`.\nRollup keys whose refresh failed (`rollups.parkedKeys`) are counted\nfor everyone and listed (`rollups.parked`: they name services and\nquote database errors) only for those callers.\n",
         responses: {
           '200': {
             description: "The plugin's status.",
@@ -822,7 +822,7 @@ export const spec = {
         tags: ['Ingestion'],
         summary: 'Report one event, or a batch of up to 500.',
         description:
-          "Takes no Backstage login; authenticate with one of the configured\nwebhook keys (`deploymentQuality.ingestion.webhook.keys`), in any one\nof three forms (a key configured with a `type` accepts only that\nform). Missing or wrong credentials answer 401 and nothing is stored\nor recorded.\n\nThe body is one event (`WebhookEvent`) or a batch (`{ events: [...] }`,\n1 to 500 events). A single event that fails validation answers 400\nlisting every problem (JSON path + reason), and nothing is stored. In\na batch each event is validated on its own: valid ones are accepted\nand invalid ones reported as `rejected` in `results`, in order; the\nanswer is 202 when at least one event was accepted, else 400 with the\nsame `results` body. Beyond the schemas below, free-text fields may\nnot contain NUL or unpaired UTF-16 surrogate characters (the\ndatabases can't store them as sent).\n\nAccepted events are stored in the request (embedded mode, status\n`stored`) or published to the ingest queue (queue mode, status\n`queued`; 503 when the queue can't be reached — retry the whole\nrequest, event ids make that safe). Idempotent by `eventId`: the same\nevent id again answers 202 with `duplicate: true` and changes nothing.\nWithout an `eventId`, one is derived from the event's content.\n\nAttempt identity: a deployment event's `attemptId` when given, else\n`{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same\nwith `startedAt` (epoch seconds) as the run number, so the\nIN_PROGRESS and final events of one attempt land on one attempt.\nFinished states (SUCCESS, FAILED, ROLLBACK, LIVE) are never\noverwritten by a later IN_PROGRESS; between two finished states the\none with the later `endedAt` wins.\n\nA body over the configured size limit (`maxBodyBytes`, default 1 MiB)\nanswers 413 before its credentials are checked.\n",
+          "Takes no Backstage login; authenticate with one of the configured\nwebhook keys (`deploymentQuality.ingestion.webhook.keys`), in any one\nof three forms (a key configured with a `type` accepts only that\nform). Missing or wrong credentials answer 401 and nothing is stored\nor recorded. A key over its configured rate answers 429 with\n`Retry-After`, and nothing is stored or recorded.\n\nThe body is one event (`WebhookEvent`) or a batch (`{ events: [...] }`,\n1 to 500 events). A single event that fails validation answers 400\nlisting every problem (JSON path + reason), and nothing is stored. In\na batch each event is validated on its own: valid ones are accepted\nand invalid ones reported as `rejected` in `results`, in order; the\nanswer is 202 when at least one event was accepted, else 400 with the\nsame `results` body. Beyond the schemas below, free-text fields may\nnot contain NUL or unpaired UTF-16 surrogate characters (the\ndatabases can't store them as sent).\n\nEvery field has a bound, the same on SQLite and PostgreSQL (the\n`maxLength` and `maximum` of the schemas below; the `BOUNDS` of the\n-common package): ids short enough that every derived attempt and\npromotion id fits its 400 characters, counts up to 1,000,000,000,\nand times no later than the time of receipt plus the allowed clock\nskew (`deploymentQuality.ingestion.maxFutureSkewSeconds`, default\n900 s). A field out of bounds is a problem naming it (a 400, nothing\nstored). Times before the retention window are accepted and answered\n`expired`, not stored.\n\nAccepted events are stored in the request (embedded mode, status\n`stored`) or published to the ingest queue (queue mode, status\n`queued`; 503 when the queue can't be reached — retry the whole\nrequest, event ids make that safe). Idempotent by `eventId`: the same\nevent id again answers 202 with `duplicate: true` and changes nothing.\nWithout an `eventId`, one is derived from the event's content.\n\nAttempt identity: a deployment event's `attemptId` when given, else\n`{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same\nwith `startedAt` (epoch seconds) as the run number, so the\nIN_PROGRESS and final events of one attempt land on one attempt.\nFinished states (SUCCESS, FAILED, ROLLBACK, LIVE) are never\noverwritten by a later IN_PROGRESS; between two finished states the\none with the later `endedAt` wins.\n\nA body over the configured size limit (`maxBodyBytes`, default 1 MiB)\nanswers 413 before its credentials are checked.\n",
         security: [
           {
             WebhookSecret: [],
@@ -920,6 +920,9 @@ export const spec = {
                 },
               },
             },
+          },
+          '429': {
+            $ref: '#/components/responses/TooManyRequests',
           },
           '503': {
             description:
@@ -1044,6 +1047,9 @@ export const spec = {
               },
             },
           },
+          '429': {
+            $ref: '#/components/responses/TooManyRequests',
+          },
         },
       },
     },
@@ -1085,7 +1091,7 @@ export const spec = {
             description:
               'With `serviceId` and `buildVersion`, instead of `attemptId`.',
             schema: {
-              $ref: '#/components/schemas/Identifier',
+              $ref: '#/components/schemas/ClusterId',
             },
           },
           {
@@ -1095,7 +1101,7 @@ export const spec = {
             allowReserved: false,
             description: 'With `clusterId` and `buildVersion`.',
             schema: {
-              $ref: '#/components/schemas/Identifier',
+              $ref: '#/components/schemas/ServiceId',
             },
           },
           {
@@ -1188,6 +1194,9 @@ export const spec = {
                 },
               },
             },
+          },
+          '429': {
+            $ref: '#/components/responses/TooManyRequests',
           },
         },
       },
@@ -1308,7 +1317,7 @@ export const spec = {
         allowReserved: false,
         description: 'Only this service.',
         schema: {
-          $ref: '#/components/schemas/Identifier',
+          $ref: '#/components/schemas/ServiceId',
         },
         example: 'authn',
       },
@@ -1319,7 +1328,7 @@ export const spec = {
         allowReserved: false,
         description: 'Only this cluster.',
         schema: {
-          $ref: '#/components/schemas/Identifier',
+          $ref: '#/components/schemas/ClusterId',
         },
         example: 'mira-us-west-2',
       },
@@ -1444,12 +1453,42 @@ export const spec = {
           },
         },
       },
+      TooManyRequests: {
+        description:
+          "The credential that authenticated the request is over its rate\n(`deploymentQuality.ingestion.webhook.rateLimit.perMinute`, or its\nown `perMinute`; `TooManyRequestsError`). Nothing was stored or\nrecorded: send it again after `Retry-After` seconds. The webhook and\ntest reports share their key's budget; each source secret has its\nown. Counted per backend replica.\n",
+        headers: {
+          'Retry-After': {
+            description:
+              'Seconds until the credential may send one more request (at least 1).',
+            required: true,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+            },
+          },
+        },
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
     },
     schemas: {
-      Identifier: {
+      ClusterId: {
         type: 'string',
         description:
-          'A cluster or service id: starts with a letter or digit, then letters,\ndigits, `.`, `_` and `-` (no `:`, `/` or whitespace: ids are parts of\nattempt ids and URLs).\n',
+          'A cluster id: starts with a letter or digit, then letters, digits,\n`.`, `_` and `-` (no `:`, `/` or whitespace: ids are parts of attempt\nids and URLs). At most 64 characters, so that every derived attempt\nand promotion id fits its 400 characters.\n',
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      },
+      ServiceId: {
+        type: 'string',
+        description:
+          'A service id: starts with a letter or digit, then letters, digits,\n`.`, `_` and `-` (no `:`, `/` or whitespace: ids are parts of attempt\nids and URLs).\n',
         minLength: 1,
         maxLength: 128,
         pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
@@ -3002,7 +3041,14 @@ export const spec = {
       RejectedEvent: {
         type: 'object',
         description: 'An event refused at ingestion.',
-        required: ['id', 'receivedAt', 'transport', 'reason', 'problems'],
+        required: [
+          'id',
+          'receivedAt',
+          'transport',
+          'reason',
+          'items',
+          'problems',
+        ],
         properties: {
           id: {
             type: 'string',
@@ -3036,15 +3082,25 @@ export const spec = {
             type: 'string',
             enum: ['malformed-json', 'invalid-event', 'invalid-envelope'],
           },
+          items: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              "The refused events of the request this record covers (a batch's invalid events, or those about its `serviceId`); a request refused as a whole counts 1. `eventId` and `eventType` are the first one's.",
+          },
           problems: {
             type: 'array',
+            description:
+              "The problems of the first 5 refused events, at most 50; in a batch their paths start with the event's index (`events[3].…`).",
             items: {
               $ref: '#/components/schemas/ValidationProblem',
             },
           },
           body: {
             type: 'string',
-            description: 'The body as received, cut to a bounded size.',
+            maxLength: 16384,
+            description:
+              'The body as received, its first 16 KiB; once per request (absent from the per-service records of a request naming several services).',
           },
         },
       },
@@ -3208,10 +3264,72 @@ export const spec = {
               queuedKeys: {
                 type: 'integer',
                 minimum: 0,
+                description:
+                  'Queue rows waiting for a refresh, parked keys aside.',
               },
               oldestQueuedAt: {
                 type: 'string',
                 format: 'date-time',
+              },
+              parkedKeys: {
+                type: 'integer',
+                minimum: 0,
+                description:
+                  "Keys (rollup, cluster, service, UTC day) whose refresh failed on its own — sums that overflow on data stored before the bounds, say. Each is set aside so it holds up no other key, read or start, and retried with a back-off doubling from 10 s to 1 h; until a retry succeeds its day's analytics and cluster totals keep their last figures. A problem while any is parked.",
+              },
+              parked: {
+                type: 'array',
+                description:
+                  'The 20 keys parked longest; only for callers with the permission `deployment-quality.read`.',
+                items: {
+                  type: 'object',
+                  required: [
+                    'rollup',
+                    'clusterId',
+                    'serviceId',
+                    'day',
+                    'failures',
+                    'retryAt',
+                    'error',
+                  ],
+                  properties: {
+                    rollup: {
+                      type: 'string',
+                      description:
+                        'Attempts by start or end day, or test runs.',
+                      enum: [
+                        'attempts-by-start',
+                        'attempts-by-end',
+                        'test-runs',
+                      ],
+                    },
+                    clusterId: {
+                      type: 'string',
+                      description:
+                        "Empty for test runs whose attempt hasn't arrived.",
+                    },
+                    serviceId: {
+                      type: 'string',
+                      description:
+                        "Empty for test runs whose attempt hasn't arrived.",
+                    },
+                    day: {
+                      type: 'string',
+                      format: 'date',
+                    },
+                    failures: {
+                      type: 'integer',
+                      minimum: 1,
+                    },
+                    retryAt: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                    error: {
+                      type: 'string',
+                    },
+                  },
+                },
               },
               error: {
                 type: 'string',
@@ -3227,7 +3345,7 @@ export const spec = {
           counts: {
             type: 'object',
             description:
-              'All rejected events ever recorded, by reason (`malformed-json`, `invalid-event`, `invalid-envelope`).',
+              'Refused events still recorded (the sum of `items` over the records the caller may see), by reason (`malformed-json`, `invalid-event`, `invalid-envelope`).',
             additionalProperties: {
               type: 'integer',
               minimum: 0,
@@ -3240,12 +3358,18 @@ export const spec = {
               $ref: '#/components/schemas/RejectedEvent',
             },
           },
+          dropped: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'Refused events whose records were dropped, oldest first, to keep the table at `deploymentQuality.diagnostics.maxRejectedEvents`, since the table was created, for every service (records removed by retention are not counted).',
+          },
         },
       },
       DeploymentPayload: {
         type: 'object',
         description:
-          'One state of a deployment attempt. `endedAt` is required when\n`status` is finished (SUCCESS, FAILED, ROLLBACK, LIVE) and must be\nabsent while IN_PROGRESS; `endedAt` must not be before `startedAt`;\n`commitAt` must not be after `startedAt`.\n',
+          "One state of a deployment attempt. `endedAt` is required when\n`status` is finished (SUCCESS, FAILED, ROLLBACK, LIVE) and must be\nabsent while IN_PROGRESS; `endedAt` must not be before `startedAt`\nnor more than 366 days after it; `commitAt` must not be after\n`startedAt` nor more than 3660 days before it (so lead-time sums\ncan't overflow). No time may be later than the time of receipt plus\nthe allowed clock skew (`deploymentQuality.ingestion.maxFutureSkewSeconds`,\ndefault 900 s).\n",
         required: [
           'clusterId',
           'serviceId',
@@ -3257,16 +3381,17 @@ export const spec = {
         ],
         properties: {
           clusterId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ClusterId',
           },
           serviceId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ServiceId',
           },
           buildVersion: {
             $ref: '#/components/schemas/BuildVersion',
           },
           gitSha: {
             type: 'string',
+            maxLength: 64,
             pattern: '^[0-9a-fA-F]{4,64}$',
             description: '4 to 64 hex digits.',
             example: 'abc1234',
@@ -3299,9 +3424,11 @@ export const spec = {
               {
                 type: 'integer',
                 minimum: 0,
+                maximum: 9007199254740991,
               },
               {
                 type: 'string',
+                maxLength: 18,
                 pattern: '^[0-9]{1,18}$',
               },
             ],
@@ -3324,7 +3451,7 @@ export const spec = {
       TestResultPayload: {
         type: 'object',
         description:
-          "One suite's run. Names its attempt by `attemptId`, or by `clusterId`\n+ `serviceId` + `buildVersion` (then it attaches to that build's\nlatest attempt on the cluster). `passed + failed + skipped` must not\nexceed `total`.\n",
+          "One suite's run. Names its attempt by `attemptId`, or by `clusterId`\n+ `serviceId` + `buildVersion` (then it attaches to that build's\nlatest attempt on the cluster). `passed + failed + skipped` must not\nexceed `total`, at most 1,000,000,000 (a 32-bit column, and sums of\na day's runs that can't overflow). `executedAt` may not be later than\nthe time of receipt plus the allowed clock skew: a run dated in the\nfuture would be a suite's \"latest\" forever.\n",
         required: [
           'suiteType',
           'total',
@@ -3348,10 +3475,10 @@ export const spec = {
             maxLength: 400,
           },
           clusterId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ClusterId',
           },
           serviceId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ServiceId',
           },
           buildVersion: {
             $ref: '#/components/schemas/BuildVersion',
@@ -3360,27 +3487,34 @@ export const spec = {
             type: 'string',
             description:
               '`FUNCTIONAL`, `SANITY`, `REGRESSION`, or another upper-case suite name.',
+            maxLength: 64,
             pattern: '^[A-Z][A-Z0-9_]{0,63}$',
           },
           total: {
             type: 'integer',
             minimum: 0,
+            maximum: 1000000000,
           },
           passed: {
             type: 'integer',
             minimum: 0,
+            maximum: 1000000000,
           },
           failed: {
             type: 'integer',
             minimum: 0,
+            maximum: 1000000000,
           },
           skipped: {
             type: 'integer',
             minimum: 0,
+            maximum: 1000000000,
           },
           durationSec: {
             type: 'number',
             minimum: 0,
+            maximum: 2592000,
+            description: 'Seconds, at most 30 days.',
           },
           executedAt: {
             type: 'string',
@@ -3411,19 +3545,20 @@ export const spec = {
             type: 'string',
             minLength: 1,
             maxLength: 400,
-            description: 'Derived from the event when absent.',
+            description:
+              'Derived from the event when absent: `{serviceId}:{buildVersion}:{fromClusterId}:{toClusterId}:{promotedAt as epoch seconds}`, at most 400 characters by the bounds of its parts.',
           },
           serviceId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ServiceId',
           },
           buildVersion: {
             $ref: '#/components/schemas/BuildVersion',
           },
           fromClusterId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ClusterId',
           },
           toClusterId: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ClusterId',
           },
           promotedBy: {
             type: 'string',
@@ -3443,7 +3578,7 @@ export const spec = {
         required: ['id', 'name', 'type', 'role'],
         properties: {
           id: {
-            $ref: '#/components/schemas/Identifier',
+            $ref: '#/components/schemas/ClusterId',
           },
           name: {
             type: 'string',

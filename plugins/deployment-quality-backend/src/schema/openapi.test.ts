@@ -47,6 +47,8 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 const SPEC = resolve(__dirname, 'openapi.yaml');
 const BASE = '/api/deployment-quality';
 const SECRET = 'spec-test-secret-0123456789';
+/** A webhook key and a source secret allowed one request a minute. */
+const LIMITED_SECRET = 'spec-test-limited-0123456789';
 const MAX_BODY_BYTES = 64 * 1024;
 const ATTEMPT_ID = 'mira-us-west-2:authn:3.4.3:7';
 const IN_PROGRESS_ID = 'mira-us-west-2:authn:3.4.4:8';
@@ -106,7 +108,10 @@ async function startBackend(
             ingestion: {
               webhook: {
                 maxBodyBytes: MAX_BODY_BYTES,
-                keys: [{ name: 'ci', secret: SECRET }],
+                keys: [
+                  { name: 'ci', secret: SECRET },
+                  { name: 'limited', secret: LIMITED_SECRET, perMinute: 1 },
+                ],
               },
               ...(options.sqsPort
                 ? {
@@ -123,7 +128,14 @@ async function startBackend(
               requiredSuites: ['functional', 'REGRESSION'],
               minPassRate: { FUNCTIONAL: 90 },
             },
-            sources: { github: { secrets: [{ name: 'gh', secret: SECRET }] } },
+            sources: {
+              github: {
+                secrets: [
+                  { name: 'gh', secret: SECRET },
+                  { name: 'gh-limited', secret: LIMITED_SECRET, perMinute: 1 },
+                ],
+              },
+            },
           },
         },
       }),
@@ -1046,6 +1058,43 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await report(build, `<a>${'x'.repeat(MAX_BODY_BYTES)}</a>`)).status,
       ).toBe(413);
+    });
+
+    it('answers 429 with Retry-After past a credential’s rate', async () => {
+      const limited = { 'X-Webhook-Secret': LIMITED_SECRET };
+      const event = deployment({ serviceId: 'ledger', runNumber: 30 });
+      expect((await post(event, limited)).status).toBe(202);
+      const webhook = await post(event, limited);
+      const report = await call(
+        main,
+        'POST',
+        '/ingest/test-reports?attemptId=x',
+        {
+          body: '<testsuite name="smoke"/>',
+          headers: { ...limited, 'Content-Type': 'application/xml' },
+        },
+      );
+      const raw = JSON.stringify({ zen: 'Keep it logically awesome.' });
+      const delivery = () =>
+        call(main, 'POST', '/ingest/sources/github', {
+          body: raw,
+          headers: {
+            'Content-Type': 'application/json',
+            'X-GitHub-Event': 'ping',
+            'X-Hub-Signature-256': `sha256=${createHmac(
+              'sha256',
+              LIMITED_SECRET,
+            )
+              .update(raw)
+              .digest('hex')}`,
+          },
+        });
+      expect((await delivery()).status).toBe(202);
+      const source = await delivery();
+      for (const res of [webhook, report, source]) {
+        expect(res.status).toBe(429);
+        expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
     });
 
     it('produced every response the spec documents', () => {

@@ -3,6 +3,7 @@ import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { WebhookKey } from '../config';
 import { EventIngestor } from '../ingestion/EventIngestor';
+import { KeyRateLimiter } from '../ingestion/KeyRateLimiter';
 import {
   authenticateWebhook,
   credentialsFromHeaders,
@@ -24,6 +25,35 @@ export function sendError(
     ...(problems ? { problems } : {}),
   });
 }
+
+/**
+ * Takes one request from the credential's bucket; when it is empty, answers
+ * 429 with `Retry-After` (seconds) and false. Called after authentication
+ * (only a configured credential has a bucket) and before anything is parsed
+ * or recorded, so a throttled request costs nothing but its HMAC.
+ */
+export function admitOr429(
+  limiter: KeyRateLimiter,
+  bucket: string,
+  perMinute: number | undefined,
+  req: Request,
+  res: Response,
+): boolean {
+  const decision = limiter.take(bucket, perMinute);
+  if (decision.allowed) return true;
+  res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+  sendError(
+    req,
+    res,
+    429,
+    'TooManyRequestsError',
+    `Over the rate limit of ${perMinute} requests per minute for this credential; retry after ${decision.retryAfterSeconds} s`,
+  );
+  return false;
+}
+
+/** The bucket of a webhook key, shared by the webhook and test reports. */
+export const webhookBucket = (key: WebhookKey) => `webhook:${key.name}`;
 
 /**
  * body-parser's errors (413 over the limit, 400 on a bad encoding) as
@@ -55,6 +85,8 @@ export function bodyErrorHandler(maxBodyBytes: number) {
 export interface IngestRouterOptions {
   ingestor: EventIngestor;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
+  /** Per-key rates; shared with the sources router. Default: a fresh one. */
+  limiter?: KeyRateLimiter;
 }
 
 /**
@@ -65,7 +97,7 @@ export interface IngestRouterOptions {
 export function createIngestRouter(
   options: IngestRouterOptions,
 ): express.Router {
-  const { ingestor, webhook } = options;
+  const { ingestor, webhook, limiter = new KeyRateLimiter() } = options;
   const router = Router();
   router.post(
     '/ingest/webhook',
@@ -88,6 +120,9 @@ export function createIngestRouter(
           'AuthenticationError',
           'Missing or invalid webhook credentials: send X-Webhook-Secret, Authorization: Bearer, or X-Signature-256',
         );
+        return;
+      }
+      if (!admitOr429(limiter, webhookBucket(key), key.perMinute, req, res)) {
         return;
       }
       const text = raw.toString('utf8');

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { GatePolicy, WebhookKey } from '../config';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { EventIngestor } from '../ingestion/EventIngestor';
+import { KeyRateLimiter } from '../ingestion/KeyRateLimiter';
 import { spec } from '../schema/openapi.generated';
 import { createIngestRouter } from './ingestRouter';
 import { internalErrorHandler } from './errors';
@@ -31,7 +32,10 @@ export interface RouterOptions {
   ingestor: EventIngestor;
   store: Pick<
     DeploymentQualityStore,
-    'listRejected' | 'countRejectedByReason' | 'listPromotions'
+    | 'listRejected'
+    | 'countRejectedByReason'
+    | 'countDroppedRejected'
+    | 'listPromotions'
   >;
   queries: DeploymentQueries;
   access: Pick<
@@ -39,6 +43,8 @@ export interface RouterOptions {
     'reader' | 'mayRead' | 'resolveEntity' | 'resolveRollup'
   >;
   webhook: { maxBodyBytes: number; keys: WebhookKey[] };
+  /** Per-key rates of the webhook, shared with the sources router. */
+  limiter?: KeyRateLimiter;
   gatePolicy: GatePolicy;
   scorecardPolicy: ScorecardPolicy;
   status: Pick<StatusReporter, 'status'>;
@@ -76,12 +82,13 @@ export async function createRouter(
     queries,
     access,
     webhook,
+    limiter,
     gatePolicy,
     scorecardPolicy,
     status,
   } = options;
   const router = Router();
-  router.use(createIngestRouter({ ingestor, webhook }));
+  router.use(createIngestRouter({ ingestor, webhook, limiter }));
 
   // Requests are checked against the spec before a handler runs (a bad
   // parameter is a 400 naming it), and handlers are typed from it. Who may
@@ -211,11 +218,12 @@ export async function createRouter(
   api.get('/diagnostics/rejected-events', async (req, res) => {
     const visibility = await readerOf(req);
     const { limit } = parseQuery(rejectedQuerySchema, req.query);
-    const [counts, events] = await Promise.all([
+    const [counts, events, dropped] = await Promise.all([
       store.countRejectedByReason(visibility),
       store.listRejected({ limit, visibility }),
+      store.countDroppedRejected(),
     ]);
-    res.json({ counts, events });
+    res.json({ counts, events, dropped });
   });
 
   api.get('/entities/:namespace/:kind/:name/summary', async (req, res) => {

@@ -4,10 +4,7 @@ import {
   InputError,
   NotFoundError,
 } from '@backstage/errors';
-import {
-  ValidationProblem,
-  validateWebhookEvent,
-} from '@internal/plugin-deployment-quality-common';
+import { ValidationProblem } from '@internal/plugin-deployment-quality-common';
 import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -19,7 +16,13 @@ import {
   credentialsFromHeaders,
 } from '../ingestion/webhookAuth';
 import { parseCtrf } from '../reports/ctrf';
-import { bodyErrorHandler, sendError } from './ingestRouter';
+import {
+  admitOr429,
+  bodyErrorHandler,
+  sendError,
+  webhookBucket,
+} from './ingestRouter';
+import { KeyRateLimiter } from '../ingestion/KeyRateLimiter';
 import { internalErrorHandler } from './errors';
 import { parseJunit } from '../reports/junit';
 import {
@@ -58,6 +61,8 @@ export interface SourcesRouterOptions {
   suiteTypes: Map<string, string>;
   /** Where a 5xx's details go, under the id its answer names. */
   logger: LoggerService;
+  /** Per-credential rates; the webhook router's, so a key has one budget. */
+  limiter?: KeyRateLimiter;
 }
 
 /**
@@ -68,7 +73,14 @@ export interface SourcesRouterOptions {
 export function createSourcesRouter(
   options: SourcesRouterOptions,
 ): express.Router {
-  const { sources, ingestor, webhook, suiteTypes, logger } = options;
+  const {
+    sources,
+    ingestor,
+    webhook,
+    suiteTypes,
+    logger,
+    limiter = new KeyRateLimiter(),
+  } = options;
   const router = Router();
   const rawBody = express.raw({
     type: () => true,
@@ -89,7 +101,9 @@ export function createSourcesRouter(
       const { sourceId } = req.params;
       const receivedAt = new Date();
       const raw = bodyOf(req);
-      const keyName = sources.authenticate(sourceId, req.headers, raw);
+      const key = sources.authenticate(sourceId, req.headers, raw);
+      const bucket = `source:${sourceId}:${key.name}`;
+      if (!admitOr429(limiter, bucket, key.perMinute, req, res)) return;
       const text = raw.toString('utf8');
       const body = await parseJson(text, receivedAt, sourceId, ingestor);
       const headers = Object.fromEntries(
@@ -101,7 +115,7 @@ export function createSourcesRouter(
       const answer = await sources.ingest(
         sourceId,
         { body, headers, receivedAt },
-        keyName,
+        key.name,
         text,
       );
       if ('problems' in answer) {
@@ -126,6 +140,9 @@ export function createSourcesRouter(
       throw new AuthenticationError(
         'Missing or invalid webhook credentials: send X-Webhook-Secret, Authorization: Bearer, or X-Signature-256',
       );
+    }
+    if (!admitOr429(limiter, webhookBucket(key), key.perMinute, req, res)) {
+      return;
     }
     const query = reportQuerySchema.safeParse(req.query);
     if (!query.success) {
@@ -157,11 +174,10 @@ export function createSourcesRouter(
       suiteTypes,
       reportUrl,
     ).flatMap((payload, i) => {
-      const validated = validateWebhookEvent({
-        source,
-        eventType: 'test-result',
-        payload,
-      });
+      const validated = ingestor.validate(
+        { source, eventType: 'test-result', payload },
+        receivedAt,
+      );
       if (validated.ok) {
         return [ingestor.toEnvelope(validated.value, receivedAt, key.name)];
       }

@@ -1,13 +1,15 @@
 import { Knex } from 'knex';
 import { DETAILS_WITHHELD, StatusReporter } from './StatusReporter';
 
+const NONE_PARKED = { count: 0, keys: [] };
+
 /** A reporter over fakes: the database answers, the queue holds `backlog`. */
 const reporter = (backlog: { queuedKeys: number; oldestQueuedAt?: number }) =>
   new StatusReporter({
     db: { raw: async () => [] } as unknown as Knex,
     store: { retentionRuns: async () => ({ count: 0 }) },
     retentionDays: 90,
-    rollups: { backlog: async () => backlog },
+    rollups: { backlog: async () => backlog, parked: async () => NONE_PARKED },
     metrics: { lastIngestLagSeconds: undefined },
   });
 
@@ -15,7 +17,7 @@ describe('StatusReporter', () => {
   it('reports the rollup queue, and a problem once keys wait over a minute', async () => {
     const idle = await reporter({ queuedKeys: 0 }).status({ details: true });
     expect(idle.ok).toBe(true);
-    expect(idle.rollups).toEqual({ queuedKeys: 0 });
+    expect(idle.rollups).toEqual({ queuedKeys: 0, parkedKeys: 0 });
 
     const recent = Date.now() - 1_000;
     const busy = await reporter({
@@ -26,6 +28,7 @@ describe('StatusReporter', () => {
     expect(busy.rollups).toEqual({
       queuedKeys: 40,
       oldestQueuedAt: new Date(recent).toISOString(),
+      parkedKeys: 0,
     });
 
     const stuck = await reporter({
@@ -36,6 +39,63 @@ describe('StatusReporter', () => {
     expect(stuck.problems).toEqual([
       '7 rollup key(s) queued for over 60 s: the rollup refresh is failing or behind (see the backend log)',
     ]);
+  });
+});
+
+describe('StatusReporter parked rollup keys', () => {
+  const error = 'insert into "dq_test_days" … - integer overflow';
+  const parkedReporter = new StatusReporter({
+    db: { raw: async () => [] } as unknown as Knex,
+    store: { retentionRuns: async () => ({ count: 0 }) },
+    retentionDays: 90,
+    rollups: {
+      backlog: async () => ({ queuedKeys: 0 }),
+      parked: async () => ({
+        count: 3,
+        keys: [
+          {
+            kind: 't' as const,
+            clusterId: 'mira-us-west-2',
+            serviceId: 'authn',
+            day: 20508,
+            failures: 2,
+            retryAt: Date.parse('2026-02-24T10:00:00Z'),
+            error,
+          },
+        ],
+      }),
+    },
+    metrics: { lastIngestLagSeconds: undefined },
+  });
+
+  it('counts them as a problem, and lists them with their errors for readers', async () => {
+    const status = await parkedReporter.status({ details: true });
+    expect(status.ok).toBe(false);
+    expect(status.problems).toEqual([
+      '3 rollup key(s) failed to refresh and are parked, retried with back-off: the analytics and cluster totals of their days may be stale (see the backend log)',
+    ]);
+    expect(status.rollups).toEqual({
+      queuedKeys: 0,
+      parkedKeys: 3,
+      parked: [
+        {
+          rollup: 'test-runs',
+          clusterId: 'mira-us-west-2',
+          serviceId: 'authn',
+          day: '2026-02-24',
+          failures: 2,
+          retryAt: '2026-02-24T10:00:00.000Z',
+          error,
+        },
+      ],
+    });
+  });
+
+  it('shows others only how many: the keys name services, the errors quote values', async () => {
+    const status = await parkedReporter.status({ details: false });
+    expect(status.rollups).toEqual({ queuedKeys: 0, parkedKeys: 3 });
+    expect(JSON.stringify(status)).not.toContain('authn');
+    expect(JSON.stringify(status)).not.toContain('overflow');
   });
 });
 
@@ -50,7 +110,10 @@ describe('StatusReporter error details', () => {
     } as unknown as Knex,
     store: { retentionRuns: async () => ({ count: 0 }) },
     retentionDays: 90,
-    rollups: { backlog: async () => ({ queuedKeys: 0 }) },
+    rollups: {
+      backlog: async () => ({ queuedKeys: 0 }),
+      parked: async () => NONE_PARKED,
+    },
     metrics: { lastIngestLagSeconds: undefined },
     queue: { latest: { depth: 3, error: `GetQueueAttributes: ${secret}` } },
     consumer: {

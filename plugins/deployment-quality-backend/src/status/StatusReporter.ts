@@ -5,6 +5,7 @@ import {
 import { Knex } from 'knex';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { RollupRefresher } from '../database/rollups';
+import { dayLabel, rollupName } from '../database/rollupQueue';
 import { DeploymentQualityMetrics } from '../metrics/DeploymentQualityMetrics';
 import { QueueMonitor } from '../queue/QueueMonitor';
 import { SqsConsumer } from '../queue/SqsConsumer';
@@ -16,6 +17,8 @@ const DATABASE_TIMEOUT_MS = 2000;
  * up: it normally runs within a second of a write.
  */
 const ROLLUP_BACKLOG_MS = 60_000;
+/** Parked rollup keys listed (readers only); the count covers them all. */
+const PARKED_LISTED = 20;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -31,7 +34,7 @@ export interface StatusReporterOptions {
   db: Knex;
   store: Pick<DeploymentQualityStore, 'retentionRuns'>;
   retentionDays: number;
-  rollups: Pick<RollupRefresher, 'backlog'>;
+  rollups: Pick<RollupRefresher, 'backlog' | 'parked'>;
   metrics: Pick<DeploymentQualityMetrics, 'lastIngestLagSeconds'>;
   /** Present in queue mode. */
   queue?: Pick<QueueMonitor, 'latest'>;
@@ -90,8 +93,8 @@ export class StatusReporter {
     let rollupState: StatusResponse['rollups'];
     if (database.ok) {
       try {
-        const { queuedKeys, oldestQueuedAt } = await withTimeout(
-          rollups.backlog(),
+        const [{ queuedKeys, oldestQueuedAt }, parked] = await withTimeout(
+          Promise.all([rollups.backlog(), rollups.parked(PARKED_LISTED)]),
           DATABASE_TIMEOUT_MS,
         );
         rollupState = {
@@ -99,7 +102,28 @@ export class StatusReporter {
           ...(oldestQueuedAt !== undefined
             ? { oldestQueuedAt: new Date(oldestQueuedAt).toISOString() }
             : {}),
+          parkedKeys: parked.count,
+          // The keys name services and their errors quote values: readers
+          // only, like every error text here.
+          ...(options.details && parked.count > 0
+            ? {
+                parked: parked.keys.map(k => ({
+                  rollup: rollupName(k.kind),
+                  clusterId: k.clusterId,
+                  serviceId: k.serviceId,
+                  day: dayLabel(k.day),
+                  failures: k.failures,
+                  retryAt: new Date(k.retryAt).toISOString(),
+                  error: k.error,
+                })),
+              }
+            : {}),
         };
+        if (parked.count > 0) {
+          problems.push(
+            `${parked.count} rollup key(s) failed to refresh and are parked, retried with back-off: the analytics and cluster totals of their days may be stale (see the backend log)`,
+          );
+        }
         if (
           oldestQueuedAt !== undefined &&
           Date.now() - oldestQueuedAt > ROLLUP_BACKLOG_MS

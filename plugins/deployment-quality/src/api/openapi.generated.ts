@@ -409,7 +409,19 @@ export interface paths {
      * @description Webhook bodies and queue messages that were refused (malformed JSON,
      *     an invalid event, an invalid queue envelope), with the problems found
      *     and the body as received (cut to a bounded size). Unauthenticated
-     *     webhook requests are not recorded.
+     *     and rate-limited (429) webhook requests are not recorded.
+     *
+     *     A refused request is one record however many of its events were
+     *     refused (`items`), with the body once (its first 16 KiB) and the
+     *     problems of its first 5 refused events (at most 50). When the events
+     *     of one request name several services, its body would show each of
+     *     them to whoever may see one: the record with the body is then shown
+     *     only to callers who see every service, and the others get one record
+     *     per service (the first 10 services of the request, without the body)
+     *     for the services they may see. The table keeps the newest
+     *     `deploymentQuality.diagnostics.maxRejectedEvents` records (default
+     *     10,000) and drops the oldest beyond; `dropped` counts the refused
+     *     events they covered.
      */
     get: operations['listRejectedEvents'];
     put?: never;
@@ -439,6 +451,9 @@ export interface paths {
      *     `problems`) only callers with the permission `deployment-quality.read`:
      *     others get the same answer with each error text replaced by
      *     `details withheld (they need the deployment-quality.read permission)`.
+     *     Rollup keys whose refresh failed (`rollups.parkedKeys`) are counted
+     *     for everyone and listed (`rollups.parked`: they name services and
+     *     quote database errors) only for those callers.
      */
     get: operations['getStatus'];
     put?: never;
@@ -464,7 +479,8 @@ export interface paths {
      *     webhook keys (`deploymentQuality.ingestion.webhook.keys`), in any one
      *     of three forms (a key configured with a `type` accepts only that
      *     form). Missing or wrong credentials answer 401 and nothing is stored
-     *     or recorded.
+     *     or recorded. A key over its configured rate answers 429 with
+     *     `Retry-After`, and nothing is stored or recorded.
      *
      *     The body is one event (`WebhookEvent`) or a batch (`{ events: [...] }`,
      *     1 to 500 events). A single event that fails validation answers 400
@@ -475,6 +491,16 @@ export interface paths {
      *     same `results` body. Beyond the schemas below, free-text fields may
      *     not contain NUL or unpaired UTF-16 surrogate characters (the
      *     databases can't store them as sent).
+     *
+     *     Every field has a bound, the same on SQLite and PostgreSQL (the
+     *     `maxLength` and `maximum` of the schemas below; the `BOUNDS` of the
+     *     -common package): ids short enough that every derived attempt and
+     *     promotion id fits its 400 characters, counts up to 1,000,000,000,
+     *     and times no later than the time of receipt plus the allowed clock
+     *     skew (`deploymentQuality.ingestion.maxFutureSkewSeconds`, default
+     *     900 s). A field out of bounds is a problem naming it (a 400, nothing
+     *     stored). Times before the retention window are accepted and answered
+     *     `expired`, not stored.
      *
      *     Accepted events are stored in the request (embedded mode, status
      *     `stored`) or published to the ingest queue (queue mode, status
@@ -566,11 +592,18 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     /**
-     * @description A cluster or service id: starts with a letter or digit, then letters,
-     *     digits, `.`, `_` and `-` (no `:`, `/` or whitespace: ids are parts of
-     *     attempt ids and URLs).
+     * @description A cluster id: starts with a letter or digit, then letters, digits,
+     *     `.`, `_` and `-` (no `:`, `/` or whitespace: ids are parts of attempt
+     *     ids and URLs). At most 64 characters, so that every derived attempt
+     *     and promotion id fits its 400 characters.
      */
-    Identifier: string;
+    ClusterId: string;
+    /**
+     * @description A service id: starts with a letter or digit, then letters, digits,
+     *     `.`, `_` and `-` (no `:`, `/` or whitespace: ids are parts of attempt
+     *     ids and URLs).
+     */
+    ServiceId: string;
     /** @description A build version; letters, digits, `.`, `_`, `+` and `-`. */
     BuildVersion: string;
     /**
@@ -1177,8 +1210,11 @@ export interface components {
       serviceId?: string;
       /** @enum {string} */
       reason: 'malformed-json' | 'invalid-event' | 'invalid-envelope';
+      /** @description The refused events of the request this record covers (a batch's invalid events, or those about its `serviceId`); a request refused as a whole counts 1. `eventId` and `eventType` are the first one's. */
+      items: number;
+      /** @description The problems of the first 5 refused events, at most 50; in a batch their paths start with the event's index (`events[3].…`). */
       problems: components['schemas']['ValidationProblem'][];
-      /** @description The body as received, cut to a bounded size. */
+      /** @description The body as received, its first 16 KiB; once per request (absent from the per-service records of a request naming several services). */
       body?: string;
     };
     /** @description The answer of `GET /status`. */
@@ -1241,29 +1277,56 @@ export interface components {
       };
       /** @description The daily rollups' refresh queue (absent while the database is down): keys written but not yet recomputed. Reads recompute them before they answer, so a backlog costs time, not correctness. */
       rollups?: {
+        /** @description Queue rows waiting for a refresh, parked keys aside. */
         queuedKeys?: number;
         /** Format: date-time */
         oldestQueuedAt?: string;
+        /** @description Keys (rollup, cluster, service, UTC day) whose refresh failed on its own — sums that overflow on data stored before the bounds, say. Each is set aside so it holds up no other key, read or start, and retried with a back-off doubling from 10 s to 1 h; until a retry succeeds its day's analytics and cluster totals keep their last figures. A problem while any is parked. */
+        parkedKeys?: number;
+        /** @description The 20 keys parked longest; only for callers with the permission `deployment-quality.read`. */
+        parked?: {
+          /**
+           * @description Attempts by start or end day, or test runs.
+           * @enum {string}
+           */
+          rollup: 'attempts-by-start' | 'attempts-by-end' | 'test-runs';
+          /** @description Empty for test runs whose attempt hasn't arrived. */
+          clusterId: string;
+          /** @description Empty for test runs whose attempt hasn't arrived. */
+          serviceId: string;
+          /** Format: date */
+          day: string;
+          failures: number;
+          /** Format: date-time */
+          retryAt: string;
+          error: string;
+        }[];
         error?: string;
       };
     };
     RejectedEventsResponse: {
-      /** @description All rejected events ever recorded, by reason (`malformed-json`, `invalid-event`, `invalid-envelope`). */
+      /** @description Refused events still recorded (the sum of `items` over the records the caller may see), by reason (`malformed-json`, `invalid-event`, `invalid-envelope`). */
       counts: {
         [key: string]: number;
       };
       /** @description Newest first. */
       events: components['schemas']['RejectedEvent'][];
+      /** @description Refused events whose records were dropped, oldest first, to keep the table at `deploymentQuality.diagnostics.maxRejectedEvents`, since the table was created, for every service (records removed by retention are not counted). */
+      dropped?: number;
     };
     /**
      * @description One state of a deployment attempt. `endedAt` is required when
      *     `status` is finished (SUCCESS, FAILED, ROLLBACK, LIVE) and must be
-     *     absent while IN_PROGRESS; `endedAt` must not be before `startedAt`;
-     *     `commitAt` must not be after `startedAt`.
+     *     absent while IN_PROGRESS; `endedAt` must not be before `startedAt`
+     *     nor more than 366 days after it; `commitAt` must not be after
+     *     `startedAt` nor more than 3660 days before it (so lead-time sums
+     *     can't overflow). No time may be later than the time of receipt plus
+     *     the allowed clock skew (`deploymentQuality.ingestion.maxFutureSkewSeconds`,
+     *     default 900 s).
      */
     DeploymentPayload: {
-      clusterId: components['schemas']['Identifier'];
-      serviceId: components['schemas']['Identifier'];
+      clusterId: components['schemas']['ClusterId'];
+      serviceId: components['schemas']['ServiceId'];
       buildVersion: components['schemas']['BuildVersion'];
       /**
        * @description 4 to 64 hex digits.
@@ -1292,13 +1355,16 @@ export interface components {
      * @description One suite's run. Names its attempt by `attemptId`, or by `clusterId`
      *     + `serviceId` + `buildVersion` (then it attaches to that build's
      *     latest attempt on the cluster). `passed + failed + skipped` must not
-     *     exceed `total`.
+     *     exceed `total`, at most 1,000,000,000 (a 32-bit column, and sums of
+     *     a day's runs that can't overflow). `executedAt` may not be later than
+     *     the time of receipt plus the allowed clock skew: a run dated in the
+     *     future would be a suite's "latest" forever.
      */
     TestResultPayload:
       | {
           attemptId?: string;
-          clusterId?: components['schemas']['Identifier'];
-          serviceId?: components['schemas']['Identifier'];
+          clusterId?: components['schemas']['ClusterId'];
+          serviceId?: components['schemas']['ServiceId'];
           buildVersion?: components['schemas']['BuildVersion'];
           /** @description `FUNCTIONAL`, `SANITY`, `REGRESSION`, or another upper-case suite name. */
           suiteType: string;
@@ -1306,6 +1372,7 @@ export interface components {
           passed: number;
           failed: number;
           skipped: number;
+          /** @description Seconds, at most 30 days. */
           durationSec: number;
           /**
            * Format: date-time
@@ -1321,19 +1388,19 @@ export interface components {
       | unknown
       | unknown;
     PromotionPayload: {
-      /** @description Derived from the event when absent. */
+      /** @description Derived from the event when absent: `{serviceId}:{buildVersion}:{fromClusterId}:{toClusterId}:{promotedAt as epoch seconds}`, at most 400 characters by the bounds of its parts. */
       promotionId?: string;
-      serviceId: components['schemas']['Identifier'];
+      serviceId: components['schemas']['ServiceId'];
       buildVersion: components['schemas']['BuildVersion'];
-      fromClusterId: components['schemas']['Identifier'];
-      toClusterId: components['schemas']['Identifier'];
+      fromClusterId: components['schemas']['ClusterId'];
+      toClusterId: components['schemas']['ClusterId'];
       promotedBy: string;
       /** Format: date-time */
       promotedAt: string;
     };
     /** @description Registers or updates a cluster (app-config declarations take precedence). */
     ClusterConfigPayload: {
-      id: components['schemas']['Identifier'];
+      id: components['schemas']['ClusterId'];
       name: string;
       type: string;
       role: string;
@@ -1486,6 +1553,24 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
+    /**
+     * @description The credential that authenticated the request is over its rate
+     *     (`deploymentQuality.ingestion.webhook.rateLimit.perMinute`, or its
+     *     own `perMinute`; `TooManyRequestsError`). Nothing was stored or
+     *     recorded: send it again after `Retry-After` seconds. The webhook and
+     *     test reports share their key's budget; each source secret has its
+     *     own. Counted per backend replica.
+     */
+    TooManyRequests: {
+      headers: {
+        /** @description Seconds until the credential may send one more request (at least 1). */
+        'Retry-After': number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
   };
   parameters: {
     /**
@@ -1519,12 +1604,12 @@ export interface components {
      * @description Only this service.
      * @example authn
      */
-    serviceIdQuery: components['schemas']['Identifier'];
+    serviceIdQuery: components['schemas']['ServiceId'];
     /**
      * @description Only this cluster.
      * @example mira-us-west-2
      */
-    clusterIdQuery: components['schemas']['Identifier'];
+    clusterIdQuery: components['schemas']['ClusterId'];
     /** @description Page size (cluster lists default to 15). */
     clusterListLimit: number;
     /** @description Page size (service lists default to 50). */
@@ -1811,12 +1896,12 @@ export interface operations {
          * @description The service.
          * @example authn
          */
-        serviceId: components['schemas']['Identifier'];
+        serviceId: components['schemas']['ServiceId'];
         /**
          * @description The cluster the build ran on.
          * @example mira-us-west-2
          */
-        clusterId: components['schemas']['Identifier'];
+        clusterId: components['schemas']['ClusterId'];
         /**
          * @description The build version.
          * @example 3.4.3
@@ -2302,6 +2387,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      429: components['responses']['TooManyRequests'];
       /** @description Queue mode only — the ingest queue could not take the events (`ServiceUnavailableError`); retry. */
       503: {
         headers: {
@@ -2385,6 +2471,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      429: components['responses']['TooManyRequests'];
     };
   };
   ingestTestReport: {
@@ -2393,9 +2480,9 @@ export interface operations {
         /** @description The attempt the tests ran against. */
         attemptId?: string;
         /** @description With `serviceId` and `buildVersion`, instead of `attemptId`. */
-        clusterId?: components['schemas']['Identifier'];
+        clusterId?: components['schemas']['ClusterId'];
         /** @description With `clusterId` and `buildVersion`. */
-        serviceId?: components['schemas']['Identifier'];
+        serviceId?: components['schemas']['ServiceId'];
         /** @description With `clusterId` and `serviceId`. */
         buildVersion?: components['schemas']['BuildVersion'];
         /** @description Where the full report can be read (http or https). */
@@ -2455,6 +2542,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      429: components['responses']['TooManyRequests'];
     };
   };
 }
