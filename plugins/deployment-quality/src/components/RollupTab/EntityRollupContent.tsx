@@ -145,6 +145,7 @@ export const EntityRollupContent = () => {
                   paging: rows.length > 20,
                   pageSize: 20,
                   search: true,
+                  padding: 'dense',
                 }}
                 columns={columns}
                 data={rows}
