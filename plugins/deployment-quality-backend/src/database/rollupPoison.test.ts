@@ -19,6 +19,7 @@ import { StatusReporter } from '../status/StatusReporter';
 import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';
 import { ParkedKey } from './rollupQueue';
 import { RollupRefresher, ensureRollups } from './rollups';
+import { rollupRows } from '../__testUtils__/rollups';
 
 // Data stored before the bounds (or a future bug) whose sums overflow made
 // every rollup refresh fail: analytics answered 500 for everyone, and the
@@ -116,40 +117,6 @@ async function cure(knex: Knex) {
       queued_at: Date.now(),
     })),
   );
-}
-
-/** The rollup tables as plain rows, in key order. */
-async function rollupRows(knex: Knex) {
-  const plain = (rows: Array<Record<string, unknown>>) =>
-    rows.map(r =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])),
-    );
-  return {
-    attempts: plain(
-      await knex('dq_attempt_days').orderBy([
-        'kind',
-        'day',
-        'cluster_id',
-        'service_id',
-        'status',
-      ]),
-    ),
-    tests: plain(
-      await knex('dq_test_days').orderBy([
-        'day',
-        'cluster_id',
-        'service_id',
-        'suite_type',
-      ]),
-    ),
-    totals: plain(
-      await knex('dq_attempt_totals').orderBy([
-        'cluster_id',
-        'service_id',
-        'status',
-      ]),
-    ),
-  };
 }
 
 /** The figures of billing's analytics that its three days decide. */

@@ -6,45 +6,12 @@ import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';
 import { RollupRefresher, ensureRollups } from './rollups';
+import { rollupRows } from '../__testUtils__/rollups';
 
 const databases = TestDatabases.create({ ids: testDatabaseIds() });
 
 const count = async (knex: Knex, table: string) =>
   Number((await knex(table).count({ n: '*' }))[0].n);
-
-/** The rollup tables as plain rows, in key order. */
-async function rollupRows(knex: Knex) {
-  const plain = (rows: Array<Record<string, unknown>>) =>
-    rows.map(r =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])),
-    );
-  return {
-    attempts: plain(
-      await knex('dq_attempt_days').orderBy([
-        'kind',
-        'day',
-        'cluster_id',
-        'service_id',
-        'status',
-      ]),
-    ),
-    tests: plain(
-      await knex('dq_test_days').orderBy([
-        'day',
-        'cluster_id',
-        'service_id',
-        'suite_type',
-      ]),
-    ),
-    totals: plain(
-      await knex('dq_attempt_totals').orderBy([
-        'cluster_id',
-        'service_id',
-        'status',
-      ]),
-    ),
-  };
-}
 
 /** The rollups as they are, and as a rebuild from every row makes them. */
 async function keptAndRebuilt(knex: Knex) {
