@@ -130,7 +130,6 @@ export const deploymentQualityPlugin = createBackendPlugin({
           permissions,
           catalog,
           index,
-          logger,
           cacheMs: visibilityConfig.cacheMs,
         });
         // One replica at a time reads the catalog; the others see the new

@@ -149,11 +149,8 @@ export interface DeploymentQualityStore {
   listRegisteredClusters(): Promise<StoredCluster[]>;
   /** Cluster ids met in attempts, registered or not. */
   listSeenClusterIds(): Promise<string[]>;
-  /** The services with attempts, on the cluster or of that id when given. */
-  listServiceIds(filter: {
-    clusterId?: string;
-    serviceId?: string;
-  }): Promise<string[]>;
+  /** Whether the service has reported an attempt on any cluster. */
+  hasService(serviceId: string): Promise<boolean>;
   /**
    * Latest attempt and current version of every service on every cluster
    * matching the filter, among the services visible to the caller.

@@ -294,18 +294,11 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     return rows.map(r => r.cluster_id);
   }
 
-  async listServiceIds(filter: {
-    clusterId?: string;
-    serviceId?: string;
-  }): Promise<string[]> {
-    const rows = await this.db('dq_service_clusters')
-      .modify(q => {
-        if (filter.clusterId) q.where('cluster_id', filter.clusterId);
-        if (filter.serviceId) q.where('service_id', filter.serviceId);
-      })
-      .distinct('service_id')
-      .orderBy('service_id');
-    return rows.map(r => r.service_id);
+  async hasService(serviceId: string): Promise<boolean> {
+    const row = await this.db('dq_service_clusters')
+      .where('service_id', serviceId)
+      .first('service_id');
+    return row !== undefined;
   }
 
   async listPairStates(filter: {

@@ -16,6 +16,7 @@ import {
   GateCheckResponse,
   LatestAttempt,
   ScorecardPolicy,
+  ScorecardEntry,
   ScorecardResponse,
   ServicesResponse,
 } from '@internal/plugin-deployment-quality-common';
@@ -30,7 +31,7 @@ import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
 import { KnexScorecard } from '../analytics/KnexScorecard';
-import { scoreService } from '../analytics/scoring';
+import { ScorecardInputs, scoreService } from '../analytics/scoring';
 import { resolveWindow } from '../analytics/window';
 
 /**
@@ -242,8 +243,9 @@ export class DeploymentQueries {
 
   /** 404 unless the service has at least one attempt. */
   async assertServiceKnown(serviceId: string): Promise<void> {
-    const known = await this.store.listServiceIds({ serviceId });
-    if (known.length === 0) throw new NotFoundError(`No service ${serviceId}`);
+    if (!(await this.store.hasService(serviceId))) {
+      throw new NotFoundError(`No service ${serviceId}`);
+    }
   }
 
   async listServices(visibility: Visibility): Promise<ServicesResponse> {
@@ -293,17 +295,7 @@ export class DeploymentQueries {
     const window = resolveWindow({ ...query, bucket: 'day' });
     const inputs = await this.scorecardQueries.inputs(window, { visibility });
     const links = await this.index.links([...inputs.keys()]);
-    const services = [...inputs]
-      .map(([serviceId, metrics]) => {
-        const link = links.get(serviceId);
-        return {
-          serviceId,
-          ...(link ? { entityRef: link.entityRef } : {}),
-          ...scoreService(metrics, policy),
-          metrics,
-        };
-      })
-      .sort(byScore);
+    const services = scoreRows(inputs, links, policy);
     return {
       window: {
         from: new Date(window.from).toISOString(),
@@ -387,14 +379,7 @@ export class DeploymentQueries {
         FAILURE_STATUSES.includes(s.latestAttempt.status),
       ).length,
       dora: figures.dora,
-      scorecard: [...inputs]
-        .map(([serviceId, metrics]) => ({
-          serviceId,
-          entityRef: links.get(serviceId)!.entityRef,
-          ...scoreService(metrics, policy),
-          metrics,
-        }))
-        .sort(byScore),
+      scorecard: scoreRows(inputs, links, policy),
     };
   }
 
@@ -425,6 +410,25 @@ export class DeploymentQueries {
       })),
     };
   }
+}
+
+/** Scorecard rows of the services' inputs, best score first. */
+function scoreRows(
+  inputs: Map<string, ScorecardInputs>,
+  links: Map<string, { entityRef: string }>,
+  policy: ScorecardPolicy,
+): ScorecardEntry[] {
+  return [...inputs]
+    .map(([serviceId, metrics]) => {
+      const link = links.get(serviceId);
+      return {
+        serviceId,
+        ...(link ? { entityRef: link.entityRef } : {}),
+        ...scoreService(metrics, policy),
+        metrics,
+      };
+    })
+    .sort(byScore);
 }
 
 /** Best score first, then by service id; services without data last. */

@@ -1,6 +1,5 @@
 import {
   BackstageCredentials,
-  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -39,10 +38,10 @@ const MAX_CALLERS = 10_000;
 const MAX_SETS = 256;
 /** A set in use is marked used this often; unused ones go after a day. */
 const TOUCH_MS = 60 * 60_000;
-export const SET_UNUSED_MS = 24 * 60 * 60_000;
+const SET_UNUSED_MS = 24 * 60 * 60_000;
 const PAGE = 500;
 /** Services a Group, System or Domain page rolls up at most. */
-export const ROLLUP_LIMIT = 500;
+const ROLLUP_LIMIT = 500;
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number) {
   map.delete(key);
@@ -85,7 +84,6 @@ export class VisibilityResolver {
       permissions: PermissionsService;
       catalog: CatalogService;
       index: CatalogIndex;
-      logger: LoggerService;
       /** How long a caller's permission decisions are reused. */
       cacheMs: number;
     },
