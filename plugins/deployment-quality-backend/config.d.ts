@@ -84,14 +84,28 @@ export interface Config {
         /** Set false to publish from this backend but consume elsewhere. Default true. */
         consume?: boolean;
       };
-      /** `POST /ingest/test-reports` (JUnit XML, CTRF JSON). */
+      /**
+       * `POST /ingest/test-reports` (JUnit XML, CTRF JSON). A report yields
+       * one test run per suite type, never one per suite: Surefire and
+       * jest-junit write a suite per class or file. A suite's type is that
+       * of the first entry of `suites` naming or matching it, else the
+       * request's `?suiteType=`, else `defaultSuiteType`. A refused report
+       * is answered with its first 20 problems and `problemCount`.
+       */
       testReports?: {
         /**
-         * Suite name (JUnit `<testsuite name>`, CTRF top-level suite or tool)
-         * → suite type, e.g. `{ name: pytest, suiteType: FUNCTIONAL }`.
-         * Unlisted suites are typed by their upper-cased name.
+         * Suites (JUnit `<testsuite name>`, CTRF top-level suite or tool) →
+         * suite type, tried in order. Each entry has either `name` (the
+         * exact suite name) or `pattern`, a glob matched against the whole
+         * name: `*` any characters (`.` and `/` included), `?` any one, e.g.
+         * `{ pattern: '*IT', suiteType: REGRESSION }`,
+         * `{ pattern: 'e2e/*', suiteType: REGRESSION }`. Suite types are
+         * upper-cased, then must start with a letter and hold only letters,
+         * digits and `_` (at most 64).
          */
-        suites?: Array<{ name: string; suiteType: string }>;
+        suites?: Array<{ name?: string; pattern?: string; suiteType: string }>;
+        /** Type of the suites no entry types, when the request names none. Default FUNCTIONAL. */
+        defaultSuiteType?: string;
       };
     };
     /**
@@ -262,6 +276,15 @@ export interface Config {
        * within seconds. Default every 5 minutes.
        */
       catalogSync?: { [unit: string]: number } | string;
+    };
+    /** The embedded SQLite database (ignored on PostgreSQL). */
+    sqlite?: {
+      /**
+       * Worker threads that run reads outside transactions, each with its
+       * own connection to the database file, so a long fleet-wide query
+       * doesn't hold the event loop. 0 reads on the main thread. Default 2.
+       */
+      readerThreads?: number;
     };
     retention?: {
       /** Days of history kept. Default 90. */

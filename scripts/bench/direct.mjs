@@ -17,6 +17,12 @@ export function pluginModule(path) {
   return require(join(pluginDir, 'src', path));
 }
 
+/**
+ * The plugin's read classes over `knex` as the backend wires them: on a
+ * SQLite file, through the same reader threads (readerFor). Catalog links
+ * come from the plugin's index table (dq_catalog_services), which the
+ * backend filled from the bench's catalog. `close()` stops the reader.
+ */
 export function directQueries(knex) {
   const { KnexDeploymentQualityStore } = pluginModule(
     'database/KnexDeploymentQualityStore.ts',
@@ -24,23 +30,55 @@ export function directQueries(knex) {
   const { KnexAnalytics } = pluginModule('analytics/KnexAnalytics.ts');
   const { KnexScorecard } = pluginModule('analytics/KnexScorecard.ts');
   const { DeploymentQueries } = pluginModule('read/DeploymentQueries.ts');
-  // The bench's catalog is empty: no links, every service visible.
-  const noEntities = { links: async () => new Map() };
+  const { readerFor } = pluginModule('database/sqliteReader.ts');
+  const { chunks } = pluginModule('database/chunks.ts');
+  const reads = readerFor(knex);
+  const index = {
+    async links(serviceIds) {
+      const links = new Map();
+      for (const chunk of chunks([...new Set(serviceIds)], 500)) {
+        const rows = await reads('dq_catalog_services')
+          .whereIn('service_id', chunk)
+          .select('service_id', 'entity_ref', 'title');
+        for (const r of rows)
+          links.set(r.service_id, { entityRef: r.entity_ref, title: r.title });
+      }
+      return links;
+    },
+  };
   const queries = new DeploymentQueries(
-    new KnexDeploymentQualityStore(knex),
-    new KnexAnalytics(knex),
-    new KnexScorecard(knex),
+    new KnexDeploymentQualityStore(
+      knex,
+      undefined,
+      undefined,
+      undefined,
+      reads,
+    ),
+    new KnexAnalytics(reads),
+    new KnexScorecard(reads),
     [],
-    noEntities,
+    index,
     async () => {},
   );
+  // The bench's caller may read everything (no permission policy).
   const visibility = { all: true };
+  const policy =
+    require('@internal/plugin-deployment-quality-common').DEFAULT_SCORECARD_POLICY;
   return {
-    clusterAttempts: (clusterId, limit, cursor) =>
-      queries.listAttempts({ clusterId, limit, cursor }, visibility),
+    clusters: () => queries.listClusters(visibility),
+    services: () => queries.listServices(visibility),
+    clusterAttempts: (clusterId, limit, cursor, status) =>
+      queries.listAttempts({ clusterId, limit, cursor, status }, visibility),
     serviceAttempts: (serviceId, limit) =>
       queries.listAttempts({ serviceId, limit }, visibility),
     clusterSummary: clusterId => queries.clusterSummary(clusterId, visibility),
     analytics: query => queries.analytics(query, { visibility }),
+    scorecard: query => queries.scorecard(query, policy, visibility),
+    entitySummary: serviceId =>
+      queries.entitySummary(`component:default/${serviceId}`, serviceId),
+    entityAttempts: (serviceId, limit) =>
+      queries.listEntityAttempts({ serviceId, limit }),
+    entityAnalytics: query => queries.analytics(query, { fromEntity: true }),
+    close: () => (reads === knex ? undefined : reads.destroy()),
   };
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The benchmark's dataset, loaded straight into the plugin's tables: N
-// attempts and 3N test runs of 50 services on 6 clusters over the last 90
-// days, deterministic for a given seed (and day). Replaces whatever the
-// tables held. Used by run.mjs, and on its own:
+// attempts and 3N test runs of S services (default 5,000) on 6 clusters
+// over the last 90 days, deterministic for a given seed (and day). Replaces
+// whatever the tables held. Used by run.mjs, and on its own:
 //
 //   node scripts/bench/generate.mjs --db sqlite --connection /tmp/dq.sqlite
 //   node scripts/bench/generate.mjs --db pg \
-//     --connection postgresql://postgres:postgres@127.0.0.1:5432/dq [--attempts 1000000]
+//     --connection postgresql://postgres:postgres@127.0.0.1:5432/dq \
+//     [--attempts 1000000] [--services 5000]
 //
 // It runs the plugin's migrations first, so an empty database works too.
 import { join } from 'node:path';
@@ -26,11 +27,40 @@ export const CLUSTERS = [
   'aquila-us-east-1',
   'aquila-eu-central-1',
 ];
-export const SERVICES = Array.from(
-  { length: 50 },
-  (_, i) => `svc-${String(i).padStart(2, '0')}`,
-);
+export const DEFAULT_SERVICES = 5000;
+
+/** The fleet's service ids, busiest first: `svc-0000` … */
+export function serviceIds(count = DEFAULT_SERVICES) {
+  const width = String(count - 1).length;
+  return Array.from(
+    { length: count },
+    (_, i) => `svc-${String(i).padStart(width, '0')}`,
+  );
+}
 export const SUITES = ['FUNCTIONAL', 'SANITY', 'REGRESSION'];
+
+/**
+ * The fleet's catalog: one Component per service (linked by name), owned by
+ * 50 teams in 10 systems, as a catalog of a 5,000-service company holds
+ * them.
+ */
+export function catalogEntities(services = DEFAULT_SERVICES) {
+  return serviceIds(services).map((name, i) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', title: `Service ${name}` },
+    spec: {
+      type: 'service',
+      lifecycle: 'production',
+      owner: `group:default/team-${i % 50}`,
+      system: `system-${i % 10}`,
+    },
+    relations: [
+      { type: 'ownedBy', targetRef: `group:default/team-${i % 50}` },
+      { type: 'partOf', targetRef: `system:default/system-${i % 10}` },
+    ],
+  }));
+}
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const TABLES = [
@@ -56,14 +86,25 @@ function prng(seed) {
   };
 }
 
-/** Index into `weights`, drawn in proportion to them. */
-function weighted(weights, total, r) {
-  let x = r * total;
-  for (let i = 0; i < weights.length; i++) {
-    x -= weights[i];
-    if (x < 0) return i;
-  }
-  return weights.length - 1;
+/**
+ * A draw in proportion to `weights`: `r` in [0, 1) → an index, by binary
+ * search over the running sums (a fleet has thousands of services).
+ */
+function sampler(weights) {
+  const sums = [];
+  let total = 0;
+  for (const w of weights) sums.push((total += w));
+  return r => {
+    const x = r * total;
+    let lo = 0;
+    let hi = sums.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sums[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
 }
 
 /**
@@ -71,21 +112,29 @@ function weighted(weights, total, r) {
  * first. The window starts at midnight 89 days ago and ends now, so it lies
  * inside a 90-day analytics window and the default retention.
  */
-export function* rows({ attempts, seed = 7, now = Date.now(), chunk = 5000 }) {
+export function* rows({
+  attempts,
+  services = DEFAULT_SERVICES,
+  seed = 7,
+  now = Date.now(),
+  chunk = 5000,
+}) {
+  const SERVICES = serviceIds(services);
   const rand = prng(seed);
   const start = Math.floor(now / DAY_MS) * DAY_MS - 89 * DAY_MS;
   const span = now - start;
   // Busy services and the development clusters (first on the promotion
-  // path) see more attempts than the rest, as in a real fleet.
-  const serviceWeights = SERVICES.map((_, i) => 1 / (1 + i / 10));
-  const clusterWeights = [3, 2.5, 2, 1.5, 1, 1];
-  const sw = serviceWeights.reduce((a, b) => a + b);
-  const cw = clusterWeights.reduce((a, b) => a + b);
+  // path) see more attempts than the rest, as in a real fleet: the busiest
+  // service about six times the median one at any fleet size.
+  const serviceOf = sampler(
+    SERVICES.map((_, i) => 1 / (1 + (i * 5) / services)),
+  );
+  const clusterOf = sampler([3, 2.5, 2, 1.5, 1, 1]);
   const pairs = new Map();
   let out = { attempts: [], testRuns: [] };
   for (let i = 0; i < attempts; i++) {
-    const service = SERVICES[weighted(serviceWeights, sw, rand())];
-    const ci = weighted(clusterWeights, cw, rand());
+    const service = SERVICES[serviceOf(rand())];
+    const ci = clusterOf(rand());
     const cluster = CLUSTERS[ci];
     const key = `${cluster}:${service}`;
     const startedAt = start + Math.floor(((i + rand()) * span) / attempts);
@@ -325,20 +374,25 @@ function loadSqlite(filename, options) {
  * Migrates the database behind `knex` (a no-op when the backend already
  * did) and loads the dataset; returns the seconds it took.
  */
-export async function generate(knex, { attempts, seed = 7, now = Date.now() }) {
+export async function generate(
+  knex,
+  { attempts, services = DEFAULT_SERVICES, seed = 7, now = Date.now() },
+) {
   const t0 = performance.now();
   await knex.migrate.latest({ directory: migrationsDir });
   const { client, connection } = knex.client.config;
-  const options = { attempts, seed, now };
+  const options = { attempts, services, seed, now };
   if (client === 'pg') {
     // knex parses a connection string into pg's options.
     await loadPg(connection, options);
   } else {
     loadSqlite(connection.filename, options);
   }
-  // Loaded around the plugin: its daily rollups are rebuilt from the rows,
-  // by the plugin's own code, as its start does after a bulk load.
+  // Loaded around the plugin: its daily rollups and pair states are
+  // rebuilt from the rows, by the plugin's own code, as its start does
+  // after a bulk load.
   await knex('dq_derived').delete();
+  await pluginModule('database/pairStates.ts').ensurePairStates(knex);
   await pluginModule('database/rollups.ts').ensureRollups(knex);
   return (performance.now() - t0) / 1000;
 }
@@ -348,7 +402,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const db = args.db ?? 'sqlite';
   if (!args.connection) {
     console.error(
-      'usage: generate.mjs --db pg|sqlite --connection <url|file> [--attempts N] [--seed S]',
+      'usage: generate.mjs --db pg|sqlite --connection <url|file> [--attempts N] [--services S] [--seed S]',
     );
     process.exit(2);
   }
@@ -363,14 +417,16 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   );
   try {
     const attempts = Number(args.attempts ?? 1_000_000);
+    const services = Number(args.services ?? DEFAULT_SERVICES);
     const seconds = await generate(knex, {
       attempts,
+      services,
       seed: Number(args.seed ?? 7),
     });
     console.log(
       `${attempts} attempts, ${
         attempts * 3
-      } test runs loaded in ${seconds.toFixed(1)} s`,
+      } test runs of ${services} services loaded in ${seconds.toFixed(1)} s`,
     );
   } finally {
     await knex.destroy();

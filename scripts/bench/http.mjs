@@ -1,7 +1,7 @@
 // Webhook ingest against a no-op route of the same backend, both through
 // autocannon at the same connection count.
 import { log } from '../reliability/harness.mjs';
-import { CLUSTERS, SERVICES } from './generate.mjs';
+import { CLUSTERS, serviceIds } from './generate.mjs';
 import { httpLoad } from './load.mjs';
 
 /** The webhook key the harness configures. */
@@ -11,7 +11,9 @@ const SECRET = 'reliability-secret-0123456789';
  * Valid deployment events, each a new attempt (a new run number), so every
  * request is stored rather than answered as a duplicate.
  */
-function distinctDeployments() {
+function distinctDeployments(services) {
+  // Existing services of the fleet, as CI jobs report them.
+  const SERVICES = serviceIds(services).slice(0, 50);
   let n = 0;
   const runId = Date.now();
   return request => {
@@ -38,14 +40,14 @@ function distinctDeployments() {
   };
 }
 
-export async function benchHttp({ baseUrl, connections, duration }) {
+export async function benchHttp({ baseUrl, connections, duration, services }) {
   const webhook = await httpLoad({
     url: `${baseUrl}/api/deployment-quality/ingest/webhook`,
     method: 'POST',
     connections,
     duration,
     headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
-    setupRequest: distinctDeployments(),
+    setupRequest: distinctDeployments(services),
     expectStatus: 202,
   });
   const noop = await httpLoad({

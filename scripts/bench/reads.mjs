@@ -1,8 +1,9 @@
-// Read API at N attempts: each route through the backend (autocannon, a
-// Backstage token) against its own queries run directly with knex at the
-// same concurrency through a pool of 10, one after the other.
+// Read API at N attempts: every cluster-wide route and the entity routes
+// through the backend (autocannon, a Backstage token) against its own
+// queries run directly with knex at the same concurrency through a pool of
+// 10, one after the other, with the backend's event-loop delay of each.
 import { READ_TOKEN, log, sleep } from '../reliability/harness.mjs';
-import { CLUSTERS, SERVICES } from './generate.mjs';
+import { CLUSTERS, serviceIds } from './generate.mjs';
 import { directLoad, httpLoad } from './load.mjs';
 import { directQueries } from './direct.mjs';
 
@@ -12,11 +13,10 @@ const DEEP = 20;
 const date = t => new Date(t).toISOString().slice(0, 10);
 
 /**
- * The busiest cluster and service of the generated fleet (the generator
- * weights the first ones most): the worst case of each route.
+ * The busiest cluster of the generated fleet (the generator weights the
+ * first ones most): the worst case of each route.
  */
 const cluster = CLUSTERS[0];
-const service = SERVICES[0];
 
 async function getJson(url) {
   const res = await fetch(url, {
@@ -59,8 +59,13 @@ export async function benchReads({
   duration,
   pool,
   restart,
+  eventLoop,
+  services,
 }) {
   const api = `${baseUrl}/api/deployment-quality`;
+  // The busiest service, as a Component of the bench's catalog.
+  const service = serviceIds(services)[0];
+  const entity = `/entities/default/component/${service}`;
   const sql = directQueries(knex);
   const now = Date.now();
   const from = date(now - 89 * DAY_MS);
@@ -78,7 +83,26 @@ export async function benchReads({
     if (!cursor) throw new Error(`only ${i + 1} pages of attempts`);
   }
 
+  const window = `from=${from}&to=${to}`;
   const routes = [
+    {
+      name: 'clusters overview',
+      path: '/clusters',
+      direct: () => sql.clusters(),
+      kind: 'list',
+    },
+    {
+      name: 'services',
+      path: '/services',
+      direct: () => sql.services(),
+      kind: 'list',
+    },
+    {
+      name: 'cluster summary',
+      path: `/clusters/${cluster}/summary`,
+      direct: () => sql.clusterSummary(cluster),
+      kind: 'list',
+    },
     {
       name: `attempts, first page (${PAGE})`,
       path: `/clusters/${cluster}/attempts?limit=${PAGE}`,
@@ -92,31 +116,53 @@ export async function benchReads({
       kind: 'list',
     },
     {
-      name: 'cluster summary',
-      path: `/clusters/${cluster}/summary`,
-      direct: () => sql.clusterSummary(cluster),
+      name: `failures of a cluster (${PAGE})`,
+      path: `/clusters/${cluster}/attempts?status=FAILED&limit=${PAGE}`,
+      direct: () => sql.clusterAttempts(cluster, PAGE, undefined, 'FAILED'),
       kind: 'list',
     },
     {
-      // The entity summary needs a catalog entity, and the dev backend's
-      // catalog is empty: the service's own attempt list stands in for the
-      // per-service read (pair states, a keyset page and gates).
       name: `service attempts, first page (${PAGE})`,
       path: `/services/${service}/attempts?limit=${PAGE}`,
       direct: () => sql.serviceAttempts(service, PAGE),
       kind: 'list',
     },
     {
+      name: 'entity summary',
+      path: `${entity}/summary`,
+      direct: () => sql.entitySummary(service),
+      kind: 'list',
+    },
+    {
+      name: 'entity attempts, first page (20)',
+      path: `${entity}/attempts?limit=20`,
+      direct: () => sql.entityAttempts(service, 20),
+      kind: 'list',
+    },
+    {
+      name: '90-day scorecard, all services',
+      path: `/scorecard?${window}`,
+      direct: () => sql.scorecard({ from, to }),
+      kind: 'analytics',
+    },
+    {
       name: '90-day analytics, all services',
-      path: `/analytics?from=${from}&to=${to}`,
+      path: `/analytics?${window}`,
       direct: () => sql.analytics({ from, to, bucket: 'day' }),
       kind: 'analytics',
     },
     {
-      name: '90-day analytics, one service',
-      path: `/analytics?serviceId=${service}&from=${from}&to=${to}`,
+      name: '90-day analytics, one cluster',
+      path: `/analytics?clusterId=${cluster}&${window}`,
       direct: () =>
-        sql.analytics({ serviceId: service, from, to, bucket: 'day' }),
+        sql.analytics({ clusterId: cluster, from, to, bucket: 'day' }),
+      kind: 'analytics',
+    },
+    {
+      name: '90-day analytics, one entity',
+      path: `${entity}/analytics?${window}`,
+      direct: () =>
+        sql.entityAnalytics({ serviceId: service, from, to, bucket: 'day' }),
       kind: 'analytics',
     },
   ];
@@ -147,12 +193,14 @@ export async function benchReads({
       solo.push(performance.now() - t);
     }
     const t0 = Date.now();
+    await eventLoop();
     const plugin = await httpLoad({
       url: `${api}${route.path}`,
       connections,
       duration,
       headers: { authorization: `Bearer ${READ_TOKEN}` },
     });
+    const loop = await eventLoop();
     const restarted = await settle(api, restart);
     const direct = await directLoad({
       fn: route.direct,
@@ -167,7 +215,9 @@ export async function benchReads({
         plugin.errors
           ? `, ${plugin.errors} errors ${plugin.statuses.join(' ')}`
           : ''
-      }), direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(1)} ms (${
+      }), event loop p99/max ${loop.p99}/${
+        loop.max
+      } ms, direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(1)} ms (${
         direct.completed
       }), solo ${solo[1].toFixed(1)} ms [${Math.round(
         (Date.now() - t0) / 1000,
@@ -179,9 +229,11 @@ export async function benchReads({
       path: route.path.replace(/cursor=[^&]+/, 'cursor=…'),
       plugin,
       direct,
+      loop,
       soloMs: solo.sort((a, b) => a - b)[1],
       restarted,
     });
   }
+  await sql.close();
   return results;
 }

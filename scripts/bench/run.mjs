@@ -2,7 +2,8 @@
 // `yarn bench`: every speed figure of quality-bar.md beside its bare limit,
 // in one run, on PostgreSQL and/or SQLite; writes docs/performance.md.
 //
-//   yarn bench [--db pg|sqlite|both] [--attempts 1000000] [--smoke]
+//   yarn bench [--db pg|sqlite|both] [--attempts 1000000] [--services 5000]
+//              [--users 1000] [--scenario-seconds 180] [--smoke]
 //              [--messages 20000] [--read-duration 10] [--http-duration 10]
 //              [--port 7127] [--max-seconds 0] [--report]
 //
@@ -21,7 +22,11 @@ import {
   startSqs,
 } from '../reliability/harness.mjs';
 import { cliArgs } from '../lib/args.mjs';
-import { generate } from './generate.mjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { catalogEntities, generate } from './generate.mjs';
+import { benchScenario } from './scenario.mjs';
 import { benchHttp } from './http.mjs';
 import { benchIngest } from './ingest.mjs';
 import { benchReads } from './reads.mjs';
@@ -35,6 +40,9 @@ const smoke = flags.has('--smoke');
 const options = {
   dbs: (args.db ?? 'both') === 'both' ? ['pg', 'sqlite'] : [args.db],
   attempts: Number(args.attempts ?? (smoke ? 5_000 : 1_000_000)),
+  services: Number(args.services ?? (smoke ? 200 : 5_000)),
+  users: Number(args.users ?? (smoke ? 20 : 1_000)),
+  scenarioSeconds: Number(args['scenario-seconds'] ?? (smoke ? 5 : 180)),
   messages: Number(args.messages ?? (smoke ? 1_000 : 20_000)),
   // Concurrent SQS pollers, the plugin's and the bare loop's alike.
   pollers: 4,
@@ -49,10 +57,11 @@ const options = {
 };
 
 /** The backend the webhook and read figures are taken from. */
-function readBackend(database, port) {
+function readBackend(database, port, catalogFile) {
   return startBackend({
     port,
     database,
+    catalogFile,
     // The generated history reaches back 90 days: the retention task must
     // not trim it (or spend CPU on it) while the reads are measured.
     retention: { days: 365 },
@@ -112,11 +121,14 @@ async function benchDatabase(kind, rss) {
     sqs = undefined;
 
     await timed('generate', () =>
-      generate(knex, { attempts: options.attempts }),
+      generate(knex, {
+        attempts: options.attempts,
+        services: options.services,
+      }),
     );
 
     const start = async () => {
-      const started = await readBackend(database, options.port);
+      const started = await readBackend(database, options.port, catalogFile);
       let stderr = '';
       started.child.stderr.on('data', d => {
         stderr = (stderr + d).slice(-2000);
@@ -150,6 +162,7 @@ async function benchDatabase(kind, rss) {
     rss.phase(`${kind}: idle`);
     await sleep(2000);
     const baseUrl = `http://127.0.0.1:${options.port}`;
+    const eventLoop = () => backend.eventLoop();
     const reads = await timed('reads', () =>
       benchReads({
         baseUrl,
@@ -158,21 +171,48 @@ async function benchDatabase(kind, rss) {
         duration: options.readDuration,
         pool: options.pool,
         restart,
+        eventLoop,
+        services: options.services,
       }),
     );
+    await eventLoop();
+    const scenario = await timed(`${options.users}-user scenario`, () =>
+      benchScenario({
+        baseUrl,
+        users: options.users,
+        seconds: options.scenarioSeconds,
+        services: options.services,
+      }),
+    );
+    scenario.loop = await eventLoop();
+    log(
+      `${kind}: ${scenario.users} users, ${scenario.requests} requests in ${
+        scenario.seconds
+      } s: p50/p99/max ${scenario.overall.p50.toFixed(
+        0,
+      )}/${scenario.overall.p99.toFixed(0)}/${scenario.overall.max.toFixed(
+        0,
+      )} ms, ${scenario.errors} errors ${JSON.stringify(
+        scenario.errorKinds,
+      )}; event loop p99/max ${scenario.loop.p99}/${scenario.loop.max} ms`,
+    );
+    await eventLoop();
     const http = await timed('webhook', () =>
       benchHttp({
         baseUrl,
         connections: options.httpConnections,
         duration: options.httpDuration,
+        services: options.services,
       }),
     );
+    http.loop = await eventLoop();
     rss.phase(`${kind}: done`);
     const peaks = rss.peaks();
     return {
       result: {
         ingest,
         reads,
+        scenario,
         http: { ...http, connections: options.httpConnections },
         readConnections: options.readConnections,
         pool: options.pool,
@@ -219,7 +259,7 @@ function insane(kind, r) {
   positive('plugin ingest events/s', r.ingest.plugin);
   positive('bare ingest events/s', r.ingest.bare);
   for (const [side, x] of Object.entries(r.http)) {
-    if (typeof x !== 'object') continue;
+    if (typeof x !== 'object' || side === 'loop') continue;
     positive(`${side} req/s`, x.rps);
     if (x.errors) problems.push(`${kind} ${side}: ${x.errors} errors`);
   }
@@ -234,6 +274,13 @@ function insane(kind, r) {
         positive(`${read.name} ${side} answers`, read[side].completed);
     }
   }
+  positive('scenario requests', r.scenario.requests);
+  if (r.scenario.errors)
+    problems.push(
+      `${kind} scenario: ${r.scenario.errors} errors ${JSON.stringify(
+        r.scenario.errorKinds,
+      )}`,
+    );
   positive('backend RSS', r.rssMiB);
   return problems;
 }
@@ -257,6 +304,10 @@ const watchdog =
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     process.exit(1);
   }, options.maxSeconds * 1000);
+// The fleet's catalog, served by the backend's in-memory catalog.
+const catalogDir = mkdtempSync(join(tmpdir(), 'dq-bench-catalog-'));
+const catalogFile = join(catalogDir, 'entities.json');
+writeFileSync(catalogFile, JSON.stringify(catalogEntities(options.services)));
 const results = {};
 const timings = {};
 const versions = [];
@@ -300,6 +351,7 @@ try {
   failed = true;
   log('FAILED:', error.stack ?? error.message);
 } finally {
+  rmSync(catalogDir, { recursive: true, force: true });
   rss.stop();
   if (watchdog) clearTimeout(watchdog);
 }

@@ -251,6 +251,7 @@ export async function startBackend({
   visibility,
   consumers = 4,
   retention,
+  catalogFile,
 }) {
   const configDir = mkdtempSync(join(tmpdir(), 'dq-config-'));
   const configFile = join(configDir, 'app-config.yaml');
@@ -319,6 +320,8 @@ export async function startBackend({
         ...process.env,
         NODE_ENV: process.env.NODE_ENV ?? 'development',
         LOG_LEVEL: 'warn',
+        DQ_EVENT_LOOP_REPORT: '1',
+        ...(catalogFile ? { DQ_DEV_CATALOG: catalogFile } : {}),
       },
     },
   );
@@ -339,8 +342,11 @@ export async function startBackend({
     removeConfig();
   });
   let output = '';
+  let loopReport;
   const keep = d => {
     output = (output + d).slice(-4000);
+    const line = String(d).match(/DQ_EVENT_LOOP (\{.*\})/);
+    if (line) loopReport?.(JSON.parse(line[1]));
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -366,6 +372,24 @@ export async function startBackend({
   return {
     child,
     alive: () => child.exitCode === null && child.signalCode === null,
+    /**
+     * The event loop's delay since the last call (ms: p50, p99, max), as
+     * the backend measures it (dev/index.ts).
+     */
+    eventLoop() {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('no event-loop report within 10 s')),
+          10_000,
+        );
+        loopReport = report => {
+          clearTimeout(timer);
+          loopReport = undefined;
+          resolve(report);
+        };
+        process.kill(child.pid, 'SIGUSR2');
+      });
+    },
     kill(signal = 'SIGKILL') {
       killGroup(signal);
       if (signal === 'SIGKILL') removeConfig();

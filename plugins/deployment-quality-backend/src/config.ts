@@ -11,6 +11,11 @@ import {
   SourceContext,
   createSourceContext,
 } from '@internal/plugin-deployment-quality-node';
+import {
+  DEFAULT_SUITE_TYPE,
+  SuiteTypeRule,
+  suiteTypeSchema,
+} from './reports/suiteTypes';
 
 /** How a key may be presented; absent: any of the three. */
 export type WebhookKeyType = 'secret' | 'bearer' | 'hmac';
@@ -43,6 +48,14 @@ export interface GatePolicy {
   minPassRate: Record<string, number>;
 }
 
+/** `deploymentQuality.ingestion.testReports`. */
+export interface TestReportsConfig {
+  /** Suite names and patterns → suite types, tried in order. */
+  suites: SuiteTypeRule[];
+  /** The type of suites no rule types, when the report names none. */
+  defaultSuiteType: string;
+}
+
 /** `deploymentQuality.diagnostics`. */
 export interface DiagnosticsConfig {
   /** Rows of dq_rejected_events kept; the oldest are dropped beyond. */
@@ -59,8 +72,7 @@ export interface DeploymentQualityConfig {
   };
   /** Absent: embedded mode, the webhook stores directly. */
   sqs?: SqsConfig;
-  /** Test-report suite names → suite types (`ingestion.testReports.suites`). */
-  testReportSuites: Map<string, string>;
+  testReports: TestReportsConfig;
   diagnostics: DiagnosticsConfig;
 }
 
@@ -260,12 +272,47 @@ export function readDeploymentQualityConfig(
         webhook?.getOptionalNumber('maxBodyBytes') ?? DEFAULT_MAX_BODY_BYTES,
       keys,
     },
-    testReportSuites: new Map(
-      (dq?.getOptionalConfigArray('ingestion.testReports.suites') ?? []).map(
-        s => [s.getString('name'), s.getString('suiteType').toUpperCase()],
-      ),
-    ),
+    testReports: readTestReportsConfig(config),
     diagnostics: readDiagnosticsConfig(config),
+  };
+}
+
+/** A configured suite type, upper-cased; one the contract refuses throws. */
+function suiteTypeAt(value: string, where: string): string {
+  const parsed = suiteTypeSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new Error(`${where}: ${parsed.error.issues[0].message}`);
+  }
+  return parsed.data;
+}
+
+function readTestReportsConfig(config: RootConfigService): TestReportsConfig {
+  const where = 'deploymentQuality.ingestion.testReports';
+  const reports = config.getOptionalConfig(where);
+  const suites = (reports?.getOptionalConfigArray('suites') ?? []).map(
+    (rule, i): SuiteTypeRule => {
+      const suiteType = suiteTypeAt(
+        rule.getString('suiteType'),
+        `${where}.suites[${i}].suiteType`,
+      );
+      const name = rule.getOptionalString('name');
+      const pattern = rule.getOptionalString('pattern');
+      if ((name === undefined) === (pattern === undefined)) {
+        throw new Error(
+          `${where}.suites[${i}] must have either name or pattern`,
+        );
+      }
+      return name !== undefined
+        ? { name, suiteType }
+        : { pattern: pattern!, suiteType };
+    },
+  );
+  return {
+    suites,
+    defaultSuiteType: suiteTypeAt(
+      reports?.getOptionalString('defaultSuiteType') ?? DEFAULT_SUITE_TYPE,
+      `${where}.defaultSuiteType`,
+    ),
   };
 }
 

@@ -11,6 +11,7 @@ import {
 } from '@internal/plugin-deployment-quality-node';
 import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
+import { readerFor } from './database/sqliteReader';
 import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
 import { EventIngestor, queueSink, storeSink } from './ingestion/EventIngestor';
@@ -95,9 +96,17 @@ export const deploymentQualityPlugin = createBackendPlugin({
         // smaller transactions, each paying the same round trips), one
         // behind the other on SQLite, whose single connection would only
         // queue them.
-        const sqlite =
-          (await database.getClient()).client.config.client !== 'pg';
+        const db = await database.getClient();
+        const sqlite = db.client.config.client !== 'pg';
+        // On SQLite, reads that grow with the fleet leave the event loop.
+        const reads = readerFor(db, {
+          threads: config.getOptionalNumber(
+            'deploymentQuality.sqlite.readerThreads',
+          ),
+        });
+        if (reads !== db) lifecycle.addShutdownHook(() => reads.destroy());
         const knexStore = await KnexDeploymentQualityStore.create({
+          reads,
           database,
           retentionDays: retentionConfig.days,
           maxRejectedEvents: dqConfig.diagnostics.maxRejectedEvents,
@@ -116,10 +125,10 @@ export const deploymentQualityPlugin = createBackendPlugin({
           run => metrics.retention(run.deleted),
         );
         await retention.schedule(scheduler, retentionConfig.schedule);
-        const db = await database.getClient();
         const visibilityConfig = readVisibilityConfig(config);
         const index = new CatalogIndex({
           db,
+          reads,
           catalog,
           auth,
           logger: logger.child({ component: 'catalog-index' }),
@@ -155,7 +164,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const client = sqs && createSqsClient(sqs);
         const sink = client
           ? queueSink(new SqsPublisher(client, sqs.queueUrl))
-          : storeSink(store);
+          : storeSink(store, logger);
         const maxFutureSkewMs = readMaxFutureSkewMs(config);
         const ingestor = new EventIngestor(
           sink,
@@ -214,7 +223,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             ingestor,
             logger,
             webhook: dqConfig.webhook,
-            suiteTypes: dqConfig.testReportSuites,
+            testReports: dqConfig.testReports,
             limiter,
           }),
         );
@@ -226,11 +235,11 @@ export const deploymentQualityPlugin = createBackendPlugin({
             store,
             queries: new DeploymentQueries(
               store,
-              new KnexAnalytics(db, {
+              new KnexAnalytics(reads, {
                 rollups: knexStore.rollups,
                 cacheEntries: 256,
               }),
-              new KnexScorecard(db),
+              new KnexScorecard(reads),
               dqConfig.clusters,
               index,
               (visibility, serviceId) =>

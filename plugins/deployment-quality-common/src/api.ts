@@ -181,10 +181,24 @@ export type IngestResponse = {
   expired?: boolean;
 };
 
+/**
+ * An accepted event of a batch that the database refused to store (a value
+ * it can't take): nothing of it was stored, the rest of the batch was. A
+ * request none of whose events could be stored fails whole instead (5xx).
+ * @public
+ */
+export type FailedIngestResponse = {
+  eventId: string;
+  status: 'failed';
+  /** Why, in plain words; the backend logs the database's own error. */
+  reason: string;
+};
+
 /** The answer of the batch webhook: one result per event, in order. @public */
 export type BatchIngestResponse = {
   results: Array<
     | IngestResponse
+    | FailedIngestResponse
     | {
         eventId?: string;
         status: 'rejected';

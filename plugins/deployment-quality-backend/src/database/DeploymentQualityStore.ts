@@ -27,6 +27,16 @@ export interface PairState {
   currentVersion: string | null;
 }
 
+/** One cluster's pairs by the state of their latest attempt. */
+export interface PairCounts {
+  services: number;
+  /** Latest attempt deployed (SUCCESS, LIVE). */
+  healthy: number;
+  /** Latest attempt failed (FAILED, ROLLBACK). */
+  attention: number;
+  latestAttemptAt: string;
+}
+
 export interface AttemptQuery {
   clusterId?: string;
   serviceId?: string;
@@ -98,6 +108,12 @@ export interface IngestOutcome {
    * was stored, so a replay of trimmed history can't bring it back.
    */
   expired?: boolean;
+  /**
+   * Set when the database refused a value of this event (see
+   * isolateRefused): nothing of it was stored, the rest of its batch was.
+   * The reason is plain, for answers; the error is for the logs.
+   */
+  failed?: { reason: string; error: unknown };
 }
 
 /** Rows one retention run deleted, per table. */
@@ -126,7 +142,13 @@ export interface DeploymentQualityStore {
    * `eventId`, following the contract's attempt identity and ordering rules.
    */
   ingest(event: EventEnvelope): Promise<IngestOutcome>;
-  /** As {@link DeploymentQualityStore.ingest} for each event, all in one transaction. */
+  /**
+   * As {@link DeploymentQualityStore.ingest} for each event, all in one
+   * transaction, except for the events the database refuses a value of:
+   * those fail alone (`failed`) and the rest are stored. Rejects when the
+   * database itself fails (unreachable, out of space…), so the sender
+   * retries the whole batch.
+   */
   ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]>;
 
   /**
@@ -162,6 +184,18 @@ export interface DeploymentQualityStore {
     serviceIds?: string[];
     visibility: Visibility;
   }): Promise<PairState[]>;
+  /**
+   * Every visible (service, cluster) pair with when its latest attempt
+   * started, by service then cluster: the service list, without loading
+   * each pair's whole state.
+   */
+  listServiceClusters(
+    visibility: Visibility,
+  ): Promise<
+    Array<{ serviceId: string; clusterId: string; latestAttemptAt: string }>
+  >;
+  /** Per cluster with any pair: its visible pairs by their latest state. */
+  countPairsByCluster(visibility: Visibility): Promise<Map<string, PairCounts>>;
   /**
    * Brings the daily rollups up to every write committed before the call;
    * answers their generation, which changes whenever they do.

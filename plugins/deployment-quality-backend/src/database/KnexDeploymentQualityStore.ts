@@ -7,7 +7,9 @@ import {
   ATTEMPT_STATUSES,
   Attempt,
   AttemptStatus,
+  DEPLOYED_STATUSES,
   EventEnvelope,
+  FAILURE_STATUSES,
   Gates,
   Promotion,
   TestRun,
@@ -18,6 +20,7 @@ import {
   AttemptQuery,
   DeploymentQualityStore,
   IngestOutcome,
+  PairCounts,
   PairState,
   RecordedRejection,
   RejectedEvent,
@@ -36,6 +39,8 @@ import {
   markStale,
 } from './rollups';
 import { writeEvents } from './writeEvents';
+import { ensurePairStates, refreshPairStates, setsVersion } from './pairStates';
+import { isolateRefused } from './isolateRefused';
 import { RejectedEventLog } from './RejectedEventLog';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
 
@@ -143,16 +148,14 @@ function currentAttemptsKept(db: Knex) {
     );
 }
 
-/** An attempt that sets its pair's current version. */
-function setsVersion(alias: string) {
-  return (q: Knex.QueryBuilder) =>
-    q
-      .whereIn(`${alias}.status`, ['SUCCESS', 'LIVE'])
-      .orWhere(q2 =>
-        q2
-          .where(`${alias}.status`, 'ROLLBACK')
-          .whereNotNull(`${alias}.rollback_to_build`),
-      );
+/** 1 when `a.status` is one of `statuses`, else 0: a sum counts them. */
+function inStatuses(db: Knex, statuses: readonly string[]) {
+  return db.raw(
+    `case when a.status in (${statuses
+      .map(() => '?')
+      .join(', ')}) then 1 else 0 end`,
+    [...statuses],
+  );
 }
 
 /** knex implementation of {@link DeploymentQualityStore}, for SQLite and PostgreSQL. */
@@ -166,11 +169,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     logger?: LoggerService;
     /** The refresher's options; errors and parked keys are logged as well. */
     rollups?: RollupRefresherOptions;
+    /** Where reads outside a transaction go (readerFor); default: the database. */
+    reads?: Knex;
   }): Promise<KnexDeploymentQualityStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
+    await ensurePairStates(client);
     await ensureRollups(client, {
       onError: error =>
         options.logger?.warn(
@@ -212,6 +218,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       options.retentionDays,
       rollups,
       new RejectedEventLog(client, options.maxRejectedEvents, options.logger),
+      options.reads,
     );
   }
 
@@ -220,6 +227,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     private readonly retentionDays?: number,
     readonly rollups = new RollupRefresher(db),
     private readonly rejected = new RejectedEventLog(db),
+    /** Where reads outside a transaction go: see readerFor. */
+    private readonly reads: Knex = db,
   ) {}
 
   settleRollups(): Promise<number> {
@@ -231,7 +240,15 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     return outcome;
   }
 
-  async ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
+  ingestBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
+    return isolateRefused(batch => this.writeBatch(batch), events);
+  }
+
+  /**
+   * One transaction; the rollups and the catalog index hear of what it wrote
+   * once it committed.
+   */
+  private async writeBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
     const newServices = new Set<string>();
     const outcomes = await this.db.transaction(tx =>
       writeEvents(tx, events, {
@@ -276,7 +293,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   }
 
   async listRegisteredClusters(): Promise<StoredCluster[]> {
-    const rows = await this.db('dq_clusters').orderBy('id');
+    const rows = await this.reads('dq_clusters').orderBy('id');
     return rows.map(r => ({
       id: r.id,
       name: r.name,
@@ -288,14 +305,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   }
 
   async listSeenClusterIds(): Promise<string[]> {
-    const rows = await this.db('dq_service_clusters')
+    const rows = await this.reads('dq_service_clusters')
       .distinct('cluster_id')
       .orderBy('cluster_id');
     return rows.map(r => r.cluster_id);
   }
 
   async hasService(serviceId: string): Promise<boolean> {
-    const row = await this.db('dq_service_clusters')
+    const row = await this.reads('dq_service_clusters')
       .where('service_id', serviceId)
       .first('service_id');
     return row !== undefined;
@@ -307,70 +324,65 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     serviceIds?: string[];
     visibility: Visibility;
   }): Promise<PairState[]> {
-    const db = this.db;
-    // One probe per pair, each an index range scan with limit 1: far cheaper
-    // than a window function over all of a cluster's attempts.
-    const pairs: Row[] = await db('dq_service_clusters as sc')
+    const db = this.reads;
+    const rows: Row[] = await db('dq_service_clusters as sc')
+      .join('dq_attempts as a', 'a.id', 'sc.latest_attempt_id')
       .modify(q => {
         if (filter.clusterId) q.where('sc.cluster_id', filter.clusterId);
         if (filter.serviceId) q.where('sc.service_id', filter.serviceId);
         if (filter.serviceIds) q.whereIn('sc.service_id', filter.serviceIds);
       })
       .modify(onlyVisible(db, filter.visibility, 'sc.service_id'))
-      .select(
-        'sc.cluster_id',
-        'sc.service_id',
-        db('dq_attempts as a')
-          .select('a.id')
-          .whereRaw('a.cluster_id = sc.cluster_id')
-          .whereRaw('a.service_id = sc.service_id')
-          .orderBy([
-            { column: 'a.started_at', order: 'desc' },
-            { column: 'a.id', order: 'desc' },
-          ])
-          .limit(1)
-          .as('latest_id'),
-        db('dq_attempts as a')
-          .select(
-            db.raw(
-              "case when a.status = 'ROLLBACK' then a.rollback_to_build else a.build_version end",
-            ),
-          )
-          .whereRaw('a.cluster_id = sc.cluster_id')
-          .whereRaw('a.service_id = sc.service_id')
-          .whereNotNull('a.ended_at')
-          .where(b =>
-            b
-              .whereIn('a.status', ['SUCCESS', 'LIVE'])
-              .orWhere(b2 =>
-                b2
-                  .where('a.status', 'ROLLBACK')
-                  .whereNotNull('a.rollback_to_build'),
-              ),
-          )
-          .orderBy([
-            { column: 'a.ended_at', order: 'desc' },
-            { column: 'a.id', order: 'desc' },
-          ])
-          .limit(1)
-          .as('current_version'),
-      )
+      .select('a.*', 'sc.current_version as pair_current_version')
       .orderBy(['sc.cluster_id', 'sc.service_id']);
+    return rows.map(r => ({
+      clusterId: r.cluster_id,
+      serviceId: r.service_id,
+      latestAttempt: rowToAttempt(r),
+      currentVersion: r.pair_current_version ?? null,
+    }));
+  }
 
-    const latestIds: string[] = pairs.map(p => p.latest_id).filter(Boolean);
-    const latest = new Map<string, Attempt>();
-    for (const chunk of chunks(latestIds, 500)) {
-      const rows = await db('dq_attempts').whereIn('id', chunk);
-      for (const r of rows) latest.set(r.id, rowToAttempt(r));
-    }
-    return pairs
-      .filter(p => latest.has(p.latest_id))
-      .map(p => ({
-        clusterId: p.cluster_id,
-        serviceId: p.service_id,
-        latestAttempt: latest.get(p.latest_id)!,
-        currentVersion: p.current_version ?? null,
-      }));
+  async listServiceClusters(visibility: Visibility) {
+    const db = this.reads;
+    const rows: Row[] = await db('dq_service_clusters as sc')
+      .join('dq_attempts as a', 'a.id', 'sc.latest_attempt_id')
+      .modify(onlyVisible(db, visibility, 'sc.service_id'))
+      .select('sc.service_id', 'sc.cluster_id', 'a.started_at')
+      .orderBy(['sc.service_id', 'sc.cluster_id']);
+    return rows.map(r => ({
+      serviceId: r.service_id as string,
+      clusterId: r.cluster_id as string,
+      latestAttemptAt: new Date(Number(r.started_at)).toISOString(),
+    }));
+  }
+
+  async countPairsByCluster(
+    visibility: Visibility,
+  ): Promise<Map<string, PairCounts>> {
+    const db = this.reads;
+    const rows: Row[] = await db('dq_service_clusters as sc')
+      .join('dq_attempts as a', 'a.id', 'sc.latest_attempt_id')
+      .modify(onlyVisible(db, visibility, 'sc.service_id'))
+      .groupBy('sc.cluster_id')
+      .select('sc.cluster_id')
+      .count({ services: '*' })
+      .sum({
+        healthy: inStatuses(db, DEPLOYED_STATUSES),
+        attention: inStatuses(db, FAILURE_STATUSES),
+      })
+      .max({ latest: 'a.started_at' });
+    return new Map(
+      rows.map(r => [
+        r.cluster_id,
+        {
+          services: Number(r.services),
+          healthy: Number(r.healthy),
+          attention: Number(r.attention),
+          latestAttemptAt: new Date(Number(r.latest)).toISOString(),
+        },
+      ]),
+    );
   }
 
   async countAttemptsByStatus(filter: {
@@ -378,10 +390,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     visibility: Visibility;
   }): Promise<Record<AttemptStatus, number>> {
     await this.rollups.settle();
-    const rows: Row[] = await this.db('dq_attempt_totals')
+    const rows: Row[] = await this.reads('dq_attempt_totals')
       .where({ cluster_id: filter.clusterId })
       .modify(
-        onlyVisible(this.db, filter.visibility, 'dq_attempt_totals.service_id'),
+        onlyVisible(
+          this.reads,
+          filter.visibility,
+          'dq_attempt_totals.service_id',
+        ),
       )
       .groupBy('status')
       .select('status')
@@ -397,14 +413,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     query: AttemptQuery,
   ): Promise<{ attempts: Attempt[]; nextCursor?: string }> {
     const { rows, nextCursor } = await keysetPage(
-      this.db('dq_attempts')
+      this.reads('dq_attempts')
         .modify(q => {
           if (query.clusterId) q.where('cluster_id', query.clusterId);
           if (query.serviceId) q.where('service_id', query.serviceId);
           if (query.status) q.where('status', query.status);
         })
         .modify(
-          onlyVisible(this.db, query.visibility, 'dq_attempts.service_id'),
+          onlyVisible(this.reads, query.visibility, 'dq_attempts.service_id'),
         ),
       {
         timeColumn: 'started_at',
@@ -425,7 +441,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     cursor?: string;
   }): Promise<{ promotions: Promotion[]; nextCursor?: string }> {
     const { rows, nextCursor } = await keysetPage(
-      this.db('dq_promotions').where('service_id', query.serviceId),
+      this.reads('dq_promotions').where('service_id', query.serviceId),
       {
         timeColumn: 'promoted_at',
         idColumn: 'promotion_id',
@@ -444,7 +460,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     serviceId: string;
     buildVersion: string;
   }): Promise<Attempt | undefined> {
-    const row = await this.db('dq_attempts')
+    const row = await this.reads('dq_attempts')
       .where({
         cluster_id: build.clusterId,
         service_id: build.serviceId,
@@ -459,7 +475,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   }
 
   async getAttempt(id: string): Promise<Attempt | undefined> {
-    const row = await this.db('dq_attempts').where({ id }).first();
+    const row = await this.reads('dq_attempts').where({ id }).first();
     return row ? rowToAttempt(row) : undefined;
   }
 
@@ -470,7 +486,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       // replaces the earlier one: a gate is the suite's latest run. Runs
       // executed at the same instant are ordered by event id, not by arrival
       // (the autoincrement id), so any arrival order gives the same gate.
-      const rows = await this.db('dq_test_runs')
+      const rows = await this.reads('dq_test_runs')
         .whereIn('attempt_id', chunk)
         .select(
           'attempt_id',
@@ -497,7 +513,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   }
 
   async listTestRuns(attemptId: string): Promise<TestRun[]> {
-    const rows = await this.db('dq_test_runs')
+    const rows = await this.reads('dq_test_runs')
       .where({ attempt_id: attemptId })
       .orderBy([
         { column: 'executed_at', order: 'asc' },
@@ -511,7 +527,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     serviceId: string,
     buildVersion: string,
   ): Promise<Promotion[]> {
-    const rows = await this.db('dq_promotions')
+    const rows = await this.reads('dq_promotions')
       .where({ service_id: serviceId, build_version: buildVersion })
       // The id breaks ties, so promotions made at the same instant come in
       // one order whatever order they arrived in.
@@ -559,6 +575,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
             const touched = new TouchedDays();
             doomed.forEach(r => rolledUp.touch(touched, r));
             await markStale(tx, touched);
+            // An unfinished attempt may be a pair's latest, and go.
+            await refreshPairStates(tx, touched.pairs());
           }
           return doomed.length;
         });

@@ -89,6 +89,11 @@ export class TouchedDays {
     this.at('t', row.cluster_id, row.service_id, row.executed_at);
   }
 
+  /** The (cluster, service) pairs of the attempts seen. */
+  pairs(): Array<{ clusterId: string; serviceId: string }> {
+    return [...this.keys.s.values()];
+  }
+
   /** As rows of dq_rollup_dirty. */
   rows() {
     return (Object.keys(this.keys) as Kind[]).flatMap(kind =>

@@ -7,8 +7,9 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { IngestOutcome } from './DeploymentQualityStore';
-import { chunks } from './chunks';
+import { INSERT_ROWS, chunks } from './chunks';
 import { TouchedDays, markStale } from './rollups';
+import { refreshPairStates } from './pairStates';
 
 type Row = Record<string, any>;
 type Build = { cluster_id: string; service_id: string; build_version: string };
@@ -108,24 +109,27 @@ export async function writeEvents(
   });
   if (live.length === 0) return outcomes;
 
-  const inserted: Array<{ event_id: string }> = await tx('dq_ingested_events')
-    .insert(
-      live.map(event => ({
-        event_id: event.eventId,
-        event_type: event.eventType,
-        source: event.source,
-        source_key: event.sourceKey ?? null,
-        received_at: toMs(event.receivedAt),
-        stored_at: now,
-        payload: JSON.stringify(event.payload),
-      })),
-    )
-    .onConflict('event_id')
-    .ignore()
-    .returning('event_id');
   // An id the log already had, or one repeated later in this batch, is a
   // duplicate: only its first occurrence is applied.
-  const fresh = new Set(inserted.map(r => r.event_id));
+  const fresh = new Set<string>();
+  for (const chunk of chunks(live, INSERT_ROWS)) {
+    const inserted: Array<{ event_id: string }> = await tx('dq_ingested_events')
+      .insert(
+        chunk.map(event => ({
+          event_id: event.eventId,
+          event_type: event.eventType,
+          source: event.source,
+          source_key: event.sourceKey ?? null,
+          received_at: toMs(event.receivedAt),
+          stored_at: now,
+          payload: JSON.stringify(event.payload),
+        })),
+      )
+      .onConflict('event_id')
+      .ignore()
+      .returning('event_id');
+    inserted.forEach(r => fresh.add(r.event_id));
+  }
   const applied: EventEnvelope[] = [];
   events.forEach((event, i) => {
     if (outcomes[i].expired) return;
@@ -149,6 +153,7 @@ export async function writeEvents(
     await writeClusterConfig(tx, event.payload, toMs(event.receivedAt));
   }
   await markStale(tx, touched);
+  await refreshPairStates(tx, touched.pairs());
   return outcomes;
 }
 
@@ -215,9 +220,12 @@ async function writeDeployments(
     );
   // One statement may not touch a row twice: several events of one attempt
   // in a batch go in successive rounds, each judged by the same rules.
-  for (const round of rounds(rows, r => r.id)) {
+  const statements = rounds(rows, r => r.id).flatMap(round =>
+    chunks(round, INSERT_ROWS),
+  );
+  for (const statement of statements) {
     const merged: Row[] = await tx('dq_attempts')
-      .insert(round)
+      .insert(statement)
       .onConflict('id')
       .merge({
         cluster_id: winner('cluster_id'),
@@ -251,12 +259,14 @@ async function writeDeployments(
   }
   // Only the pairs inserted come back: new services get linked to the
   // catalog right after the commit (CatalogIndex).
-  const inserted: Row[] = await tx('dq_service_clusters')
-    .insert([...pairs.values()])
-    .onConflict(['cluster_id', 'service_id'])
-    .ignore()
-    .returning(['service_id']);
-  inserted.forEach(r => newServices?.add(r.service_id));
+  for (const chunk of chunks([...pairs.values()], INSERT_ROWS)) {
+    const inserted: Row[] = await tx('dq_service_clusters')
+      .insert(chunk)
+      .onConflict(['cluster_id', 'service_id'])
+      .ignore()
+      .returning(['service_id']);
+    inserted.forEach(r => newServices?.add(r.service_id));
+  }
 
   await relinkTestRuns(tx, rows, touched);
   return written;
@@ -317,18 +327,21 @@ async function fillWaitingRuns(
 ) {
   const fromAttempt = (column: string) =>
     `${column} = (select dq_attempts.${column} from dq_attempts where dq_attempts.id = dq_test_runs.attempt_id)`;
-  const result = await tx.raw(
-    `update dq_test_runs set ${['cluster_id', 'service_id', 'build_version']
-      .map(fromAttempt)
-      .join(', ')}
-     where service_id is null and id in (${waiting.map(() => '?').join(', ')})
-     returning cluster_id, service_id, executed_at`,
-    waiting.map(r => r.id),
-  );
-  const filled: Row[] = result.rows ?? result;
-  for (const r of filled) {
-    touched.testRun({ ...r, cluster_id: null, service_id: null } as any);
-    touched.testRun(r as any);
+  // Any number of runs may wait for one attempt: a bounded list per statement.
+  for (const chunk of chunks(waiting, INSERT_ROWS)) {
+    const result = await tx.raw(
+      `update dq_test_runs set ${['cluster_id', 'service_id', 'build_version']
+        .map(fromAttempt)
+        .join(', ')}
+       where service_id is null and id in (${chunk.map(() => '?').join(', ')})
+       returning cluster_id, service_id, executed_at`,
+      chunk.map(r => r.id),
+    );
+    const filled: Row[] = result.rows ?? result;
+    for (const r of filled) {
+      touched.testRun({ ...r, cluster_id: null, service_id: null } as any);
+      touched.testRun(r as any);
+    }
   }
 }
 
@@ -363,13 +376,14 @@ async function attemptsOfBuilds(
     b => [b.cluster_id, b.service_id, b.build_version],
   );
   const byBuild = new Map<string, Row[]>();
-  if (keys.length === 0) return byBuild;
-  const rows: Array<Row & Build> = await tx('dq_attempts')
-    .whereIn(['cluster_id', 'service_id', 'build_version'], keys)
-    .select('id', 'started_at', 'cluster_id', 'service_id', 'build_version');
-  for (const row of rows) {
-    const key = buildKey(row);
-    byBuild.set(key, [...(byBuild.get(key) ?? []), row]);
+  for (const chunk of chunks(keys, INSERT_ROWS)) {
+    const rows: Array<Row & Build> = await tx('dq_attempts')
+      .whereIn(['cluster_id', 'service_id', 'build_version'], chunk)
+      .select('id', 'started_at', 'cluster_id', 'service_id', 'build_version');
+    for (const row of rows) {
+      const key = buildKey(row);
+      byBuild.set(key, [...(byBuild.get(key) ?? []), row]);
+    }
   }
   return byBuild;
 }
@@ -444,7 +458,9 @@ async function writeTestResults(
       };
     }),
   ];
-  await tx('dq_test_runs').insert(rows);
+  for (const chunk of chunks(rows, INSERT_ROWS)) {
+    await tx('dq_test_runs').insert(chunk);
+  }
   rows.forEach(r => touched.testRun(r));
 }
 
@@ -472,10 +488,9 @@ async function writePromotions(
       promoted_at: promotedAt,
     });
   }
-  await tx('dq_promotions')
-    .insert([...rows.values()])
-    .onConflict('promotion_id')
-    .ignore();
+  for (const chunk of chunks([...rows.values()], INSERT_ROWS)) {
+    await tx('dq_promotions').insert(chunk).onConflict('promotion_id').ignore();
+  }
 }
 
 async function writeClusterConfig(

@@ -13,6 +13,7 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import {
   DeploymentQualityStore,
+  IngestOutcome,
   RejectedEvent,
   RejectedItem,
 } from '../database/DeploymentQualityStore';
@@ -25,19 +26,45 @@ export type WebhookOutcome =
   | { kind: 'batch'; result: BatchIngestResponse; accepted: number }
   | { kind: 'invalid'; problems: ValidationProblem[] };
 
+type SinkOutcome = Pick<IngestOutcome, 'duplicate' | 'expired' | 'failed'>;
+
 /** Where accepted webhook events go, and the status the answer reports. */
 export interface EventSink {
   status: IngestResponse['status'];
-  submit(
-    envelopes: EventEnvelope[],
-  ): Promise<Array<{ duplicate: boolean; expired?: boolean }>>;
+  /**
+   * One outcome per envelope. Rejects rather than answer every one
+   * `failed`, so a lone event is stored (or queued) or its request fails.
+   */
+  submit(envelopes: EventEnvelope[]): Promise<SinkOutcome[]>;
 }
 
-/** Embedded mode: written to the database before the answer. */
-export function storeSink(store: DeploymentQualityStore): EventSink {
+/**
+ * Embedded mode: written to the database before the answer. An event the
+ * database refuses fails alone, and the rest of the request is stored. But
+ * when no event of the request could be stored, the request fails (500):
+ * what the database refuses of every event is more likely its own fault (a
+ * broken migration, say) than the events', and the sender's retry of a
+ * failed request is the way such events get stored once it is fixed.
+ */
+export function storeSink(
+  store: DeploymentQualityStore,
+  logger: LoggerService,
+): EventSink {
   return {
     status: 'stored',
-    submit: envelopes => store.ingestBatch(envelopes),
+    submit: async envelopes => {
+      const outcomes = await store.ingestBatch(envelopes);
+      const failures = outcomes.flatMap(({ eventId, failed }) =>
+        failed ? [{ eventId, error: failed.error }] : [],
+      );
+      if (failures.length > 0 && failures.length === outcomes.length) {
+        throw failures[0].error;
+      }
+      for (const { eventId, error } of failures) {
+        logger.warn(`Event ${eventId} was not stored: ${error}`);
+      }
+      return outcomes;
+    },
   };
 }
 
@@ -70,6 +97,21 @@ export function ingestResult(
     ...(outcome.duplicate ? { duplicate: true } : {}),
     ...(outcome.expired ? { expired: true } : {}),
   };
+}
+
+/** The answer for one event of a batch: accepted, or failed alone. */
+export function batchResult(
+  envelope: EventEnvelope,
+  status: IngestResponse['status'],
+  outcome: SinkOutcome,
+): BatchIngestResponse['results'][number] {
+  return outcome.failed
+    ? {
+        eventId: envelope.eventId,
+        status: 'failed',
+        reason: outcome.failed.reason,
+      }
+    : ingestResult(envelope, status, outcome);
 }
 
 /**
@@ -246,11 +288,7 @@ export class EventIngestor {
       if (accepted.length > 0) {
         const outcomes = await this.sink.submit(accepted.map(a => a.envelope));
         accepted.forEach(({ index, envelope }, n) => {
-          results[index] = ingestResult(
-            envelope,
-            this.sink.status,
-            outcomes[n],
-          );
+          results[index] = batchResult(envelope, this.sink.status, outcomes[n]);
         });
       }
       this.logger.debug(`Webhook batch from key ${keyName}`, {

@@ -19,10 +19,11 @@ interface Pending {
  * concurrent deliveries cost a few commits rather than fifty. A write that
  * finds a free slot goes at once, so nothing waits on a timer.
  *
- * Each request gets exactly the outcomes of its own events and answers only
- * after the transaction holding them committed. If a shared transaction
- * fails, each request in it is retried in a transaction of its own, so one
- * delivery's failure never fails the others.
+ * Each request gets exactly the outcomes of its own events (an event the
+ * database refuses fails alone, see isolateRefused) and answers only after
+ * the transaction holding them committed. If a shared transaction fails all
+ * the same (a deadlock, a timeout), each request in it is retried in a
+ * transaction of its own, so one delivery's failure never fails the others.
  */
 export class GroupCommit {
   private queue: Pending[] = [];

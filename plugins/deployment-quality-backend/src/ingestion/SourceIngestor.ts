@@ -22,7 +22,7 @@ import { serviceIdOf } from '../visibility/CatalogIndex';
 import {
   EventIngestor,
   EventSink,
-  ingestResult,
+  batchResult,
   servicesNamed,
 } from './EventIngestor';
 import { authenticateWebhook, sourceCredentials } from './webhookAuth';
@@ -192,7 +192,7 @@ export class SourceIngestor {
   ): Promise<BatchIngestResponse['results']> {
     const { sink } = this.options;
     const outcomes = envelopes.length ? await sink.submit(envelopes) : [];
-    return envelopes.map((e, i) => ingestResult(e, sink.status, outcomes[i]));
+    return envelopes.map((e, i) => batchResult(e, sink.status, outcomes[i]));
   }
 
   private source(sourceId: string): Source {

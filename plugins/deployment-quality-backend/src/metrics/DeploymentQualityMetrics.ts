@@ -22,6 +22,7 @@ export interface QueueDepths {
  */
 export class DeploymentQualityMetrics {
   private readonly ingested;
+  private readonly failed;
   private readonly lag;
   private readonly rejected;
   private readonly rejectedDropped;
@@ -41,6 +42,13 @@ export class DeploymentQualityMetrics {
       result: 'stored' | 'duplicate' | 'expired';
     }>('deployment_quality.events.ingested', {
       description: 'Events written by the store, by type, source and result',
+    });
+    this.failed = metrics.createCounter<{
+      event_type: string;
+      source: string;
+    }>('deployment_quality.events.failed', {
+      description:
+        'Events the database refused to store, each failing alone (the logs name it), by type and source',
     });
     this.lag = metrics.createHistogram('deployment_quality.ingest.lag', {
       description: 'Seconds from receipt (webhook or SQS) to commit',
@@ -113,6 +121,13 @@ export class DeploymentQualityMetrics {
   ) {
     envelopes.forEach((envelope, i) => {
       const outcome = outcomes[i];
+      if (outcome.failed) {
+        this.failed.add(1, {
+          event_type: envelope.eventType,
+          source: envelope.source,
+        });
+        return;
+      }
       let result: 'stored' | 'duplicate' | 'expired' = 'stored';
       if (outcome.expired) result = 'expired';
       else if (outcome.duplicate) result = 'duplicate';

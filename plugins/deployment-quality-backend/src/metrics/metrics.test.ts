@@ -10,9 +10,11 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { Knex } from 'knex';
 import request from 'supertest';
 import { deploymentQualityPlugin } from '../plugin';
 import { webhookDeployment } from '../__testUtils__/events';
+import { POISON_SERVICE, poisonDatabase } from '../__testUtils__/poison';
 
 /** Collects on demand, as a Prometheus scrape would. */
 class ScrapeReader extends MetricReader {
@@ -46,8 +48,7 @@ async function points(
 const SECRET = 'metrics-secret-0123456789';
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-it('counts ingested and rejected events, ingest lag and request latency per route', async () => {
-  const knex = await databases.init('SQLITE_3');
+async function startBackend(knex: Knex) {
   const backend = await startTestBackend({
     features: [
       deploymentQualityPlugin,
@@ -63,13 +64,18 @@ it('counts ingested and rejected events, ingest lag and request latency per rout
       }),
     ],
   });
-  const { server } = backend;
+  const send = (body: unknown) =>
+    request(backend.server)
+      .post('/api/deployment-quality/ingest/webhook')
+      .set('X-Webhook-Secret', SECRET)
+      .send(body as object);
+  return { backend, server: backend.server, send };
+}
+
+it('counts ingested and rejected events, ingest lag and request latency per route', async () => {
+  const knex = await databases.init('SQLITE_3');
+  const { backend, server, send } = await startBackend(knex);
   try {
-    const send = (body: unknown) =>
-      request(server)
-        .post('/api/deployment-quality/ingest/webhook')
-        .set('X-Webhook-Secret', SECRET)
-        .send(body as object);
     const event = webhookDeployment({}, { eventId: 'metered-1' });
     await send(event).expect(202);
     await send(event).expect(202);
@@ -112,6 +118,26 @@ it('counts ingested and rejected events, ingest lag and request latency per rout
         { route: '/ingest/webhook', method: 'POST', status: 202 },
       ]),
     );
+  } finally {
+    await backend.stop();
+  }
+});
+
+it('counts the events the database refused, apart from those it stored', async () => {
+  const knex = await databases.init('SQLITE_3');
+  const { backend, send } = await startBackend(knex);
+  try {
+    await poisonDatabase(knex);
+    await send({
+      events: [
+        webhookDeployment({ runNumber: 1 }),
+        webhookDeployment({ runNumber: 2, serviceId: POISON_SERVICE }),
+      ],
+    }).expect(202);
+    const failed = await points('deployment_quality.events.failed');
+    expect(failed.map(p => [p.attributes, p.value])).toEqual([
+      [{ event_type: 'deployment', source: 'github-actions' }, 1],
+    ]);
   } finally {
     await backend.stop();
   }

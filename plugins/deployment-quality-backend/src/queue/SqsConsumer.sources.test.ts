@@ -48,7 +48,7 @@ describe.each(databases.eachSupportedId())(
     it('maps native messages through their adapter, once, next to our own format', async () => {
       const { knex, store } = await createTestStore(databases, databaseId);
       const logger = mockServices.logger.mock();
-      const sink = storeSink(store);
+      const sink = storeSink(store, logger);
       const sources = new SourceIngestor({
         adapters: [githubSourceAdapter],
         config: mockServices.rootConfig({ data: {} }),

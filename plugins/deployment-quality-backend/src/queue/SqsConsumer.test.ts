@@ -9,6 +9,7 @@ import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 import { LocalSqs, eventually, startLocalSqs } from '../__testUtils__/localSqs';
+import { POISON_SERVICE, poisonDatabase } from '../__testUtils__/poison';
 import { SqsConsumer } from './SqsConsumer';
 import { SEES_ALL } from '../visibility/Visibility';
 
@@ -35,6 +36,7 @@ describe.each(databases.eachSupportedId())(
     async function setUp(
       options: {
         visibility?: number;
+        maxReceive?: number;
         wrap?: (store: DeploymentQualityStore) => DeploymentQualityStore;
       } = {},
     ) {
@@ -43,12 +45,16 @@ describe.each(databases.eachSupportedId())(
         databaseId,
       );
       const store = options.wrap ? options.wrap(real) : real;
-      sqs = await startLocalSqs({ visibility: options.visibility ?? 30 });
+      const logger = mockServices.logger.mock();
+      sqs = await startLocalSqs({
+        visibility: options.visibility ?? 30,
+        maxReceive: options.maxReceive,
+      });
       consumer = new SqsConsumer({
         client: sqs.client,
         queueUrl: sqs.queueUrl,
         store,
-        logger: mockServices.logger.mock(),
+        logger,
         waitTimeSeconds: 1,
         maxMessages: 10,
         visibilityTimeoutSeconds: options.visibility ?? 30,
@@ -56,8 +62,14 @@ describe.each(databases.eachSupportedId())(
         minBackoffMs: 50,
         maxBackoffMs: 200,
       });
-      return { knex, store: real, sqs, consumer };
+      return { knex, store: real, sqs, consumer, logger };
     }
+
+    /** What the consumer logged when it backed off. */
+    const backOffs = (logger: ReturnType<typeof mockServices.logger.mock>) =>
+      logger.warn.mock.calls
+        .map(([message]) => String(message))
+        .filter(message => message.includes('backing off'));
 
     const envelopes = (n: number): EventEnvelope[] =>
       Array.from({ length: n }, (_, i) =>
@@ -121,22 +133,22 @@ describe.each(databases.eachSupportedId())(
       expect(rejected.every(r => r.transport === 'sqs')).toBe(true);
     });
 
-    it('leaves a message whose write fails for redelivery, then the DLQ after 3 receives', async () => {
+    it('leaves a message whose write fails for redelivery, backing off, then the DLQ after 3 receives', async () => {
       let attempts = 0;
       const {
         knex,
         sqs: q,
         consumer: c,
+        logger,
       } = await setUp({
         visibility: 1,
         wrap: store => ({
           ...bind(store),
-          ingest: async () => {
-            attempts++;
-            throw new Error('database unavailable');
-          },
           ingestBatch: async () => {
-            throw new Error('database unavailable');
+            attempts++;
+            throw Object.assign(new Error('connect ECONNREFUSED'), {
+              code: 'ECONNREFUSED',
+            });
           },
         }),
       });
@@ -147,6 +159,40 @@ describe.each(databases.eachSupportedId())(
       expect(attempts).toBe(3);
       expect(await count(knex, 'dq_ingested_events')).toBe(0);
       expect(c.state.failedWrites).toBe(3);
+      expect(backOffs(logger)).toHaveLength(3);
+    });
+
+    it('sends an event the database refuses to the DLQ, storing the rest once and never backing off', async () => {
+      const {
+        knex,
+        sqs: q,
+        consumer: c,
+        logger,
+      } = await setUp({ visibility: 1, maxReceive: 2 });
+      await poisonDatabase(knex);
+      const good = envelopes(40);
+      const poison = deploymentEvent({ serviceId: POISON_SERVICE });
+      await q.send(
+        [...good.slice(0, 5), poison, ...good.slice(5)].map(e =>
+          JSON.stringify(e),
+        ),
+      );
+      c.start();
+      // Within a receive or two: the poisoned message doesn't slow the rest.
+      await eventually(
+        async () => (await count(knex, 'dq_ingested_events')) === 40,
+        5_000,
+      );
+      await eventually(async () => (await q.depth(q.dlqUrl)) === 1, 20_000);
+      expect(await q.depth(q.queueUrl)).toBe(0);
+      expect(await count(knex, 'dq_ingested_events')).toBe(40);
+      expect(
+        await knex('dq_ingested_events').where('event_id', poison.eventId),
+      ).toEqual([]);
+      // Received twice (maxReceiveCount 2), refused both times, alone.
+      expect(c.state.failedWrites).toBe(2);
+      expect(backOffs(logger)).toEqual([]);
+      expect(c.state.state).toBe('running');
     });
 
     it('finishes the in-flight batch on stop: nothing lost, nothing left undeleted', async () => {

@@ -56,7 +56,7 @@ export interface ConsumerState {
   state: 'stopped' | 'running' | 'backing-off';
   reason?: string;
   lastReceiveAt?: string;
-  /** Receive errors and failed writes since start. */
+  /** Since start: failed receives, and events whose write failed. */
   receiveErrors: number;
   failedWrites: number;
 }
@@ -68,7 +68,17 @@ export interface BatchOutcome {
   rejected: number;
   /** Native messages their adapter found irrelevant; deleted. */
   ignored: number;
-  /** Left on the queue: SQS redelivers them, and after maxReceiveCount moves them to the DLQ. */
+  /**
+   * Events the database refused alone (see isolateRefused): their messages
+   * are left for SQS to redeliver and, after maxReceiveCount, to move to the
+   * DLQ. Such a failure repeats identically, so the loop doesn't back off.
+   */
+  failed: number;
+  /**
+   * Left on the queue because the database or the catalog failed: SQS
+   * redelivers them (and after maxReceiveCount moves them to the DLQ), and
+   * the loop backs off.
+   */
   retried: number;
 }
 
@@ -83,6 +93,9 @@ type Parsed =
  * it only after its write committed. An invalid message is recorded as
  * rejected and deleted; a message whose write failed is left for SQS to
  * redeliver (and, past the queue's maxReceiveCount, to move to the DLQ).
+ * Only a failure of the database (or the catalog) makes the loop back off:
+ * an event the database refuses fails alone, and the rest of its batch is
+ * stored.
  */
 export class SqsConsumer {
   private readonly abort = new AbortController();
@@ -138,8 +151,8 @@ export class SqsConsumer {
       const outcome = await this.processBatch(messages);
       this.options.metrics?.consumerBatch((performance.now() - started) / 1000);
       if (outcome.retried > 0) {
-        // The database is likely down: give it time rather than hot-looping
-        // on redeliveries.
+        // The database (or the catalog) is likely down: give it time rather
+        // than hot-looping on redeliveries.
         await this.backOff(
           `${outcome.retried} message(s) could not be written`,
           backoff,
@@ -208,6 +221,7 @@ export class SqsConsumer {
       duplicates: 0,
       rejected: 0,
       ignored: 0,
+      failed: 0,
       retried: 0,
     };
     const done: Message[] = [];
@@ -250,32 +264,33 @@ export class SqsConsumer {
         }
       }
 
-      const count = (duplicate: boolean) => {
-        if (duplicate) outcome.duplicates++;
-        else outcome.stored++;
-      };
       try {
-        // One transaction for the batch: cheap, and all-or-nothing.
+        // One transaction for the batch, but for the events the database
+        // refuses: those fail alone.
         const results = await this.options.store.ingestBatch(
           valid.map(v => v.envelope),
         );
-        results.forEach(r => count(r.duplicate));
-        done.push(...valid.map(v => v.message));
-      } catch (batchError) {
-        // Find which messages fail on their own, so one can't hold up the rest.
-        for (const v of valid) {
-          try {
-            count((await this.options.store.ingest(v.envelope)).duplicate);
-            done.push(v.message);
-          } catch (error) {
-            outcome.retried++;
+        results.forEach((result, i) => {
+          const { message, envelope } = valid[i];
+          if (result.failed) {
+            outcome.failed++;
             this.status.failedWrites++;
-            failed.add(v.message);
+            failed.add(message);
             this.options.logger.warn(
-              `Write of event ${v.envelope.eventId} failed, left for redelivery: ${error}`,
+              `Event ${envelope.eventId} was not stored, left for redelivery and the DLQ: ${result.failed.error}`,
             );
+            return;
           }
-        }
+          if (result.duplicate) outcome.duplicates++;
+          else outcome.stored++;
+          done.push(message);
+        });
+      } catch (error) {
+        outcome.retried += valid.length;
+        this.status.failedWrites += valid.length;
+        this.options.logger.warn(
+          `Write of ${valid.length} event(s) failed, left for redelivery: ${error}`,
+        );
       }
     } finally {
       stopExtending();

@@ -9,7 +9,6 @@ import {
   Cluster,
   ClusterSummaryResponse,
   ClustersResponse,
-  DEPLOYED_STATUSES,
   EntityRollupResponse,
   EntitySummaryResponse,
   FAILURE_STATUSES,
@@ -134,27 +133,20 @@ export class DeploymentQueries {
   }
 
   async listClusters(visibility: Visibility): Promise<ClustersResponse> {
-    const [clusters, states] = await Promise.all([
+    const [clusters, counts] = await Promise.all([
       this.allClusters(),
-      this.store.listPairStates({ visibility }),
+      this.store.countPairsByCluster(visibility),
     ]);
     return {
-      clusters: clusters.map(cluster => {
-        const mine = states.filter(s => s.clusterId === cluster.id);
-        return {
-          ...cluster,
-          summary: {
-            services: mine.length,
-            healthy: mine.filter(s =>
-              DEPLOYED_STATUSES.includes(s.latestAttempt.status),
-            ).length,
-            attention: mine.filter(s =>
-              FAILURE_STATUSES.includes(s.latestAttempt.status),
-            ).length,
-            latestAttemptAt: latestStart(mine),
-          },
-        };
-      }),
+      clusters: clusters.map(cluster => ({
+        ...cluster,
+        summary: counts.get(cluster.id) ?? {
+          services: 0,
+          healthy: 0,
+          attention: 0,
+          latestAttemptAt: null,
+        },
+      })),
     };
   }
 
@@ -249,23 +241,32 @@ export class DeploymentQueries {
   }
 
   async listServices(visibility: Visibility): Promise<ServicesResponse> {
-    const states = await this.store.listPairStates({ visibility });
-    const links = await this.links(states);
-    const byService = new Map<string, PairState[]>();
-    for (const s of states) {
-      byService.set(s.serviceId, [...(byService.get(s.serviceId) ?? []), s]);
-    }
-    return {
-      services: [...byService.entries()].map(([serviceId, mine]) => {
-        const link = links.get(serviceId);
-        return {
-          serviceId,
-          ...(link ? { entityRef: link.entityRef } : {}),
-          clusters: mine.map(s => s.clusterId),
-          latestAttemptAt: latestStart(mine),
+    const pairs = await this.store.listServiceClusters(visibility);
+    const services: ServicesResponse['services'] = [];
+    let last: ServicesResponse['services'][number] | undefined;
+    for (const pair of pairs) {
+      if (last?.serviceId !== pair.serviceId) {
+        last = {
+          serviceId: pair.serviceId,
+          clusters: [],
+          latestAttemptAt: null,
         };
-      }),
-    };
+        services.push(last);
+      }
+      last.clusters.push(pair.clusterId);
+      if (
+        !last.latestAttemptAt ||
+        pair.latestAttemptAt > last.latestAttemptAt
+      ) {
+        last.latestAttemptAt = pair.latestAttemptAt;
+      }
+    }
+    const links = await this.index.links(services.map(s => s.serviceId));
+    for (const service of services) {
+      const link = links.get(service.serviceId);
+      if (link) service.entityRef = link.entityRef;
+    }
+    return { services };
   }
 
   /** A hidden service's build answers the same 404 as a missing one. */
@@ -450,11 +451,3 @@ function toLatestAttempt(a: Attempt): LatestAttempt {
   };
 }
 
-function latestStart(states: PairState[]): string | null {
-  return (
-    states
-      .map(s => s.latestAttempt.startedAt)
-      .sort()
-      .pop() ?? null
-  );
-}

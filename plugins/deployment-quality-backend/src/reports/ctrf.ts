@@ -1,3 +1,4 @@
+import { ProblemList } from '../ingestion/problems';
 import { ParsedReport, SuiteResult } from './suites';
 
 type Json = Record<string, unknown>;
@@ -46,13 +47,14 @@ export function parseCtrf(body: unknown): ParsedReport {
     : undefined;
 
   const suites = new Map<string, SuiteResult>();
-  const problems: Array<{ path: string; message: string }> = [];
+  const problems = new ProblemList();
+  const statusProblem = `must be one of ${[...COUNTS.keys()].join(', ')}`;
   tests.forEach((test, i) => {
     const status = isObject(test) ? COUNTS.get(String(test.status)) : undefined;
     if (!isObject(test) || !status) {
-      problems.push({
+      problems.add({
         path: `results.tests[${i}].status`,
-        message: `must be one of ${[...COUNTS.keys()].join(', ')}`,
+        message: statusProblem,
       });
       return;
     }
@@ -72,7 +74,7 @@ export function parseCtrf(body: unknown): ParsedReport {
     if (Number.isFinite(ms) && ms > 0) suite.durationSec += ms / 1000;
     suites.set(name, suite);
   });
-  return problems.length
-    ? { ok: false, problems }
+  return problems.size
+    ? { ok: false, ...problems.summary() }
     : { ok: true, suites: [...suites.values()] };
 }

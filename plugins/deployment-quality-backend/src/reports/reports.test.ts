@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import {
+  GeneratedReport,
+  jestJunitReport,
+  surefireReport,
+} from '../__testUtils__/testReports';
+import { MAX_LISTED_PROBLEMS } from '../ingestion/problems';
 import { parseCtrf } from './ctrf';
 import { MAX_XML_DEPTH, parseJunit } from './junit';
-import { testResultPayloads } from './suites';
+import { SuiteResult, testResultPayloads } from './suites';
 
 const read = (name: string) =>
   readFileSync(resolve(__dirname, '__fixtures__', name), 'utf8');
@@ -82,6 +88,91 @@ describe('parseJunit', () => {
     });
   });
 
+  it('reads a Maven Surefire 3 report: a flaky test that passed on a rerun passed', () => {
+    expect(
+      parseJunit(
+        read('junit.surefire-3.TEST-com.example.checkout.CartServiceTest.xml'),
+      ),
+    ).toEqual({
+      ok: true,
+      suites: [
+        {
+          name: 'com.example.checkout.CartServiceTest',
+          passed: 3,
+          failed: 2,
+          skipped: 1,
+          other: 0,
+          durationSec: 0.187,
+        },
+      ],
+    });
+  });
+
+  it('reads a jest-junit report, a suite per test file', () => {
+    expect(parseJunit(read('junit.jest-junit-16.xml'))).toEqual({
+      ok: true,
+      suites: [
+        {
+          name: 'src/cart/cart.test.js',
+          passed: 2,
+          failed: 1,
+          skipped: 1,
+          other: 0,
+          durationSec: 1.204,
+          executedAt: '2026-02-24T09:00:00.000Z',
+        },
+        {
+          name: 'src/search/search.test.js',
+          passed: 2,
+          failed: 0,
+          skipped: 0,
+          other: 0,
+          durationSec: 0.881,
+          executedAt: '2026-02-24T09:00:01.000Z',
+        },
+        {
+          name: 'e2e/checkout.e2e.test.js',
+          passed: 0,
+          failed: 1,
+          skipped: 0,
+          other: 0,
+          durationSec: 1.327,
+          executedAt: '2026-02-24T09:00:02.000Z',
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['Surefire', surefireReport],
+    ['jest-junit', jestJunitReport],
+  ])('reads every suite of a 600-suite %s report', (_, generate) => {
+    const { xml, suites }: GeneratedReport = generate(600);
+    const parsed = parseJunit(xml);
+    expect(parsed.ok && parsed.suites.map(countsOf)).toEqual(
+      suites.map(s => ({
+        name: s.name,
+        passed: s.passed,
+        failed: s.failed,
+        skipped: s.skipped,
+        durationSec: s.time,
+      })),
+    );
+  });
+
+  it('counts a case without attributes or children as passed', () => {
+    const parsed = parseJunit(
+      '<testsuite name="s"><testcase/><testcase></testcase><testcase><skipped/></testcase></testsuite>',
+    );
+    expect(parsed.ok && countsOf(parsed.suites[0])).toEqual({
+      name: 's',
+      passed: 2,
+      failed: 0,
+      skipped: 1,
+      durationSec: 0,
+    });
+  });
+
   it('does not expand entities', () => {
     const xml = `<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x "${'y'.repeat(
       10,
@@ -89,6 +180,47 @@ describe('parseJunit', () => {
       <testsuite name="&x;" tests="1"/>`;
     const parsed = parseJunit(xml);
     expect(parsed.ok && parsed.suites[0].name).toBe('&x;');
+  });
+});
+
+describe('parseJunit time', () => {
+  /**
+   * Milliseconds of this process's CPU time, the least of three runs: other
+   * processes on a loaded machine don't count, GC pauses count least.
+   */
+  const cpuMs = (xml: string) => {
+    let best = Infinity;
+    for (let run = 0; run < 3; run++) {
+      const start = process.cpuUsage();
+      expect(parseJunit(xml).ok).toBe(true);
+      const { user, system } = process.cpuUsage(start);
+      best = Math.min(best, (user + system) / 1000);
+    }
+    return best;
+  };
+  const MIB = 1024 * 1024;
+  /**
+   * One suite of cases that all errored (a backend down under a
+   * data-driven test), 29 bytes a case: as many cases as `bytes` can hold.
+   */
+  const erroring = (bytes: number) =>
+    `<testsuites><testsuite name="big">${'<testcase><error/></testcase>'.repeat(
+      Math.floor(bytes / 29),
+    )}</testsuite></testsuites>`;
+
+  it('parses a 1 MiB Surefire report well within a second', () => {
+    let count = 700;
+    while (surefireReport(count).xml.length < MIB) count += 100;
+    expect(cpuMs(surefireReport(count).xml)).toBeLessThan(1000);
+  });
+
+  it('takes time linear in the number of cases', () => {
+    const small = erroring(MIB / 2);
+    const large = erroring(4 * MIB);
+    cpuMs(small); // warms the JIT up
+    // 8 times the cases: 8 times the time if linear (7 to 9 measured), 64
+    // if quadratic (30 to 33 with the former per-case scan of the failed).
+    expect(cpuMs(large) / cpuMs(small)).toBeLessThan(16);
   });
 });
 
@@ -141,6 +273,19 @@ describe('parseCtrf', () => {
     });
   });
 
+  it('lists the first problems of a large invalid report, and counts them all', () => {
+    const tests = Array.from({ length: 50_000 }, () => ({}));
+    const parsed = parseCtrf({ results: { tests } });
+    expect(parsed).toEqual({
+      ok: false,
+      problems: tests.slice(0, MAX_LISTED_PROBLEMS).map((_, i) => ({
+        path: `results.tests[${i}].status`,
+        message: expect.stringContaining('must be one of'),
+      })),
+      problemCount: 50_000,
+    });
+  });
+
   it("refuses statuses named after Object's properties", () => {
     const statuses = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
     expect(
@@ -158,7 +303,7 @@ describe('parseCtrf', () => {
 });
 
 describe('testResultPayloads', () => {
-  it('types suites by the configured names, else by name, adding up suites of one type and leaving an undated run undated', () => {
+  it('types suites as told, adding up suites of one type and leaving an undated run undated', () => {
     const suites = [
       {
         name: 'api',
@@ -187,12 +332,10 @@ describe('testResultPayloads', () => {
         durationSec: 0,
       },
     ];
-    const types = new Map([
-      ['api', 'FUNCTIONAL'],
-      ['api-slow', 'FUNCTIONAL'],
-    ]);
+    const typeOf = (name: string) =>
+      name.startsWith('api') ? 'FUNCTIONAL' : 'SANITY';
     expect(
-      testResultPayloads(suites, TARGET, types, 'https://ci.example.com/1'),
+      testResultPayloads(suites, TARGET, typeOf, 'https://ci.example.com/1'),
     ).toEqual([
       {
         ...TARGET,
@@ -207,7 +350,7 @@ describe('testResultPayloads', () => {
       },
       {
         ...TARGET,
-        suiteType: 'SMOKE_TESTS',
+        suiteType: 'SANITY',
         total: 1,
         passed: 1,
         failed: 0,
@@ -219,3 +362,9 @@ describe('testResultPayloads', () => {
     ]);
   });
 });
+
+/** A suite's name and counts, without what a report may or may not say. */
+function countsOf(suite: SuiteResult) {
+  const { name, passed, failed, skipped, durationSec } = suite;
+  return { name, passed, failed, skipped, durationSec };
+}

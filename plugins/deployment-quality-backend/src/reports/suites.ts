@@ -1,8 +1,5 @@
-import {
-  TestResultPayload,
-  ValidationProblem,
-} from '@internal/plugin-deployment-quality-common';
-import { suiteTypeOf } from '@internal/plugin-deployment-quality-node';
+import { TestResultPayload } from '@internal/plugin-deployment-quality-common';
+import { ProblemSummary } from '../ingestion/problems';
 
 /** One suite of a parsed test report. */
 export interface SuiteResult {
@@ -19,7 +16,7 @@ export interface SuiteResult {
 
 export type ParsedReport =
   | { ok: true; suites: SuiteResult[] }
-  | { ok: false; problems: ValidationProblem[] };
+  | ({ ok: false } & ProblemSummary);
 
 /** The build a report belongs to, as the query names it. */
 export type ReportTarget =
@@ -27,10 +24,9 @@ export type ReportTarget =
   | { clusterId: string; serviceId: string; buildVersion: string };
 
 /**
- * One test-result payload per suite type. Suites are typed by the configured
- * mapping of their names (`ingestion.testReports.suites`), else by their
- * name (`suiteTypeOf`); suites of one type are added up into one run, since
- * the views and gates keep one run per suite type and attempt. The run is
+ * One test-result payload per suite type, each suite typed by `typeOf` (see
+ * suiteTyper). Suites of one type are added up into one run, since the
+ * views and gates keep one run per suite type and attempt. The run is
  * dated by its latest suite. When no suite says, `executedAt` is left out:
  * the receipt default dates it after the event id is derived, so the same
  * report sent again is recognised as a duplicate.
@@ -38,12 +34,12 @@ export type ReportTarget =
 export function testResultPayloads(
   suites: SuiteResult[],
   target: ReportTarget,
-  suiteTypes: Map<string, string>,
+  typeOf: (suiteName: string) => string,
   reportUrl?: string,
 ): TestResultPayload[] {
   const byType = new Map<string, TestResultPayload>();
   for (const suite of suites) {
-    const suiteType = suiteTypes.get(suite.name) ?? suiteTypeOf(suite.name);
+    const suiteType = typeOf(suite.name);
     const run = byType.get(suiteType) ?? {
       ...target,
       suiteType,

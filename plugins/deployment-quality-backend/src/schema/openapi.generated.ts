@@ -822,7 +822,7 @@ export const spec = {
         tags: ['Ingestion'],
         summary: 'Report one event, or a batch of up to 500.',
         description:
-          "Takes no Backstage login; authenticate with one of the configured\nwebhook keys (`deploymentQuality.ingestion.webhook.keys`), in any one\nof three forms (a key configured with a `type` accepts only that\nform). Missing or wrong credentials answer 401 and nothing is stored\nor recorded. A key over its configured rate answers 429 with\n`Retry-After`, and nothing is stored or recorded.\n\nThe body is one event (`WebhookEvent`) or a batch (`{ events: [...] }`,\n1 to 500 events). A single event that fails validation answers 400\nlisting every problem (JSON path + reason), and nothing is stored. In\na batch each event is validated on its own: valid ones are accepted\nand invalid ones reported as `rejected` in `results`, in order; the\nanswer is 202 when at least one event was accepted, else 400 with the\nsame `results` body. Beyond the schemas below, free-text fields may\nnot contain NUL or unpaired UTF-16 surrogate characters (the\ndatabases can't store them as sent).\n\nEvery field has a bound, the same on SQLite and PostgreSQL (the\n`maxLength` and `maximum` of the schemas below; the `BOUNDS` of the\n-common package): ids short enough that every derived attempt and\npromotion id fits its 400 characters, counts up to 1,000,000,000,\nand times no later than the time of receipt plus the allowed clock\nskew (`deploymentQuality.ingestion.maxFutureSkewSeconds`, default\n900 s). A field out of bounds is a problem naming it (a 400, nothing\nstored). Times before the retention window are accepted and answered\n`expired`, not stored.\n\nAccepted events are stored in the request (embedded mode, status\n`stored`) or published to the ingest queue (queue mode, status\n`queued`; 503 when the queue can't be reached — retry the whole\nrequest, event ids make that safe). Idempotent by `eventId`: the same\nevent id again answers 202 with `duplicate: true` and changes nothing.\nWithout an `eventId`, one is derived from the event's content.\n\nAttempt identity: a deployment event's `attemptId` when given, else\n`{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same\nwith `startedAt` (epoch seconds) as the run number, so the\nIN_PROGRESS and final events of one attempt land on one attempt.\nFinished states (SUCCESS, FAILED, ROLLBACK, LIVE) are never\noverwritten by a later IN_PROGRESS; between two finished states the\none with the later `endedAt` wins.\n\nA body over the configured size limit (`maxBodyBytes`, default 1 MiB)\nanswers 413 before its credentials are checked.\n",
+          "Takes no Backstage login; authenticate with one of the configured\nwebhook keys (`deploymentQuality.ingestion.webhook.keys`), in any one\nof three forms (a key configured with a `type` accepts only that\nform). Missing or wrong credentials answer 401 and nothing is stored\nor recorded. A key over its configured rate answers 429 with\n`Retry-After`, and nothing is stored or recorded.\n\nThe body is one event (`WebhookEvent`) or a batch (`{ events: [...] }`,\n1 to 500 events). A single event that fails validation answers 400\nlisting every problem (JSON path + reason), and nothing is stored. In\na batch each event is validated on its own: valid ones are accepted\nand invalid ones reported as `rejected` in `results`, in order; the\nanswer is 202 when at least one event was accepted, else 400 with the\nsame `results` body. Beyond the schemas below, free-text fields may\nnot contain NUL or unpaired UTF-16 surrogate characters (the\ndatabases can't store them as sent).\n\nEvery field has a bound, the same on SQLite and PostgreSQL (the\n`maxLength` and `maximum` of the schemas below; the `BOUNDS` of the\n-common package): ids short enough that every derived attempt and\npromotion id fits its 400 characters, counts up to 1,000,000,000,\nand times no later than the time of receipt plus the allowed clock\nskew (`deploymentQuality.ingestion.maxFutureSkewSeconds`, default\n900 s). A field out of bounds is a problem naming it (a 400, nothing\nstored). Times before the retention window are accepted and answered\n`expired`, not stored.\n\nAccepted events are stored in the request (embedded mode, status\n`stored`) or published to the ingest queue (queue mode, status\n`queued`; 503 when the queue can't be reached — retry the whole\nrequest, event ids make that safe). Idempotent by `eventId`: the same\nevent id again answers 202 with `duplicate: true` and changes nothing.\nWithout an `eventId`, one is derived from the event's content.\n\nIn embedded mode an event the database refuses to store (a value it\ncan't take, which the bounds should have caught) fails alone: its\nresult is `failed` with a reason, the rest of the batch is stored.\nWhen the database itself fails (unreachable, out of space), or it\nrefuses every event of the request, the request fails with a 5xx:\nretry it whole (what was stored before the failure answers\n`duplicate`).\n\nAttempt identity: a deployment event's `attemptId` when given, else\n`{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same\nwith `startedAt` (epoch seconds) as the run number, so the\nIN_PROGRESS and final events of one attempt land on one attempt.\nFinished states (SUCCESS, FAILED, ROLLBACK, LIVE) are never\noverwritten by a later IN_PROGRESS; between two finished states the\none with the later `endedAt` wins.\n\nA body over the configured size limit (`maxBodyBytes`, default 1 MiB)\nanswers 413 before its credentials are checked.\n",
         security: [
           {
             WebhookSecret: [],
@@ -3796,6 +3796,25 @@ export const spec = {
           },
         },
       },
+      FailedBatchItem: {
+        type: 'object',
+        description:
+          "A valid event of a batch that the database refused to store (a value it can't take): nothing of it was stored, the rest of the batch was. Sending it again fails the same way; the backend logs the database's error.",
+        required: ['eventId', 'status', 'reason'],
+        properties: {
+          eventId: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['failed'],
+          },
+          reason: {
+            type: 'string',
+            example: 'The database could not store this event (22001)',
+          },
+        },
+      },
       BatchIngestResult: {
         type: 'object',
         description: 'One result per event of the batch, in order.',
@@ -3807,6 +3826,9 @@ export const spec = {
               oneOf: [
                 {
                   $ref: '#/components/schemas/IngestResult',
+                },
+                {
+                  $ref: '#/components/schemas/FailedBatchItem',
                 },
                 {
                   $ref: '#/components/schemas/RejectedBatchItem',

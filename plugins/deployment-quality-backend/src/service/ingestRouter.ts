@@ -4,12 +4,17 @@ import Router from 'express-promise-router';
 import { WebhookKey } from '../config';
 import { EventIngestor } from '../ingestion/EventIngestor';
 import { KeyRateLimiter } from '../ingestion/KeyRateLimiter';
+import { summarizeProblems } from '../ingestion/problems';
 import {
   authenticateWebhook,
   credentialsFromHeaders,
 } from '../ingestion/webhookAuth';
 
-/** Backstage's error body, plus the validation problems when there are some. */
+/**
+ * Backstage's error body, plus the validation problems when there are some:
+ * the first MAX_LISTED_PROBLEMS, and `problemCount` when there were more
+ * (all of `problems`, unless a collector counted more than it kept).
+ */
 export function sendError(
   req: Request,
   res: Response,
@@ -17,12 +22,13 @@ export function sendError(
   name: string,
   message: string,
   problems?: ValidationProblem[],
+  problemCount?: number,
 ) {
   res.status(statusCode).json({
     error: { name, message },
     request: { method: req.method, url: req.originalUrl },
     response: { statusCode },
-    ...(problems ? { problems } : {}),
+    ...(problems ? summarizeProblems(problems, problemCount) : {}),
   });
 }
 

@@ -4,11 +4,10 @@ import {
   InputError,
   NotFoundError,
 } from '@backstage/errors';
-import { ValidationProblem } from '@internal/plugin-deployment-quality-common';
 import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { WebhookKey } from '../config';
+import { TestReportsConfig, WebhookKey } from '../config';
 import { SourceIngestor } from '../ingestion/SourceIngestor';
 import { EventIngestor } from '../ingestion/EventIngestor';
 import {
@@ -30,13 +29,25 @@ import {
   ReportTarget,
   testResultPayloads,
 } from '../reports/suites';
+import { suiteTypeSchema, suiteTyper } from '../reports/suiteTypes';
+import {
+  ProblemList,
+  ProblemSummary,
+  describeProblems,
+  summarizeProblems,
+} from '../ingestion/problems';
 
-/** A 400 whose answer lists the validation problems, as the webhook's does. */
+/**
+ * A 400 whose answer lists the validation problems, as the webhook's does:
+ * the first MAX_LISTED_PROBLEMS, and how many there were when more.
+ */
 class ProblemsError extends InputError {
-  constructor(message: string, readonly problems: ValidationProblem[]) {
-    super(
-      `${message}: ${problems.map(p => `${p.path}: ${p.message}`).join('; ')}`,
-    );
+  readonly summary: ProblemSummary;
+
+  constructor(message: string, problems: ProblemSummary) {
+    const summary = summarizeProblems(problems.problems, problems.problemCount);
+    super(`${message}: ${describeProblems(summary)}`);
+    this.summary = summary;
   }
 }
 
@@ -57,8 +68,8 @@ export interface SourcesRouterOptions {
     maxBodyBytes: number;
     keys: WebhookKey[];
   };
-  /** Test-report suite names → suite types. */
-  suiteTypes: Map<string, string>;
+  /** How test-report suites are typed. */
+  testReports: TestReportsConfig;
   /** Where a 5xx's details go, under the id its answer names. */
   logger: LoggerService;
   /** Per-credential rates; the webhook router's, so a key has one budget. */
@@ -77,7 +88,7 @@ export function createSourcesRouter(
     sources,
     ingestor,
     webhook,
-    suiteTypes,
+    testReports,
     logger,
     limiter = new KeyRateLimiter(),
   } = options;
@@ -119,10 +130,7 @@ export function createSourcesRouter(
         text,
       );
       if ('problems' in answer) {
-        throw new ProblemsError(
-          `Invalid ${sourceId} delivery`,
-          answer.problems,
-        );
+        throw new ProblemsError(`Invalid ${sourceId} delivery`, answer);
       }
       res.status(202).json(answer);
     },
@@ -150,6 +158,12 @@ export function createSourcesRouter(
         'Name the attempt: attemptId, or clusterId, serviceId and buildVersion',
       );
     }
+    const suiteType = suiteTypeSchema.optional().safeParse(req.query.suiteType);
+    if (!suiteType.success) {
+      throw new InputError(
+        `Invalid suiteType: ${suiteType.error.issues[0].message}`,
+      );
+    }
     const { reportUrl, ...target } = query.data;
     const text = raw.toString('utf8');
     const type = String(req.headers['content-type'] ?? '').split(';')[0];
@@ -164,14 +178,17 @@ export function createSourcesRouter(
       );
     }
     if (!report.ok) {
-      throw new ProblemsError('Invalid test report', report.problems);
+      throw new ProblemsError('Invalid test report', report);
     }
     const source = type === 'application/json' ? 'ctrf' : 'junit';
-    const problems: ValidationProblem[] = [];
+    const problems = new ProblemList();
     const envelopes = testResultPayloads(
       report.suites,
       target as ReportTarget,
-      suiteTypes,
+      suiteTyper(
+        testReports.suites,
+        suiteType.data ?? testReports.defaultSuiteType,
+      ),
       reportUrl,
     ).flatMap((payload, i) => {
       const validated = ingestor.validate(
@@ -181,16 +198,13 @@ export function createSourcesRouter(
       if (validated.ok) {
         return [ingestor.toEnvelope(validated.value, receivedAt, key.name)];
       }
-      problems.push(
-        ...validated.problems.map(p => ({
-          ...p,
-          path: `suites[${i}].${p.path}`,
-        })),
-      );
+      for (const p of validated.problems) {
+        problems.add({ ...p, path: `suites[${i}].${p.path}` });
+      }
       return [];
     });
-    if (problems.length) {
-      throw new ProblemsError('Invalid test report', problems);
+    if (problems.size) {
+      throw new ProblemsError('Invalid test report', problems.summary());
     }
     res.status(202).json({ results: await sources.submit(envelopes) });
   });
@@ -198,7 +212,16 @@ export function createSourcesRouter(
   router.use(
     (err: Error, req: Request, res: Response, next: NextFunction) => {
       if (err instanceof ProblemsError) {
-        sendError(req, res, 400, 'InputError', err.message, err.problems);
+        const { problems, problemCount } = err.summary;
+        sendError(
+          req,
+          res,
+          400,
+          'InputError',
+          err.message,
+          problems,
+          problemCount,
+        );
       } else {
         next(err);
       }
@@ -231,6 +254,6 @@ async function parseJson(
       source,
       body: text,
     });
-    throw new ProblemsError('Body is not valid JSON', problems);
+    throw new ProblemsError('Body is not valid JSON', { problems });
   }
 }

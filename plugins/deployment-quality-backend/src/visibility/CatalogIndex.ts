@@ -103,6 +103,8 @@ export class CatalogIndex {
   constructor(
     private readonly options: {
       db: Knex;
+      /** Where the fleet-sized reads go (readerFor); default: db. */
+      reads?: Knex;
       catalog: CatalogService;
       auth: AuthService;
       logger: LoggerService;
@@ -365,8 +367,9 @@ export class CatalogIndex {
     await Promise.all([this.generation(), this.settled()]);
     const links = new Map<string, ServiceLink>();
     for (const chunk of chunks([...new Set(serviceIds)], 500)) {
-      const rows: Row[] = await this.options
-        .db('dq_catalog_services')
+      const rows: Row[] = await (this.options.reads ?? this.options.db)(
+        'dq_catalog_services',
+      )
         .whereIn('service_id', chunk)
         .select('service_id', 'entity_ref', 'title');
       for (const r of rows) {

@@ -509,6 +509,14 @@ export interface paths {
      *     event id again answers 202 with `duplicate: true` and changes nothing.
      *     Without an `eventId`, one is derived from the event's content.
      *
+     *     In embedded mode an event the database refuses to store (a value it
+     *     can't take, which the bounds should have caught) fails alone: its
+     *     result is `failed` with a reason, the rest of the batch is stored.
+     *     When the database itself fails (unreachable, out of space), or it
+     *     refuses every event of the request, the request fails with a 5xx:
+     *     retry it whole (what was stored before the failure answers
+     *     `duplicate`).
+     *
      *     Attempt identity: a deployment event's `attemptId` when given, else
      *     `{clusterId}:{serviceId}:{buildVersion}:{runNumber}`, else the same
      *     with `startedAt` (epoch seconds) as the run number, so the
@@ -1498,10 +1506,19 @@ export interface components {
       status: 'rejected';
       problems: components['schemas']['ValidationProblem'][];
     };
+    /** @description A valid event of a batch that the database refused to store (a value it can't take): nothing of it was stored, the rest of the batch was. Sending it again fails the same way; the backend logs the database's error. */
+    FailedBatchItem: {
+      eventId: string;
+      /** @enum {string} */
+      status: 'failed';
+      /** @example The database could not store this event (22001) */
+      reason: string;
+    };
     /** @description One result per event of the batch, in order. */
     BatchIngestResult: {
       results: (
         | components['schemas']['IngestResult']
+        | components['schemas']['FailedBatchItem']
         | components['schemas']['RejectedBatchItem']
       )[];
     };
