@@ -71,7 +71,8 @@ export function directQueries(knex) {
       queries.listAttempts({ clusterId, limit, cursor, status }, visibility),
     serviceAttempts: (serviceId, limit) =>
       queries.listAttempts({ serviceId, limit }, visibility),
-    clusterSummary: clusterId => queries.clusterSummary(clusterId, visibility),
+    clusterSummary: (clusterId, limit) =>
+      queries.clusterSummary(clusterId, visibility, { limit, offset: 0 }),
     analytics: query => queries.analytics(query, { visibility }),
     scorecard: query => queries.scorecard(query, policy, visibility),
     entitySummary: serviceId =>

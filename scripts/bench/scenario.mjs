@@ -39,9 +39,10 @@ function views(clusterId, serviceId) {
         ),
       ),
     ],
-    // ClusterDetailPage: the summary and the first page of attempts.
+    // ClusterDetailPage: totals with the first page of services, and the
+    // first page of attempts.
     cluster: [
-      `/clusters/${clusterId}/summary`,
+      `/clusters/${clusterId}/summary?limit=25&offset=0`,
       `/clusters/${clusterId}/attempts?limit=20`,
     ],
     // The entity's Deployments and Quality tabs (last 30 days).

@@ -661,7 +661,21 @@ describe.each(databases.eachSupportedId())(
               },
             },
           ],
+          servicesPage: { offset: 0, limit: 100, total: 1 },
         });
+        const page = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/summary?limit=1&offset=1`)
+          .expect(200);
+        expect(page.body.services).toEqual([]);
+        expect(page.body.servicesPage).toEqual({
+          offset: 1,
+          limit: 1,
+          total: 1,
+        });
+        const bad = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/summary?limit=0`)
+          .expect(400);
+        expect(bad.body.error.message).toMatch(/limit/);
         const missing = await request(server)
           .get(`${BASE}/clusters/nowhere/summary`)
           .expect(404);

@@ -117,7 +117,13 @@ export type ClusterSummaryResponse = {
     rollback: number;
     inProgress: number;
   };
+  /**
+   * One page of the cluster's services: failed and rolled back first, then
+   * in progress, then the rest, by name within each.
+   */
   services: ServiceOnCluster[];
+  /** Where the page lies among the services matching `q`. */
+  servicesPage: { offset: number; limit: number; total: number };
 };
 
 /** @public */
@@ -147,6 +153,8 @@ export type ServicesResponse = {
     clusters: string[];
     latestAttemptAt: string | null;
   }>;
+  /** Where the page lies among the services matching the query. */
+  servicesPage: { offset: number; limit: number; total: number };
 };
 
 /** The entity's service on every cluster it was deployed to. @public */
@@ -242,6 +250,8 @@ export type GateCheckResponse = {
 export const LIST_LIMITS = {
   clusterDefault: 15,
   serviceDefault: 50,
+  /** Services per page of the service list and a cluster summary. */
+  servicesDefault: 100,
   max: 500,
 } as const;
 

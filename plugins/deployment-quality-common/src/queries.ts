@@ -29,6 +29,37 @@ export const clusterAttemptsQuerySchema = listQuery(
   LIST_LIMITS.clusterDefault,
 ).extend({ serviceId: serviceIdParam.optional() });
 
+const servicePage = (defaultLimit: number) =>
+  z.object({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(LIST_LIMITS.max)
+      .default(defaultLimit),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    /** Part of a service id or catalog title, any case. */
+    q: z.string().max(128).optional(),
+  });
+
+/** Query of `GET /clusters/:clusterId/summary`: a page of its services. @public */
+export const clusterSummaryQuerySchema = servicePage(
+  LIST_LIMITS.servicesDefault,
+);
+
+/** @public */
+export type ClusterSummaryQuery = Partial<
+  z.output<typeof clusterSummaryQuerySchema>
+>;
+
+/** Query of `GET /services`: a page of the services. @public */
+export const servicesQuerySchema = servicePage(
+  LIST_LIMITS.servicesDefault,
+).extend({ clusterId: clusterIdParam.optional() });
+
+/** @public */
+export type ServicesQuery = Partial<z.output<typeof servicesQuerySchema>>;
+
 /** Query of `GET /services/:serviceId/attempts` and the entity attempts route. @public */
 export const serviceAttemptsQuerySchema = listQuery(
   LIST_LIMITS.serviceDefault,

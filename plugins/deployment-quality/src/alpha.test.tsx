@@ -105,6 +105,9 @@ describe('new frontend system plugin', () => {
     expect(
       screen.getByRole('link', { name: /authentication/ }),
     ).toHaveAttribute('href', '/catalog/default/component/authentication');
-    expect(api.getClusterSummary).toHaveBeenCalledWith('mira-us-west-2');
+    expect(api.getClusterSummary).toHaveBeenCalledWith('mira-us-west-2', {
+      limit: 25,
+      offset: 0,
+    });
   });
 });

@@ -27,6 +27,14 @@ export interface PairState {
   currentVersion: string | null;
 }
 
+/** A service and the clusters it runs on. */
+export interface ServicePairs {
+  serviceId: string;
+  clusterIds: string[];
+  /** When its latest attempt on any of them started. */
+  latestAttemptAt: string | null;
+}
+
 /** One cluster's pairs by the state of their latest attempt. */
 export interface PairCounts {
   services: number;
@@ -185,15 +193,30 @@ export interface DeploymentQualityStore {
     visibility: Visibility;
   }): Promise<PairState[]>;
   /**
-   * Every visible (service, cluster) pair with when its latest attempt
-   * started, by service then cluster: the service list, without loading
-   * each pair's whole state.
+   * One page of the visible services (by id) with the clusters each runs
+   * on; `clusterId` keeps those on one cluster, `q` those whose id or
+   * catalog title contains it. `total` counts every match.
    */
-  listServiceClusters(
-    visibility: Visibility,
-  ): Promise<
-    Array<{ serviceId: string; clusterId: string; latestAttemptAt: string }>
-  >;
+  pageServices(filter: {
+    visibility: Visibility;
+    clusterId?: string;
+    limit: number;
+    offset: number;
+    q?: string;
+  }): Promise<{ services: ServicePairs[]; total: number }>;
+  /**
+   * One page of a cluster's visible pairs, what needs attention first
+   * (failed or rolled back, then in progress), by name (catalog title, else
+   * service id) within; `q` keeps the services whose id or title contains
+   * it. `total` counts every match.
+   */
+  pageClusterPairs(filter: {
+    clusterId: string;
+    visibility: Visibility;
+    limit: number;
+    offset: number;
+    q?: string;
+  }): Promise<{ states: PairState[]; total: number }>;
   /** Per cluster with any pair: its visible pairs by their latest state. */
   countPairsByCluster(visibility: Visibility): Promise<Map<string, PairCounts>>;
   /**

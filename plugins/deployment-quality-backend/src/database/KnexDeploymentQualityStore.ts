@@ -22,6 +22,7 @@ import {
   IngestOutcome,
   PairCounts,
   PairState,
+  ServicePairs,
   RecordedRejection,
   RejectedEvent,
   RetentionCounts,
@@ -148,10 +149,20 @@ function currentAttemptsKept(db: Knex) {
     );
 }
 
-/** 1 when `a.status` is one of `statuses`, else 0: a sum counts them. */
+/** A pair's row joined with its latest attempt. */
+function toPairState(r: Row): PairState {
+  return {
+    clusterId: r.cluster_id,
+    serviceId: r.service_id,
+    latestAttempt: rowToAttempt(r),
+    currentVersion: r.pair_current_version ?? null,
+  };
+}
+
+/** 1 when a pair's latest status is one of `statuses`, else 0: a sum counts them. */
 function inStatuses(db: Knex, statuses: readonly string[]) {
   return db.raw(
-    `case when a.status in (${statuses
+    `case when sc.latest_status in (${statuses
       .map(() => '?')
       .join(', ')}) then 1 else 0 end`,
     [...statuses],
@@ -335,26 +346,120 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       .modify(onlyVisible(db, filter.visibility, 'sc.service_id'))
       .select('a.*', 'sc.current_version as pair_current_version')
       .orderBy(['sc.cluster_id', 'sc.service_id']);
-    return rows.map(r => ({
-      clusterId: r.cluster_id,
-      serviceId: r.service_id,
-      latestAttempt: rowToAttempt(r),
-      currentVersion: r.pair_current_version ?? null,
-    }));
+    return rows.map(toPairState);
   }
 
-  async listServiceClusters(visibility: Visibility) {
+  async pageClusterPairs(filter: {
+    clusterId: string;
+    visibility: Visibility;
+    limit: number;
+    offset: number;
+    q?: string;
+  }): Promise<{ states: PairState[]; total: number }> {
     const db = this.reads;
-    const rows: Row[] = await db('dq_service_clusters as sc')
-      .join('dq_attempts as a', 'a.id', 'sc.latest_attempt_id')
+    const matching = () =>
+      this.visiblePairs(filter.visibility, filter.q).where(
+        'sc.cluster_id',
+        filter.clusterId,
+      );
+    // The page from the pair rows alone, then its attempts by id.
+    const [pairs, [{ total }]]: [Row[], Row[]] = await Promise.all([
+      matching()
+        .select('sc.service_id', 'sc.latest_attempt_id', 'sc.current_version')
+        .orderByRaw(
+          `case when sc.latest_status in ('FAILED', 'ROLLBACK') then 0 when sc.latest_status = 'IN_PROGRESS' then 1 else 2 end,
+           lower(coalesce(cs.title, sc.service_id)), sc.service_id`,
+        )
+        .limit(filter.limit)
+        .offset(filter.offset),
+      matching().count({ total: '*' }),
+    ]);
+    const attempts = new Map<string, Row>(
+      (
+        await db('dq_attempts').whereIn(
+          'id',
+          pairs.map(p => p.latest_attempt_id),
+        )
+      ).map((r: Row) => [r.id, r]),
+    );
+    return {
+      states: pairs
+        .filter(p => attempts.has(p.latest_attempt_id))
+        .map(p =>
+          toPairState({
+            ...attempts.get(p.latest_attempt_id),
+            pair_current_version: p.current_version,
+          }),
+        ),
+      total: Number(total),
+    };
+  }
+
+  async pageServices(filter: {
+    visibility: Visibility;
+    clusterId?: string;
+    limit: number;
+    offset: number;
+    q?: string;
+  }): Promise<{ services: ServicePairs[]; total: number }> {
+    const matching = () =>
+      this.visiblePairs(filter.visibility, filter.q).modify(q => {
+        if (filter.clusterId) q.where('sc.cluster_id', filter.clusterId);
+      });
+    const [ids, [{ total }]]: [Row[], Row[]] = await Promise.all([
+      matching()
+        .distinct('sc.service_id')
+        .orderBy('sc.service_id')
+        .limit(filter.limit)
+        .offset(filter.offset),
+      matching().countDistinct({ total: 'sc.service_id' }),
+    ]);
+    const pairs: Row[] = await this.reads('dq_service_clusters')
+      .whereIn(
+        'service_id',
+        ids.map(r => r.service_id),
+      )
+      .whereNotNull('latest_attempt_id')
+      .select('service_id', 'cluster_id', 'latest_started_at')
+      .orderBy(['service_id', 'cluster_id']);
+    const services = new Map<string, ServicePairs>(
+      ids.map(r => [
+        r.service_id,
+        { serviceId: r.service_id, clusterIds: [], latestAttemptAt: null },
+      ]),
+    );
+    for (const p of pairs) {
+      const service = services.get(p.service_id)!;
+      service.clusterIds.push(p.cluster_id);
+      const at = new Date(Number(p.latest_started_at)).toISOString();
+      if (!service.latestAttemptAt || at > service.latestAttemptAt) {
+        service.latestAttemptAt = at;
+      }
+    }
+    return { services: [...services.values()], total: Number(total) };
+  }
+
+  /**
+   * The pairs with an attempt, of services visible to the caller, joined
+   * with their catalog link (alias `cs`) and kept to those whose service id
+   * or title contains `q`, in any case.
+   */
+  private visiblePairs(visibility: Visibility, q?: string) {
+    const db = this.reads;
+    return db('dq_service_clusters as sc')
+      .leftJoin('dq_catalog_services as cs', 'cs.service_id', 'sc.service_id')
+      .whereNotNull('sc.latest_attempt_id')
       .modify(onlyVisible(db, visibility, 'sc.service_id'))
-      .select('sc.service_id', 'sc.cluster_id', 'a.started_at')
-      .orderBy(['sc.service_id', 'sc.cluster_id']);
-    return rows.map(r => ({
-      serviceId: r.service_id as string,
-      clusterId: r.cluster_id as string,
-      latestAttemptAt: new Date(Number(r.started_at)).toISOString(),
-    }));
+      .modify(query => {
+        if (!q) return;
+        // Escaped: a % or _ typed in a search box means itself.
+        const like = `%${q.toLowerCase().replace(/[\\%_]/g, c => `\\${c}`)}%`;
+        query.where(any =>
+          any
+            .whereRaw("lower(sc.service_id) like ? escape '\\'", [like])
+            .orWhereRaw("lower(cs.title) like ? escape '\\'", [like]),
+        );
+      });
   }
 
   async countPairsByCluster(
@@ -362,7 +467,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
   ): Promise<Map<string, PairCounts>> {
     const db = this.reads;
     const rows: Row[] = await db('dq_service_clusters as sc')
-      .join('dq_attempts as a', 'a.id', 'sc.latest_attempt_id')
+      .whereNotNull('sc.latest_attempt_id')
       .modify(onlyVisible(db, visibility, 'sc.service_id'))
       .groupBy('sc.cluster_id')
       .select('sc.cluster_id')
@@ -371,7 +476,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         healthy: inStatuses(db, DEPLOYED_STATUSES),
         attention: inStatuses(db, FAILURE_STATUSES),
       })
-      .max({ latest: 'a.started_at' });
+      .max({ latest: 'sc.latest_started_at' });
     return new Map(
       rows.map(r => [
         r.cluster_id,

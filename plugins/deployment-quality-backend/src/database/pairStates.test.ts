@@ -102,9 +102,7 @@ describe.each(databases.eachSupportedId())('pair states on %p', databaseId => {
       i += n;
     }
     for (let i = 0; i < batches.length; i += 4) {
-      await Promise.all(
-        batches.slice(i, i + 4).map(b => store.ingestBatch(b)),
-      );
+      await Promise.all(batches.slice(i, i + 4).map(b => store.ingestBatch(b)));
     }
 
     const incremental = await pairRows(knex);

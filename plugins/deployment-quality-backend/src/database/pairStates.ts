@@ -3,8 +3,8 @@ import { chunks } from './chunks';
 
 /**
  * What each (cluster, service) pair runs, kept on its dq_service_clusters
- * row: the id of its latest attempt (by start) and its current version (of
- * the latest finished attempt that set one). Every fleet view reads these,
+ * row: its latest attempt (by start: id, status, start) and its current
+ * version (of the latest finished attempt that set one). Every fleet view reads these,
  * so they are written with the attempts, in the same transaction, rather
  * than found again by two index probes per pair on every read: at 30,000
  * pairs those probes took a second per request.
@@ -41,14 +41,20 @@ function attemptsOfPair(db: Knex) {
 }
 
 function stateColumns(db: Knex) {
-  return {
-    latest_attempt_id: attemptsOfPair(db)
-      .select('a.id')
+  // One probe of the pair's (cluster, service, started_at) index each: an
+  // update can't read the latest attempt's id it is setting.
+  const latest = (column: string) =>
+    attemptsOfPair(db)
+      .select(`a.${column}`)
       .orderBy([
         { column: 'a.started_at', order: 'desc' },
         { column: 'a.id', order: 'desc' },
       ])
-      .limit(1),
+      .limit(1);
+  return {
+    latest_attempt_id: latest('id'),
+    latest_status: latest('status'),
+    latest_started_at: latest('started_at'),
     current_version: attemptsOfPair(db)
       .select(
         db.raw(

@@ -153,21 +153,22 @@ export class DeploymentQueries {
   async clusterSummary(
     clusterId: string,
     visibility: Visibility,
+    page: { limit: number; offset: number; q?: string },
   ): Promise<ClusterSummaryResponse> {
-    const [cluster, counts, states] = await Promise.all([
+    const [cluster, counts, { states, total }] = await Promise.all([
       this.getCluster(clusterId),
       this.store.countAttemptsByStatus({ clusterId, visibility }),
-      this.store.listPairStates({ clusterId, visibility }),
+      this.store.pageClusterPairs({ clusterId, visibility, ...page }),
     ]);
     const [gates, links] = await Promise.all([
       this.store.getGates(states.map(s => s.latestAttempt.id)),
       this.links(states),
     ]);
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const attempts = Object.values(counts).reduce((a, b) => a + b, 0);
     return {
       cluster,
       summary: {
-        totalAttempts: total,
+        totalAttempts: attempts,
         success: counts.SUCCESS + counts.LIVE,
         failed: counts.FAILED,
         rollback: counts.ROLLBACK,
@@ -184,6 +185,7 @@ export class DeploymentQueries {
           gates: gates.get(s.latestAttempt.id) ?? {},
         };
       }),
+      servicesPage: { offset: page.offset, limit: page.limit, total },
     };
   }
 
@@ -240,33 +242,27 @@ export class DeploymentQueries {
     }
   }
 
-  async listServices(visibility: Visibility): Promise<ServicesResponse> {
-    const pairs = await this.store.listServiceClusters(visibility);
-    const services: ServicesResponse['services'] = [];
-    let last: ServicesResponse['services'][number] | undefined;
-    for (const pair of pairs) {
-      if (last?.serviceId !== pair.serviceId) {
-        last = {
-          serviceId: pair.serviceId,
-          clusters: [],
-          latestAttemptAt: null,
-        };
-        services.push(last);
-      }
-      last.clusters.push(pair.clusterId);
-      if (
-        !last.latestAttemptAt ||
-        pair.latestAttemptAt > last.latestAttemptAt
-      ) {
-        last.latestAttemptAt = pair.latestAttemptAt;
-      }
-    }
+  async listServices(
+    visibility: Visibility,
+    page: { limit: number; offset: number; q?: string; clusterId?: string },
+  ): Promise<ServicesResponse> {
+    const { services, total } = await this.store.pageServices({
+      visibility,
+      ...page,
+    });
     const links = await this.index.links(services.map(s => s.serviceId));
-    for (const service of services) {
-      const link = links.get(service.serviceId);
-      if (link) service.entityRef = link.entityRef;
-    }
-    return { services };
+    return {
+      services: services.map(s => {
+        const link = links.get(s.serviceId);
+        return {
+          serviceId: s.serviceId,
+          ...(link ? { entityRef: link.entityRef } : {}),
+          clusters: s.clusterIds,
+          latestAttemptAt: s.latestAttemptAt,
+        };
+      }),
+      servicesPage: { offset: page.offset, limit: page.limit, total },
+    };
   }
 
   /** A hidden service's build answers the same 404 as a missing one. */
@@ -450,4 +446,3 @@ function toLatestAttempt(a: Attempt): LatestAttempt {
     startedAt: a.startedAt,
   };
 }
-

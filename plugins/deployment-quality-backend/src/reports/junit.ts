@@ -77,7 +77,7 @@ function suiteOf(node: Node): SuiteResult {
       durationSec: attribute(node, 'time'),
     };
   }
-  // One pass: a report of tens of thousands of cases must cost no more.
+  // One pass over the cases: a suite may hold tens of thousands.
   let failed = 0;
   let skipped = 0;
   let caseTime = 0;

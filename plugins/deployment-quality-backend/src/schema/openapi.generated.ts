@@ -102,10 +102,19 @@ export const spec = {
         tags: ['Clusters'],
         summary: "One cluster's totals, and every service's state on it.",
         description:
-          "Attempt totals on the cluster, and for every service deployed to it:\nthe current version, the latest attempt and the gates of that\nattempt.\n\n- `currentVersion` = `buildVersion` of the service's latest (by\n  `endedAt`) `SUCCESS`/`LIVE` attempt on the cluster, or the\n  `rollbackToBuild` of a later `ROLLBACK` that names one; null when\n  nothing was ever deployed.\n- `latestAttempt` = the attempt with the latest `startedAt`.\n",
+          "Attempt totals on the cluster, and for every service deployed to it:\nthe current version, the latest attempt and the gates of that\nattempt.\n\n- `currentVersion` = `buildVersion` of the service's latest (by\n  `endedAt`) `SUCCESS`/`LIVE` attempt on the cluster, or the\n  `rollbackToBuild` of a later `ROLLBACK` that names one; null when\n  nothing was ever deployed.\n- `latestAttempt` = the attempt with the latest `startedAt`.\n\nServices come a page at a time (`limit`, `offset`; a cluster-region\nof a fleet holds thousands), failed and rolled back first, then in\nprogress, then the rest, by name (catalog title, else service id)\nwithin each; `q` keeps those whose id or title contains it, in any\ncase. `servicesPage.total` counts the matching services.\n",
         parameters: [
           {
             $ref: '#/components/parameters/clusterIdPath',
+          },
+          {
+            $ref: '#/components/parameters/servicePageLimit',
+          },
+          {
+            $ref: '#/components/parameters/servicePageOffset',
+          },
+          {
+            $ref: '#/components/parameters/serviceSearch',
           },
         ],
         responses: {
@@ -187,7 +196,21 @@ export const spec = {
         tags: ['Services'],
         summary: 'List the services that have attempts.',
         description:
-          'Every service with at least one attempt that the caller may see, with\nthe clusters it was deployed to and its catalog entity when one is\nlinked (annotation `deployment-quality/service-id`, else a Component\nof the same name).\n',
+          'The services with at least one attempt that the caller may see, a\npage at a time by service id, with the clusters each was deployed to\nand its catalog entity when one is linked (annotation\n`deployment-quality/service-id`, else a Component of the same name).\n`q` keeps the services whose id or catalog title contains it, in any\ncase; `clusterId` those deployed to that cluster.\n`servicesPage.total` counts the matching services.\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/servicePageLimit',
+          },
+          {
+            $ref: '#/components/parameters/servicePageOffset',
+          },
+          {
+            $ref: '#/components/parameters/serviceSearch',
+          },
+          {
+            $ref: '#/components/parameters/clusterIdQuery',
+          },
+        ],
         responses: {
           '200': {
             description: 'The services.',
@@ -1059,7 +1082,7 @@ export const spec = {
         tags: ['Ingestion'],
         summary: 'Report a JUnit XML or CTRF test report for one build.',
         description:
-          'Authenticated like `POST /ingest/webhook` (its keys). The attempt is\n`attemptId`, or the latest attempt of `clusterId` + `serviceId` +\n`buildVersion`. One `test-result` per suite type: suites are typed by\n`ingestion.testReports.suites`, else by their upper-cased name, and\nsuites of one type are added up. JUnit: a root `<testsuites>` or\n`<testsuite>`, nesting at most 32 elements deep, entities not\nexpanded. CTRF: tests grouped by their top-level `suite`, else the\ntool. The same report again answers `duplicate: true`.\n',
+          'Authenticated like `POST /ingest/webhook` (its keys). The attempt is\n`attemptId`, or the latest attempt of `clusterId` + `serviceId` +\n`buildVersion`. One `test-result` per suite type, never one per\nsuite (Surefire and jest-junit write one per class or file): a suite\ntakes the type of the first entry of `ingestion.testReports.suites`\nnaming it or whose glob pattern matches it, else `suiteType`, else\n`ingestion.testReports.defaultSuiteType` (FUNCTIONAL); suites of one\ntype are added up. JUnit: a root `<testsuites>` or `<testsuite>`,\nnesting at most 32 elements deep, entities not expanded, the\ncontents of `failure`, `error`, `skipped`, `properties`,\n`system-out` and `system-err` not parsed. CTRF: tests grouped by\ntheir top-level `suite`, else the tool. The same report again\nanswers `duplicate: true`.\n',
         security: [
           {
             WebhookSecret: [],
@@ -1125,6 +1148,20 @@ export const spec = {
               format: 'uri',
             },
           },
+          {
+            name: 'suiteType',
+            in: 'query',
+            required: false,
+            allowReserved: false,
+            description:
+              'The type of the suites no entry of\n`ingestion.testReports.suites` types, instead of\n`ingestion.testReports.defaultSuiteType`; upper-cased.\n',
+            schema: {
+              type: 'string',
+              maxLength: 64,
+              pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$',
+              example: 'REGRESSION',
+            },
+          },
         ],
         requestBody: {
           required: true,
@@ -1164,7 +1201,7 @@ export const spec = {
           },
           '400': {
             description:
-              'No attempt named, another content type (`InputError`), or a\nreport that is malformed or yields events the contract refuses\n(`ValidationError` with the problems); nothing stored.\n',
+              'No attempt named, a bad `suiteType`, another content type\n(`InputError`), or a report that is malformed or yields events\nthe contract refuses (`ValidationError` with the problems: the\nfirst 20 and `problemCount` when there are more); nothing stored.\n',
             content: {
               'application/json': {
                 schema: {
@@ -1299,6 +1336,45 @@ export const spec = {
           minLength: 1,
         },
         example: 'authentication',
+      },
+      servicePageLimit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        allowReserved: false,
+        description: 'Services per page.',
+        schema: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 500,
+          default: 100,
+        },
+      },
+      servicePageOffset: {
+        name: 'offset',
+        in: 'query',
+        required: false,
+        allowReserved: false,
+        description: 'Services to skip (a multiple of `limit` to page).',
+        schema: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 1000000,
+          default: 0,
+        },
+      },
+      serviceSearch: {
+        name: 'q',
+        in: 'query',
+        required: false,
+        allowReserved: false,
+        description:
+          'Only services whose id or catalog title contains this, in any case.',
+        schema: {
+          type: 'string',
+          maxLength: 128,
+        },
+        example: 'auth',
       },
       statusQuery: {
         name: 'status',
@@ -1617,11 +1693,18 @@ export const spec = {
               problems: {
                 type: 'array',
                 description:
-                  'Every problem found (JSON path + reason). Present whenever the\nbody was read: absent only when it could not be (a corrupt\ngzip/deflate stream, an aborted upload).\n',
+                  'Every problem found (JSON path + reason), or the first 20 when\nthere were more (`problemCount`). Present whenever the body\nwas read: absent only when it could not be (a corrupt\ngzip/deflate stream, an aborted upload).\n',
                 minItems: 1,
+                maxItems: 20,
                 items: {
                   $ref: '#/components/schemas/ValidationProblem',
                 },
+              },
+              problemCount: {
+                type: 'integer',
+                minimum: 21,
+                description:
+                  'How many problems were found, when more than the 20 that\n`problems` lists (a large report of invalid tests).\n',
               },
             },
           },
@@ -2072,7 +2155,7 @@ export const spec = {
       },
       ClusterSummaryResponse: {
         type: 'object',
-        required: ['cluster', 'summary', 'services'],
+        required: ['cluster', 'summary', 'services', 'servicesPage'],
         properties: {
           cluster: {
             $ref: '#/components/schemas/Cluster',
@@ -2113,16 +2196,45 @@ export const spec = {
           },
           services: {
             type: 'array',
+            description: "One page of the cluster's services (see the route).",
             items: {
               $ref: '#/components/schemas/ServiceOnCluster',
             },
+          },
+          servicesPage: {
+            $ref: '#/components/schemas/ServicesPage',
+          },
+        },
+      },
+      ServicesPage: {
+        type: 'object',
+        description:
+          'Where a page of services lies among those matching the query.',
+        required: ['offset', 'limit', 'total'],
+        properties: {
+          offset: {
+            type: 'integer',
+            minimum: 0,
+          },
+          limit: {
+            type: 'integer',
+            minimum: 1,
+          },
+          total: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'The services matching the query (all visible ones without `q`).',
           },
         },
       },
       ServicesResponse: {
         type: 'object',
-        required: ['services'],
+        required: ['services', 'servicesPage'],
         properties: {
+          servicesPage: {
+            $ref: '#/components/schemas/ServicesPage',
+          },
           services: {
             type: 'array',
             items: {

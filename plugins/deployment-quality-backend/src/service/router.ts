@@ -3,11 +3,13 @@ import { InputError } from '@backstage/errors';
 import {
   analyticsQuerySchema,
   clusterAttemptsQuerySchema,
+  clusterSummaryQuerySchema,
   gateCheckQuerySchema,
   promotionsQuerySchema,
   ScorecardPolicy,
   scorecardQuerySchema,
   serviceAttemptsQuerySchema,
+  servicesQuerySchema,
 } from '@internal/plugin-deployment-quality-common';
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import express, { Request } from 'express';
@@ -126,7 +128,10 @@ export async function createRouter(
 
   api.get('/clusters/:clusterId/summary', async (req, res) => {
     const visibility = await readerOf(req);
-    res.json(await queries.clusterSummary(req.params.clusterId, visibility));
+    const page = parseQuery(clusterSummaryQuerySchema, req.query);
+    res.json(
+      await queries.clusterSummary(req.params.clusterId, visibility, page),
+    );
   });
 
   api.get('/clusters/:clusterId/attempts', async (req, res) => {
@@ -141,7 +146,9 @@ export async function createRouter(
   });
 
   api.get('/services', async (req, res) => {
-    res.json(await queries.listServices(await readerOf(req)));
+    const visibility = await readerOf(req);
+    const page = parseQuery(servicesQuerySchema, req.query);
+    res.json(await queries.listServices(visibility, page));
   });
 
   api.get('/services/:serviceId/attempts', async (req, res) => {

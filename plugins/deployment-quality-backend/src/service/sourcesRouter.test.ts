@@ -14,7 +14,15 @@ import { dirname, resolve } from 'node:path';
 import request from 'supertest';
 import { testDatabaseIds } from '../__testUtils__/databases';
 import { serviceEntity } from '../__testUtils__/entities';
+import {
+  GeneratedReport,
+  SuiteKind,
+  jestJunitReport,
+  surefireReport,
+} from '../__testUtils__/testReports';
+import { MAX_LISTED_PROBLEMS } from '../ingestion/problems';
 import { deploymentQualityPlugin } from '../plugin';
+import { OpenApiChecker } from '../schema/__testUtils__/openApiChecker';
 
 jest.setTimeout(60_000);
 
@@ -104,7 +112,15 @@ async function startBackend(databaseId: TestDatabaseId) {
             ingestion: {
               webhook: { keys: [{ name: 'ci', secret: WEBHOOK_SECRET }] },
               testReports: {
-                suites: [{ name: 'pytest', suiteType: 'functional' }],
+                suites: [
+                  { name: 'pytest', suiteType: 'functional' },
+                  // Surefire's integration tests and smoke package.
+                  { pattern: '*IT', suiteType: 'REGRESSION' },
+                  { pattern: 'com.example.smoke.*', suiteType: 'SANITY' },
+                  // jest-junit's suites are test files.
+                  { pattern: 'e2e/*', suiteType: 'REGRESSION' },
+                  { pattern: 'smoke/*', suiteType: 'SANITY' },
+                ],
               },
             },
             sources: {
@@ -343,17 +359,142 @@ describe.each(databases.eachSupportedId())(
         ]);
       });
 
-      it('stores a CTRF report by attempt id', async () => {
+      it('stores a CTRF report by attempt id, its suites under the suite type the request names', async () => {
         await report(
-          'attemptId=mira-us-west-2:authn:3.4.3:7',
+          'attemptId=mira-us-west-2:authn:3.4.3:7&suiteType=regression',
           reportFixture('ctrf.comprehensive.json'),
           'application/json',
         ).expect(202);
+        expect(await runs()).toEqual([
+          {
+            suite_type: 'REGRESSION',
+            total: 3,
+            passed: 2,
+            failed: 1,
+            skipped: 0,
+          },
+        ]);
+        const bad = await report(
+          'attemptId=mira-us-west-2:authn:3.4.3:7&suiteType=smoke%20tests',
+          reportFixture('ctrf.comprehensive.json'),
+          'application/json',
+        ).expect(400);
+        expect(bad.body.error.message).toBe(
+          'Invalid suiteType: suiteType must be an upper-case name such as FUNCTIONAL, SANITY or REGRESSION',
+        );
+      });
+
+      type StoredRun = {
+        suite_type: string;
+        total: number;
+        passed: number;
+        failed: number;
+        skipped: number;
+        duration_sec: number;
+      };
+      const bySuiteType = (a: StoredRun, b: StoredRun) =>
+        a.suite_type.localeCompare(b.suite_type);
+      /** The runs a generated report should come to, one per suite type. */
+      const expectedRuns = (
+        { suites }: GeneratedReport,
+        types: Record<SuiteKind, string>,
+      ) => {
+        const byType = new Map<string, StoredRun>();
+        for (const suite of suites) {
+          const suiteType = types[suite.kind];
+          const run = byType.get(suiteType) ?? {
+            suite_type: suiteType,
+            total: 0,
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+            duration_sec: 0,
+          };
+          run.total += suite.passed + suite.failed + suite.skipped;
+          run.passed += suite.passed;
+          run.failed += suite.failed;
+          run.skipped += suite.skipped;
+          run.duration_sec += suite.time;
+          byType.set(suiteType, run);
+        }
+        return [...byType.values()].sort(bySuiteType).map(run => ({
+          ...run,
+          duration_sec: expect.closeTo(run.duration_sec, 2),
+        }));
+      };
+      const storedRuns = async (): Promise<StoredRun[]> =>
+        (
+          await backend
+            .knex('dq_test_runs')
+            .select(
+              'suite_type',
+              'total',
+              'passed',
+              'failed',
+              'skipped',
+              'duration_sec',
+            )
+        ).sort(bySuiteType);
+
+      it('stores a 600-suite Surefire report as one run per mapped suite type', async () => {
+        const surefire = surefireReport(600);
+        const res = await report(
+          'clusterId=mira-us-west-2&serviceId=authn&buildVersion=3.4.3',
+          surefire.xml,
+          'application/xml',
+        ).expect(202);
+        expect(res.body.results).toHaveLength(3);
+        expect(await storedRuns()).toEqual(
+          expectedRuns(surefire, {
+            integration: 'REGRESSION',
+            smoke: 'SANITY',
+            unit: 'FUNCTIONAL',
+          }),
+        );
+      });
+
+      it('stores a 600-suite jest-junit report, unmapped suites under the requested type', async () => {
+        const jest = jestJunitReport(600);
+        await report(
+          'attemptId=mira-us-west-2:web:1.0.0:1&suiteType=UNIT',
+          jest.xml,
+          'application/xml',
+        ).expect(202);
+        expect(await storedRuns()).toEqual(
+          expectedRuns(jest, {
+            integration: 'REGRESSION',
+            smoke: 'SANITY',
+            unit: 'UNIT',
+          }),
+        );
+      });
+
+      it('answers a report of 349,000 invalid tests with its first problems and their count', async () => {
+        // As many empty tests as the default 1 MiB body holds.
+        const count = 349_000;
+        const res = await report(
+          'attemptId=a',
+          `{"results":{"tests":[${Array(count).fill('{}').join(',')}]}}`,
+          'application/json',
+        ).expect(400);
+        expect(res.body.problems).toHaveLength(MAX_LISTED_PROBLEMS);
+        expect(res.body.problems[0]).toEqual({
+          path: 'results.tests[0].status',
+          message: expect.stringContaining('must be one of'),
+        });
+        expect(res.body.problemCount).toBe(count);
+        expect(res.body.error.message).toMatch(
+          new RegExp(`; and ${count - MAX_LISTED_PROBLEMS} more$`),
+        );
+        expect(res.text.length).toBeLessThan(10_000);
+        const checker = await OpenApiChecker.load(
+          resolve(__dirname, '../schema/openapi.yaml'),
+          BASE,
+        );
         expect(
-          (await runs())
-            .map((r: { suite_type: string }) => r.suite_type)
-            .sort(),
-        ).toEqual(['ADMIN', 'AUTHENTICATION', 'CHECKOUT']);
+          checker.responseProblems('POST', `${BASE}/ingest/test-reports`, res),
+        ).toEqual([]);
+        expect(await runs()).toEqual([]);
       });
 
       it('refuses bad credentials, a missing attempt, other formats and malformed reports', async () => {

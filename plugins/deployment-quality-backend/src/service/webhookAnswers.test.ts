@@ -202,7 +202,8 @@ describe.each(databases.eachSupportedId())(
         expect(again.body.results).toEqual([
           { ...first.body.results[0], duplicate: true },
         ]);
-        const runs = await storedRuns(backend.knex, 'REPORT_SMOKE');
+        // Unmapped and with no `suiteType` asked for: the default type.
+        const runs = await storedRuns(backend.knex, 'FUNCTIONAL');
         expect(runs).toHaveLength(1);
         expect(runs[0].executedAt).toBe(runs[0].receivedAt);
       });

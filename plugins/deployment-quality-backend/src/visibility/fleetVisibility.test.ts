@@ -195,10 +195,22 @@ describe.each(databases.eachSupportedId())(
       async ({ get, expected }) => {
         const want = expected();
 
-        const services = await get('/services').expect(200);
-        expect(
-          services.body.services.map((s: any) => s.serviceId).sort(),
-        ).toEqual(want.services);
+        // Every page of the services, by id.
+        const listed: string[] = [];
+        for (let offset = 0; ; offset += 500) {
+          const page = await get(`/services?limit=500&offset=${offset}`).expect(
+            200,
+          );
+          expect(page.body.servicesPage).toEqual({
+            offset,
+            limit: 500,
+            total: want.services.length,
+          });
+          listed.push(...page.body.services.map((s: any) => s.serviceId));
+          if (page.body.services.length < 500) break;
+        }
+        // Each once (pages neither repeat nor skip), whatever the collation.
+        expect(listed.sort()).toEqual([...want.services].sort());
 
         const clusters = await get('/clusters').expect(200);
         for (const cluster of CLUSTERS) {
@@ -214,13 +226,38 @@ describe.each(databases.eachSupportedId())(
 
         let total = 0;
         for (const cluster of CLUSTERS) {
-          const summary = await get(`/clusters/${cluster}/summary`).expect(200);
-          expect(summary.body.services).toHaveLength(
-            want.perCluster.get(cluster)!.services,
-          );
-          total += summary.body.summary.totalAttempts;
+          // Every page of the cluster's services: what needs attention first.
+          const { services: count, attention } = want.perCluster.get(cluster)!;
+          const listed: any[] = [];
+          for (let offset = 0; ; offset += 500) {
+            const summary = await get(
+              `/clusters/${cluster}/summary?limit=500&offset=${offset}`,
+            ).expect(200);
+            expect(summary.body.servicesPage).toEqual({
+              offset,
+              limit: 500,
+              total: count,
+            });
+            listed.push(...summary.body.services);
+            if (offset === 0) total += summary.body.summary.totalAttempts;
+            if (summary.body.services.length < 500) break;
+          }
+          expect(listed.map(s => s.serviceId).sort()).toEqual(want.services);
+          const failing = (s: any) =>
+            ['FAILED', 'ROLLBACK'].includes(s.latestAttempt.status);
+          expect(listed.slice(0, attention).every(failing)).toBe(true);
+          expect(listed.slice(attention).some(failing)).toBe(false);
         }
         expect(total).toBe(want.attempts);
+
+        // A search finds a service by id, among the visible ones only.
+        const one = serviceIdOf(1);
+        const found = await get(
+          `/clusters/${CLUSTERS[0]}/summary?q=${one.toUpperCase()}`,
+        ).expect(200);
+        expect(found.body.services.map((s: any) => s.serviceId)).toEqual(
+          want.services.includes(one) ? [one] : [],
+        );
 
         // Every page of a cluster's attempts, newest first.
         const seen = new Set<string>();

@@ -172,6 +172,7 @@ export const clusterSummary: ClusterSummaryResponse = {
       gates: {},
     },
   ],
+  servicesPage: { offset: 0, limit: 25, total: 2 },
 };
 
 export const buildDetail: BuildDetailResponse = {
@@ -419,6 +420,7 @@ export function fakeApi(
         },
         { serviceId: 'payments', clusters: [vega.id], latestAttemptAt: null },
       ],
+      servicesPage: { offset: 0, limit: 20, total: 2 },
     })),
     getBuild: jest.fn(async () => buildDetail),
     getAnalytics: jest.fn(async () => analytics),

@@ -10,6 +10,8 @@ import { ResponseError } from '@backstage/errors';
 import createClient from 'openapi-fetch';
 import {
   AnalyticsQuery,
+  ClusterSummaryQuery,
+  ServicesQuery,
   AnalyticsResponse,
   AttemptsPage,
   AttemptStatus,
@@ -37,12 +39,17 @@ export interface AttemptListOptions {
 /** Client of the deployment-quality backend. @public */
 export interface DeploymentQualityApi {
   getClusters(): Promise<ClustersResponse>;
-  getClusterSummary(clusterId: string): Promise<ClusterSummaryResponse>;
+  /** The cluster's totals and one page of its services. */
+  getClusterSummary(
+    clusterId: string,
+    page?: ClusterSummaryQuery,
+  ): Promise<ClusterSummaryResponse>;
   getClusterAttempts(
     clusterId: string,
     options?: Omit<AttemptListOptions, 'clusterId'> & { serviceId?: string },
   ): Promise<AttemptsPage>;
-  getServices(): Promise<ServicesResponse>;
+  /** One page of the services, optionally searched or on one cluster. */
+  getServices(query?: ServicesQuery): Promise<ServicesResponse>;
   getBuild(attemptId: string): Promise<BuildDetailResponse>;
   getAnalytics(query?: AnalyticsQuery): Promise<AnalyticsResponse>;
   getScorecard(window?: {
@@ -123,11 +130,11 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     return data!;
   }
 
-  async getClusterSummary(clusterId: string) {
+  async getClusterSummary(clusterId: string, page: ClusterSummaryQuery = {}) {
     const { data } = await (
       await this.client()
     ).GET('/clusters/{clusterId}/summary', {
-      params: { path: { clusterId } },
+      params: { path: { clusterId }, query: page },
     });
     return data!;
   }
@@ -151,8 +158,10 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     return data!;
   }
 
-  async getServices() {
-    const { data } = await (await this.client()).GET('/services');
+  async getServices(query: ServicesQuery = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/services', { params: { query } });
     return data!;
   }
 

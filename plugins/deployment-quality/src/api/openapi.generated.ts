@@ -45,6 +45,12 @@ export interface paths {
      *       `rollbackToBuild` of a later `ROLLBACK` that names one; null when
      *       nothing was ever deployed.
      *     - `latestAttempt` = the attempt with the latest `startedAt`.
+     *
+     *     Services come a page at a time (`limit`, `offset`; a cluster-region
+     *     of a fleet holds thousands), failed and rolled back first, then in
+     *     progress, then the rest, by name (catalog title, else service id)
+     *     within each; `q` keeps those whose id or title contains it, in any
+     *     case. `servicesPage.total` counts the matching services.
      */
     get: operations['getClusterSummary'];
     put?: never;
@@ -87,10 +93,13 @@ export interface paths {
     };
     /**
      * List the services that have attempts.
-     * @description Every service with at least one attempt that the caller may see, with
-     *     the clusters it was deployed to and its catalog entity when one is
-     *     linked (annotation `deployment-quality/service-id`, else a Component
-     *     of the same name).
+     * @description The services with at least one attempt that the caller may see, a
+     *     page at a time by service id, with the clusters each was deployed to
+     *     and its catalog entity when one is linked (annotation
+     *     `deployment-quality/service-id`, else a Component of the same name).
+     *     `q` keeps the services whose id or catalog title contains it, in any
+     *     case; `clusterId` those deployed to that cluster.
+     *     `servicesPage.total` counts the matching services.
      */
     get: operations['listServices'];
     put?: never;
@@ -581,12 +590,17 @@ export interface paths {
      * Report a JUnit XML or CTRF test report for one build.
      * @description Authenticated like `POST /ingest/webhook` (its keys). The attempt is
      *     `attemptId`, or the latest attempt of `clusterId` + `serviceId` +
-     *     `buildVersion`. One `test-result` per suite type: suites are typed by
-     *     `ingestion.testReports.suites`, else by their upper-cased name, and
-     *     suites of one type are added up. JUnit: a root `<testsuites>` or
-     *     `<testsuite>`, nesting at most 32 elements deep, entities not
-     *     expanded. CTRF: tests grouped by their top-level `suite`, else the
-     *     tool. The same report again answers `duplicate: true`.
+     *     `buildVersion`. One `test-result` per suite type, never one per
+     *     suite (Surefire and jest-junit write one per class or file): a suite
+     *     takes the type of the first entry of `ingestion.testReports.suites`
+     *     naming it or whose glob pattern matches it, else `suiteType`, else
+     *     `ingestion.testReports.defaultSuiteType` (FUNCTIONAL); suites of one
+     *     type are added up. JUnit: a root `<testsuites>` or `<testsuite>`,
+     *     nesting at most 32 elements deep, entities not expanded, the
+     *     contents of `failure`, `error`, `skipped`, `properties`,
+     *     `system-out` and `system-err` not parsed. CTRF: tests grouped by
+     *     their top-level `suite`, else the tool. The same report again
+     *     answers `duplicate: true`.
      */
     post: operations['ingestTestReport'];
     delete?: never;
@@ -688,11 +702,17 @@ export interface components {
     /** @description Backstage's error body (`InputError`) plus every validation problem. */
     ValidationError: components['schemas']['Error'] & {
       /**
-       * @description Every problem found (JSON path + reason). Present whenever the
-       *     body was read: absent only when it could not be (a corrupt
+       * @description Every problem found (JSON path + reason), or the first 20 when
+       *     there were more (`problemCount`). Present whenever the body
+       *     was read: absent only when it could not be (a corrupt
        *     gzip/deflate stream, an aborted upload).
        */
       problems?: components['schemas']['ValidationProblem'][];
+      /**
+       * @description How many problems were found, when more than the 20 that
+       *     `problems` lists (a large report of invalid tests).
+       */
+      problemCount?: number;
     };
     /** @description One deployment attempt of a service's build on a cluster. */
     Attempt: {
@@ -885,9 +905,19 @@ export interface components {
         rollback: number;
         inProgress: number;
       };
+      /** @description One page of the cluster's services (see the route). */
       services: components['schemas']['ServiceOnCluster'][];
+      servicesPage: components['schemas']['ServicesPage'];
+    };
+    /** @description Where a page of services lies among those matching the query. */
+    ServicesPage: {
+      offset: number;
+      limit: number;
+      /** @description The services matching the query (all visible ones without `q`). */
+      total: number;
     };
     ServicesResponse: {
+      servicesPage: components['schemas']['ServicesPage'];
       services: {
         serviceId: string;
         /** @description The linked catalog entity, when there is one the caller may read. */
@@ -1615,6 +1645,15 @@ export interface components {
      * @example authentication
      */
     name: string;
+    /** @description Services per page. */
+    servicePageLimit: number;
+    /** @description Services to skip (a multiple of `limit` to page). */
+    servicePageOffset: number;
+    /**
+     * @description Only services whose id or catalog title contains this, in any case.
+     * @example auth
+     */
+    serviceSearch: string;
     /** @description Only attempts with this status. */
     statusQuery: components['schemas']['AttemptStatus'];
     /**
@@ -1684,7 +1723,17 @@ export interface operations {
   };
   getClusterSummary: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Services per page. */
+        limit?: components['parameters']['servicePageLimit'];
+        /** @description Services to skip (a multiple of `limit` to page). */
+        offset?: components['parameters']['servicePageOffset'];
+        /**
+         * @description Only services whose id or catalog title contains this, in any case.
+         * @example auth
+         */
+        q?: components['parameters']['serviceSearch'];
+      };
       header?: never;
       path: {
         /**
@@ -1759,7 +1808,22 @@ export interface operations {
   };
   listServices: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Services per page. */
+        limit?: components['parameters']['servicePageLimit'];
+        /** @description Services to skip (a multiple of `limit` to page). */
+        offset?: components['parameters']['servicePageOffset'];
+        /**
+         * @description Only services whose id or catalog title contains this, in any case.
+         * @example auth
+         */
+        q?: components['parameters']['serviceSearch'];
+        /**
+         * @description Only this cluster.
+         * @example mira-us-west-2
+         */
+        clusterId?: components['parameters']['clusterIdQuery'];
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -2504,6 +2568,12 @@ export interface operations {
         buildVersion?: components['schemas']['BuildVersion'];
         /** @description Where the full report can be read (http or https). */
         reportUrl?: string;
+        /**
+         * @description The type of the suites no entry of
+         *     `ingestion.testReports.suites` types, instead of
+         *     `ingestion.testReports.defaultSuiteType`; upper-cased.
+         */
+        suiteType?: string;
       };
       header?: never;
       path?: never;
@@ -2529,9 +2599,10 @@ export interface operations {
         };
       };
       /**
-       * @description No attempt named, another content type (`InputError`), or a
-       *     report that is malformed or yields events the contract refuses
-       *     (`ValidationError` with the problems); nothing stored.
+       * @description No attempt named, a bad `suiteType`, another content type
+       *     (`InputError`), or a report that is malformed or yields events
+       *     the contract refuses (`ValidationError` with the problems: the
+       *     first 20 and `problemCount` when there are more); nothing stored.
        */
       400: {
         headers: {

@@ -11,6 +11,7 @@ import { AsyncView } from '../shared/AsyncView';
 import { GatesSummary } from '../shared/GatesSummary';
 import { PagingControls } from '../shared/PagingControls';
 import { RelativeTime } from '../shared/RelativeTime';
+import { ServiceFilter } from '../shared/ServiceFilter';
 import { FilterOption, SelectFilter } from '../shared/SelectFilter';
 import { duration } from '../shared/time';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
@@ -97,13 +98,14 @@ const baseColumns = (
 export const AttemptsTable = ({
   load,
   clusterOptions,
-  serviceOptions,
+  serviceFilter,
   onSelectAttempt,
   title = 'Deployment attempts',
 }: {
   load: (query: AttemptQuery) => Promise<AttemptsPage>;
   clusterOptions?: FilterOption[];
-  serviceOptions?: FilterOption[];
+  /** Filter by service, searched among those deployed to `clusterId`. */
+  serviceFilter?: { clusterId?: string };
   onSelectAttempt?: (attempt: AttemptWithGates) => void;
   title?: string;
 }) => {
@@ -139,7 +141,7 @@ export const AttemptsTable = ({
     ...(clusterOptions
       ? [{ title: 'Cluster-region', field: 'clusterId' }]
       : []),
-    ...(serviceOptions ? [{ title: 'Service', field: 'serviceId' }] : []),
+    ...(serviceFilter ? [{ title: 'Service', field: 'serviceId' }] : []),
     ...baseColumns(onSelectAttempt),
   ];
 
@@ -154,11 +156,10 @@ export const AttemptsTable = ({
             onChange={filterWith(setClusterId)}
           />
         )}
-        {serviceOptions && (
-          <SelectFilter
-            label="Service"
+        {serviceFilter && (
+          <ServiceFilter
             value={serviceId}
-            options={serviceOptions}
+            clusterId={serviceFilter.clusterId}
             onChange={filterWith(setServiceId)}
           />
         )}

@@ -14,15 +14,12 @@ import {
 } from '../shared/timeWindow';
 import { TimeWindowControl } from '../shared/TimeWindowControl';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
-import {
-  useClusterOptions,
-  useServiceOptions,
-} from '../shared/useFilterOptions';
+import { ServiceFilter } from '../shared/ServiceFilter';
+import { useClusterOptions } from '../shared/useFilterOptions';
 
 /** The Quality tab's charts across every service, filterable. */
 export const AnalyticsPage = () => {
   const api = useApi(deploymentQualityApiRef);
-  const serviceOptions = useServiceOptions();
   const clusterOptions = useClusterOptions();
   const [timeWindow, setTimeWindow] = useState<TimeWindow>(DEFAULT_WINDOW);
   const [serviceId, setServiceId] = useState('');
@@ -44,12 +41,7 @@ export const AnalyticsPage = () => {
     <Box>
       <Box display="flex" flexWrap="wrap" style={{ gap: 16 }} mb={3}>
         <TimeWindowControl value={timeWindow} onChange={setTimeWindow} />
-        <SelectFilter
-          label="Service"
-          value={serviceId}
-          options={serviceOptions}
-          onChange={setServiceId}
-        />
+        <ServiceFilter value={serviceId} onChange={setServiceId} />
         <SelectFilter
           label="Cluster-region"
           value={clusterId}

@@ -1,12 +1,19 @@
 import { InfoCard, Link, Table, TableColumn } from '@backstage/core-components';
 import { useApi, useRouteRefParams } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Box, Grid, Typography } from '@material-ui/core';
+import {
+  Box,
+  Grid,
+  TablePagination,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import {
   ClusterSummaryResponse,
   ServiceOnCluster,
 } from '@internal/plugin-deployment-quality-common';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
+import useDebounce from 'react-use/esm/useDebounce';
 import { useNavigate } from 'react-router-dom';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { clusterRouteRef } from '../../routes';
@@ -65,22 +72,11 @@ const useServiceColumns = (): TableColumn<ServiceOnCluster>[] => {
   ];
 };
 
+/**
+ * Services per page. A cluster-region of a fleet holds thousands: the
+ * backend sends one page, what needs attention first, and searches.
+ */
 const PAGE_SIZE = 25;
-
-/** Failed and rolled back first, then in progress, then the rest; by name within. */
-const ATTENTION_ORDER = new Map<string, number>([
-  ['FAILED', 0],
-  ['ROLLBACK', 0],
-  ['IN_PROGRESS', 1],
-]);
-
-function byAttention(services: ServiceOnCluster[]): ServiceOnCluster[] {
-  const rank = (s: ServiceOnCluster) =>
-    ATTENTION_ORDER.get(s.latestAttempt.status) ?? 2;
-  return [...services].sort(
-    (a, b) => rank(a) - rank(b) || a.serviceName.localeCompare(b.serviceName),
-  );
-}
 
 const ClusterHeading = ({
   cluster,
@@ -108,9 +104,26 @@ export const ClusterDetailPage = () => {
   const navigate = useNavigate();
   const serviceColumns = useServiceColumns();
 
+  const [page, setPage] = useState(0);
+  const [search, setSearch] = useState('');
+  const [q, setQ] = useState('');
+  // Typing asks once it pauses, from the first page.
+  useDebounce(
+    () => {
+      setQ(search.trim());
+      setPage(0);
+    },
+    300,
+    [search],
+  );
   const state = useAutoRefresh(
-    () => api.getClusterSummary(clusterId),
-    [api, clusterId],
+    () =>
+      api.getClusterSummary(clusterId, {
+        limit: PAGE_SIZE,
+        offset: page * PAGE_SIZE,
+        ...(q ? { q } : {}),
+      }),
+    [api, clusterId, page, q],
   );
   const loadAttempts = useCallback(
     (query: AttemptQuery) => api.getClusterAttempts(clusterId, query),
@@ -119,7 +132,7 @@ export const ClusterDetailPage = () => {
 
   return (
     <AsyncView state={state}>
-      {({ cluster, summary, services }) => (
+      {({ cluster, summary, services, servicesPage }) => (
         <Grid container spacing={3}>
           <Grid item xs={12}>
             <ClusterHeading cluster={cluster} />
@@ -138,36 +151,57 @@ export const ClusterDetailPage = () => {
           </Grid>
           <Grid item xs={12}>
             <InfoCard title="Services" noPadding>
+              {(servicesPage.total > PAGE_SIZE || q) && (
+                <Box px={2} pt={1}>
+                  <TextField
+                    size="small"
+                    variant="outlined"
+                    label="Search services"
+                    value={search}
+                    onChange={e => setSearch(e.target.value)}
+                    inputProps={{ 'aria-label': 'Search services' }}
+                  />
+                </Box>
+              )}
               <Table<ServiceOnCluster>
                 columns={serviceColumns}
-                data={byAttention(services)}
+                data={services}
                 options={{
-                  // A cluster-region of a fleet holds thousands: pages
-                  // and a search, what needs attention first.
-                  paging: services.length > PAGE_SIZE,
-                  pageSize: PAGE_SIZE,
-                  pageSizeOptions: [PAGE_SIZE, 100, 500],
-                  search: services.length > PAGE_SIZE,
-                  toolbar: services.length > PAGE_SIZE,
+                  paging: false,
+                  search: false,
+                  toolbar: false,
+                  sorting: false,
                   padding: 'dense',
                 }}
                 emptyContent={
                   <Box p={2}>
                     <Typography>
-                      No service has been deployed to this cluster-region yet.
+                      {q
+                        ? `No service matches “${q}”.`
+                        : 'No service has been deployed to this cluster-region yet.'}
                     </Typography>
                   </Box>
                 }
               />
+              {servicesPage.total > PAGE_SIZE && (
+                <TablePagination
+                  component="div"
+                  count={servicesPage.total}
+                  page={page}
+                  rowsPerPage={PAGE_SIZE}
+                  rowsPerPageOptions={[]}
+                  labelDisplayedRows={({ from, to, count }) =>
+                    `${from}–${to} of ${count}`
+                  }
+                  onPageChange={(_, next) => setPage(next)}
+                />
+              )}
             </InfoCard>
           </Grid>
           <Grid item xs={12}>
             <AttemptsTable
               load={loadAttempts}
-              serviceOptions={services.map(s => ({
-                value: s.serviceId,
-                label: s.serviceName,
-              }))}
+              serviceFilter={{ clusterId }}
               onSelectAttempt={a => navigate(links.build(a.id))}
             />
           </Grid>

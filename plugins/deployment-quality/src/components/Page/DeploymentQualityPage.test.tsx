@@ -14,6 +14,7 @@ import {
 import { renderWithApi } from '../../__testUtils__/render';
 import { DeploymentQualityApi } from '../../api/DeploymentQualityApi';
 import { DeploymentQualityPage } from './DeploymentQualityPage';
+import { ClusterSummaryQuery } from '@internal/plugin-deployment-quality-common';
 
 /** The page mounted as an app mounts it, opened at `path`. */
 const open = (path: string, api: DeploymentQualityApi = fakeApi()) =>
@@ -171,7 +172,10 @@ describe('DeploymentQualityPage', () => {
       );
 
       expect(await screen.findByText('smoke tests failed')).toBeInTheDocument();
-      expect(api.getClusterSummary).toHaveBeenCalledWith('mira-us-west-2');
+      expect(api.getClusterSummary).toHaveBeenCalledWith('mira-us-west-2', {
+        limit: 25,
+        offset: 0,
+      });
     });
 
     it('filters the attempts by service', async () => {
@@ -190,7 +194,7 @@ describe('DeploymentQualityPage', () => {
       );
     });
 
-    it('pages a cluster of 2,000 services, failures first, and searches the service filter', async () => {
+    it('asks the backend for one page of a 2,000-service cluster at a time, and searches it', async () => {
       const fleet = Array.from({ length: 2000 }, (_, i) => {
         const serviceId = `svc-${String(i).padStart(4, '0')}`;
         return {
@@ -199,45 +203,56 @@ describe('DeploymentQualityPage', () => {
           currentVersion: '1.0.0',
           latestAttempt: {
             id: `mira-us-west-2:${serviceId}:1.0.0:1`,
-            status: i === 1234 ? ('FAILED' as const) : ('SUCCESS' as const),
+            status: 'SUCCESS' as const,
             buildVersion: '1.0.0',
             startedAt: hoursAgo(1),
           },
           gates: {},
         };
       });
-      const api = fakeApi({
-        getClusterSummary: jest.fn(async () => ({
-          ...clusterSummary,
-          services: fleet,
-        })),
-      });
-      await open('/deployment-quality/clusters/mira-us-west-2', api);
-      await screen.findByText('svc-1234');
-      const table = screen.getByText('svc-1234').closest('table')!;
-      const rows = within(table).getAllByRole('row').slice(1);
-      // One page, the failing service on top.
-      expect(rows).toHaveLength(25);
-      expect(rows[0]).toHaveTextContent('svc-1234');
-      expect(rows[1]).toHaveTextContent('svc-0000');
-
-      // The attempts' service filter is a search box, not 2,000 menu items.
-      const filter = screen.getByRole('textbox', { name: 'Service' });
-      await userEvent.type(filter, 'svc-1');
-      const options = () =>
-        within(screen.getByRole('listbox')).getAllByRole('option');
-      // 1,000 match; the list shows the first 100.
-      expect(options()).toHaveLength(100);
-      await userEvent.type(filter, '900');
-      expect(options()).toHaveLength(1);
-      await userEvent.click(options()[0]);
-      await waitFor(() =>
-        expect(api.getClusterAttempts).toHaveBeenLastCalledWith(
-          'mira-us-west-2',
-          expect.objectContaining({ serviceId: 'svc-1900' }),
-        ),
+      // The backend's paging and search, over the fleet.
+      const getClusterSummary = jest.fn(
+        async (
+          _: string,
+          { limit = 100, offset = 0, q }: ClusterSummaryQuery = {},
+        ) => {
+          const matching = fleet.filter(s => !q || s.serviceId.includes(q));
+          return {
+            ...clusterSummary,
+            services: matching.slice(offset, offset + limit),
+            servicesPage: { offset, limit, total: matching.length },
+          };
+        },
       );
-    });
+      const api = fakeApi({ getClusterSummary });
+      await open('/deployment-quality/clusters/mira-us-west-2', api);
+      await screen.findByText('svc-0000');
+      const rows = () =>
+        within(screen.getAllByText(/^svc-\d+$/)[0].closest('table')!)
+          .getAllByRole('row')
+          .slice(1);
+      expect(rows()).toHaveLength(25);
+      expect(screen.getByText('1–25 of 2000')).toBeInTheDocument();
+
+      await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+      expect(await screen.findByText('svc-0025')).toBeInTheDocument();
+      expect(getClusterSummary).toHaveBeenLastCalledWith('mira-us-west-2', {
+        limit: 25,
+        offset: 25,
+      });
+
+      await userEvent.type(
+        screen.getByRole('textbox', { name: 'Search services' }),
+        'svc-19',
+      );
+      expect(await screen.findByText('1–25 of 100')).toBeInTheDocument();
+      expect(getClusterSummary).toHaveBeenLastCalledWith('mira-us-west-2', {
+        limit: 25,
+        offset: 0,
+        q: 'svc-19',
+      });
+      expect(rows()[0]).toHaveTextContent('svc-1900');
+    }, 20_000);
 
     it('opens an attempt’s build page from the attempts list', async () => {
       const api = fakeApi();

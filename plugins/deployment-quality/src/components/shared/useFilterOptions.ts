@@ -18,13 +18,3 @@ export function useClusterOptions(): FilterOption[] {
   const { value } = useAsync(() => api.getClusters(), [api]);
   return (value?.clusters ?? []).map(c => ({ value: c.id, label: c.name }));
 }
-
-/** Services to filter by; empty on failure, as for clusters. */
-export function useServiceOptions(): FilterOption[] {
-  const api = useApi(deploymentQualityApiRef);
-  const { value } = useAsync(() => api.getServices(), [api]);
-  return (value?.services ?? []).map(s => ({
-    value: s.serviceId,
-    label: s.serviceId,
-  }));
-}
