@@ -228,7 +228,7 @@ describe.each(databases.eachSupportedId())(
         for (const cluster of CLUSTERS) {
           // Every page of the cluster's services: what needs attention first.
           const { services: count, attention } = want.perCluster.get(cluster)!;
-          const listed: any[] = [];
+          const onCluster: any[] = [];
           for (let offset = 0; ; offset += 500) {
             const summary = await get(
               `/clusters/${cluster}/summary?limit=500&offset=${offset}`,
@@ -238,15 +238,15 @@ describe.each(databases.eachSupportedId())(
               limit: 500,
               total: count,
             });
-            listed.push(...summary.body.services);
+            onCluster.push(...summary.body.services);
             if (offset === 0) total += summary.body.summary.totalAttempts;
             if (summary.body.services.length < 500) break;
           }
-          expect(listed.map(s => s.serviceId).sort()).toEqual(want.services);
+          expect(onCluster.map(s => s.serviceId).sort()).toEqual(want.services);
           const failing = (s: any) =>
             ['FAILED', 'ROLLBACK'].includes(s.latestAttempt.status);
-          expect(listed.slice(0, attention).every(failing)).toBe(true);
-          expect(listed.slice(attention).some(failing)).toBe(false);
+          expect(onCluster.slice(0, attention).every(failing)).toBe(true);
+          expect(onCluster.slice(attention).some(failing)).toBe(false);
         }
         expect(total).toBe(want.attempts);
 
