@@ -277,6 +277,15 @@ export interface Config {
        */
       catalogSync?: { [unit: string]: number } | string;
     };
+    analytics?: {
+      /**
+       * How old fleet-wide figures (analytics and DORA across services, a
+       * cluster or a team; the scorecard) may be served after a write, while
+       * fresher ones are computed in the background. One service's figures
+       * are always exact. 0: always exact. Default 60.
+       */
+      maxStaleSeconds?: number;
+    };
     /** The embedded SQLite database (ignored on PostgreSQL). */
     sqlite?: {
       /**

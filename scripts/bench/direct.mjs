@@ -34,6 +34,7 @@ export function directQueries(knex) {
   const { chunks } = pluginModule('database/chunks.ts');
   const reads = readerFor(knex);
   const index = {
+    generation: async () => 0,
     async links(serviceIds) {
       const links = new Map();
       for (const chunk of chunks([...new Set(serviceIds)], 500)) {
@@ -66,7 +67,7 @@ export function directQueries(knex) {
     require('@internal/plugin-deployment-quality-common').DEFAULT_SCORECARD_POLICY;
   return {
     clusters: () => queries.listClusters(visibility),
-    services: () => queries.listServices(visibility),
+    services: page => queries.listServices(visibility, { offset: 0, ...page }),
     clusterAttempts: (clusterId, limit, cursor, status) =>
       queries.listAttempts({ clusterId, limit, cursor, status }, visibility),
     serviceAttempts: (serviceId, limit) =>

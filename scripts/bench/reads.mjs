@@ -92,9 +92,16 @@ export async function benchReads({
       kind: 'list',
     },
     {
-      name: 'services',
-      path: '/services',
-      direct: () => sql.services(),
+      // As the service filters ask: a short list, then a search.
+      name: 'services, first 20',
+      path: '/services?limit=20',
+      direct: () => sql.services({ limit: 20 }),
+      kind: 'list',
+    },
+    {
+      name: 'services, search (20)',
+      path: '/services?limit=20&q=vc-01',
+      direct: () => sql.services({ limit: 20, q: 'vc-01' }),
       kind: 'list',
     },
     {

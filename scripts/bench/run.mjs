@@ -194,6 +194,10 @@ async function benchDatabase(kind, rss) {
         0,
       )} ms, ${scenario.errors} errors ${JSON.stringify(
         scenario.errorKinds,
+      )}; ${scenario.writes} writes (${
+        scenario.writeErrors
+      } failed); by view ${JSON.stringify(
+        scenario.views,
       )}; event loop p99/max ${scenario.loop.p99}/${scenario.loop.max} ms`,
     );
     await eventLoop();
@@ -275,6 +279,8 @@ function insane(kind, r) {
     }
   }
   positive('scenario requests', r.scenario.requests);
+  if (r.scenario.writeErrors)
+    problems.push(`${kind} scenario: ${r.scenario.writeErrors} failed writes`);
   if (r.scenario.errors)
     problems.push(
       `${kind} scenario: ${r.scenario.errors} errors ${JSON.stringify(

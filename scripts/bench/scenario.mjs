@@ -1,14 +1,21 @@
 // The 1,000-user scenario (the seed's phase-3 load test): each simulated
-// user opens the overview, a cluster page and one service's tabs, as the
-// browser does (each view's requests at once, one view after the other),
-// and then keeps all three open: every 60 s the three views refresh, as
-// their 60 s auto-refresh does. Users start spread over the first minute.
+// user opens the overview, a cluster page and one service's Deployments and
+// Quality tabs, as the browser does (each view's requests at once, a few
+// seconds between views), and stays on the service: its tabs refresh every
+// 60 s, as their auto-refresh does. Users start spread over the first
+// minute. Meanwhile CI keeps reporting: deployments of the fleet's services
+// arrive through the webhook at `writesPerSecond`, so the backend's caches
+// see writes as in production.
 import http from 'node:http';
 import { READ_TOKEN } from '../reliability/harness.mjs';
 import { CLUSTERS, serviceIds } from './generate.mjs';
 
 const DAY_MS = 86_400_000;
 const REFRESH_MS = 60_000;
+/** Between two views: reading the first, clicking through. */
+const THINK_MS = 3_000;
+/** The harness's webhook key. */
+const SECRET = 'reliability-secret-0123456789';
 const date = t => new Date(t).toISOString().slice(0, 10);
 
 /** mulberry32: the same users on every run. */
@@ -39,17 +46,20 @@ function views(clusterId, serviceId) {
         ),
       ),
     ],
-    // ClusterDetailPage: totals with the first page of services, and the
-    // first page of attempts.
+    // ClusterDetailPage: totals with the first page of services, the first
+    // page of attempts, and its service filter's first suggestions.
     cluster: [
       `/clusters/${clusterId}/summary?limit=25&offset=0`,
+      `/services?limit=20&clusterId=${clusterId}`,
       `/clusters/${clusterId}/attempts?limit=20`,
     ],
-    // The entity's Deployments and Quality tabs (last 30 days).
-    service: [
+    // The entity's Deployments tab, then its Quality tab (last 30 days).
+    deployments: [
       `${entity}/summary`,
       `${entity}/attempts?limit=20`,
       `${entity}/promotions?limit=20`,
+    ],
+    quality: [
       `${entity}/analytics?from=${date(now - 29 * DAY_MS)}&to=${date(now)}`,
     ],
   };
@@ -80,13 +90,14 @@ export async function benchScenario({
   users,
   seconds,
   services,
+  writesPerSecond = 2,
   seed = 3,
 }) {
   const api = new URL('/api/deployment-quality', baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
   const fleet = serviceIds(services);
   const rand = prng(seed);
-  const byView = { overview: [], cluster: [], service: [] };
+  const byView = { overview: [], cluster: [], deployments: [], quality: [] };
   const errors = new Map();
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -119,29 +130,74 @@ export async function benchScenario({
       setTimeout(resolve, Math.max(0, t - performance.now())),
     );
 
+  async function view(name, pages) {
+    const answers = await Promise.all(pages[name].map(get));
+    for (const [i, a] of answers.entries()) {
+      byView[name].push(a.ms);
+      if (a.status !== 200) {
+        const key = `${a.status} ${pages[name][i].split('?')[0]}`;
+        errors.set(key, (errors.get(key) ?? 0) + 1);
+      }
+    }
+  }
+
   async function user(index) {
     const clusterId = CLUSTERS[Math.floor(rand() * CLUSTERS.length)];
     const serviceId = fleet[Math.floor(rand() * fleet.length)];
     let at = start + (index / users) * REFRESH_MS;
-    while (at < end) {
+    await sleepUntil(at);
+    const pages = views(clusterId, serviceId);
+    for (const name of ['overview', 'cluster', 'deployments', 'quality']) {
+      if (performance.now() >= end) return;
+      await view(name, pages);
+      await sleepUntil(performance.now() + THINK_MS);
+    }
+    // On the service's page: both tabs' data, every minute.
+    for (at += REFRESH_MS; at < end; at += REFRESH_MS) {
       await sleepUntil(at);
-      const pages = views(clusterId, serviceId);
-      for (const view of ['overview', 'cluster', 'service']) {
-        if (performance.now() >= end) return;
-        const answers = await Promise.all(pages[view].map(get));
-        for (const [i, a] of answers.entries()) {
-          byView[view].push(a.ms);
-          if (a.status !== 200) {
-            const key = `${a.status} ${pages[view][i].split('?')[0]}`;
-            errors.set(key, (errors.get(key) ?? 0) + 1);
-          }
-        }
-      }
-      at += REFRESH_MS;
+      if (performance.now() >= end) return;
+      await Promise.all([view('deployments', pages), view('quality', pages)]);
     }
   }
 
+  // CI reporting meanwhile: new attempts of the fleet's services.
+  let writes = 0;
+  let writeErrors = 0;
+  const runId = Date.now();
+  const writer = (async () => {
+    for (let i = 0; performance.now() < end; i++) {
+      await sleepUntil(start + (i * 1000) / writesPerSecond);
+      const startedAt = Date.now() - 60_000;
+      const res = await fetch(`${api.href}/ingest/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-webhook-secret': SECRET,
+        },
+        body: JSON.stringify({
+          source: 'bench',
+          eventType: 'deployment',
+          payload: {
+            clusterId: CLUSTERS[i % CLUSTERS.length],
+            serviceId: fleet[Math.floor(rand() * fleet.length)],
+            buildVersion: `9.${runId % 1000}.${i}`,
+            gitSha: 'abcdef1',
+            status: i % 10 === 0 ? 'FAILED' : 'SUCCESS',
+            startedAt: new Date(startedAt).toISOString(),
+            endedAt: new Date(startedAt + 30_000).toISOString(),
+            trigger: 'merge',
+            runNumber: i,
+          },
+        }),
+      }).catch(() => undefined);
+      if (res?.status === 202) writes++;
+      else writeErrors++;
+      await res?.text();
+    }
+  })();
+
   await Promise.all(Array.from({ length: users }, (_, i) => user(i)));
+  await writer;
   agent.destroy();
   const all = Object.values(byView).flat();
   const elapsed = (performance.now() - start) / 1000;
@@ -150,6 +206,8 @@ export async function benchScenario({
     seconds: Math.round(elapsed),
     requests: all.length,
     rps: all.length / elapsed,
+    writes,
+    writeErrors,
     errors: [...errors.values()].reduce((a, b) => a + b, 0),
     errorKinds: Object.fromEntries(errors),
     overall: summarize(all),

@@ -74,6 +74,7 @@ export interface DeploymentQualityConfig {
   sqs?: SqsConfig;
   testReports: TestReportsConfig;
   diagnostics: DiagnosticsConfig;
+  analytics: { maxStaleSeconds: number };
 }
 
 const RATE_LIMIT = 'deploymentQuality.ingestion.webhook.rateLimit.perMinute';
@@ -106,6 +107,16 @@ function defaultPerMinute(config: RootConfigService): number | undefined {
 }
 
 const DEFAULT_MAX_REJECTED_EVENTS = 10_000;
+
+/** How old fleet-wide analytics and scorecards may be served; see FiguresCache. */
+function readAnalyticsConfig(config: RootConfigService) {
+  const key = 'deploymentQuality.analytics.maxStaleSeconds';
+  const seconds = config.getOptionalNumber(key) ?? 60;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw new Error(`${key} must be an integer from 0 to 3600`);
+  }
+  return { maxStaleSeconds: seconds };
+}
 
 function readDiagnosticsConfig(config: RootConfigService): DiagnosticsConfig {
   const key = 'deploymentQuality.diagnostics.maxRejectedEvents';
@@ -274,6 +285,7 @@ export function readDeploymentQualityConfig(
     },
     testReports: readTestReportsConfig(config),
     diagnostics: readDiagnosticsConfig(config),
+    analytics: readAnalyticsConfig(config),
   };
 }
 

@@ -238,12 +238,21 @@ export const deploymentQualityPlugin = createBackendPlugin({
               new KnexAnalytics(reads, {
                 rollups: knexStore.rollups,
                 cacheEntries: 256,
+                maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
               }),
-              new KnexScorecard(reads),
+              new KnexScorecard(reads, {
+                rollups: knexStore.rollups,
+                cacheEntries: 64,
+                maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+              }),
               dqConfig.clusters,
               index,
               (visibility, serviceId) =>
                 access.assertVisible(visibility, serviceId),
+              {
+                cacheEntries: 512,
+                maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+              },
             ),
             access,
             webhook: dqConfig.webhook,

@@ -22,6 +22,7 @@ import {
 } from './sql';
 import { AnalyticsWindow, DAY_MS } from './window';
 import { visibilityKey } from '../visibility/Visibility';
+import { FiguresCache } from './FiguresCache';
 
 export type { AnalyticsScope } from './sql';
 
@@ -38,36 +39,32 @@ type Figures = Omit<AnalyticsResponse, 'filter' | 'definitions'>;
  * The figures of a window depend only on the stored rows, so with
  * `cacheEntries` they are kept per (scope, window) until the rollups'
  * generation moves, that is, until a write changes any of them (see
- * RollupRefresher); concurrent requests for one window share one
- * computation. A window ending "now" moves with the clock and is never
+ * RollupRefresher), and fleet-wide ones up to `maxStaleMs` longer (see
+ * FiguresCache). A window ending "now" moves with the clock and is never
  * met twice; the views ask for whole days.
  */
 export class KnexAnalytics {
   private readonly rollups: RollupRefresher;
-  private readonly cache = new Map<string, Promise<Figures>>();
-  private cachedGeneration?: number;
+  private readonly cache: FiguresCache<Figures>;
 
   constructor(
     private readonly db: Knex,
-    private readonly options: {
+    options: {
       rollups?: RollupRefresher;
       cacheEntries?: number;
+      /** How old fleet-wide figures may be served (see FiguresCache). */
+      maxStaleMs?: number;
     } = {},
   ) {
     this.rollups = options.rollups ?? new RollupRefresher(db);
+    this.cache = new FiguresCache({
+      maxEntries: options.cacheEntries ?? 0,
+      maxStaleMs: options.maxStaleMs ?? 0,
+    });
   }
 
   async compute(scope: AnalyticsScope, w: AnalyticsWindow): Promise<Figures> {
     const generation = await this.rollups.settle();
-    const max = this.options.cacheEntries ?? 0;
-    if (!max) return this.figures(scope, w);
-    // A slower request may bring an older generation: not cached.
-    if (generation < (this.cachedGeneration ?? 0))
-      return this.figures(scope, w);
-    if (generation !== this.cachedGeneration) {
-      this.cache.clear();
-      this.cachedGeneration = generation;
-    }
     const key = JSON.stringify([
       scope.serviceId,
       scope.serviceIds,
@@ -77,22 +74,12 @@ export class KnexAnalytics {
       w.to,
       w.bucket,
     ]);
-    let figures = this.cache.get(key);
-    if (figures) {
-      // Most recently used last, so the oldest goes first.
-      this.cache.delete(key);
-    } else {
-      figures = this.figures(scope, w);
-      // A failure is not kept: the next request tries again.
-      figures.catch(() => {
-        if (this.cache.get(key) === figures) this.cache.delete(key);
-      });
-    }
-    this.cache.set(key, figures);
-    if (this.cache.size > max) {
-      this.cache.delete(this.cache.keys().next().value!);
-    }
-    return figures;
+    return this.cache.get(
+      key,
+      generation,
+      () => this.figures(scope, w),
+      scope.serviceId === undefined,
+    );
   }
 
   private async figures(

@@ -13,6 +13,9 @@ import {
   AnalyticsScope,
 } from './sql';
 import { AnalyticsWindow } from './window';
+import { RollupRefresher } from '../database/rollups';
+import { visibilityKey } from '../visibility/Visibility';
+import { FiguresCache } from './FiguresCache';
 
 type Row = Record<string, any>;
 
@@ -22,9 +25,44 @@ type Row = Record<string, any>;
  * services.
  */
 export class KnexScorecard {
-  constructor(private readonly db: Knex) {}
+  private readonly rollups: RollupRefresher;
+  private readonly cache: FiguresCache<Map<string, ScorecardInputs>>;
 
+  constructor(
+    private readonly db: Knex,
+    options: {
+      rollups?: RollupRefresher;
+      cacheEntries?: number;
+      /** How old the inputs may be served (see FiguresCache). */
+      maxStaleMs?: number;
+    } = {},
+  ) {
+    this.rollups = options.rollups ?? new RollupRefresher(db);
+    this.cache = new FiguresCache({
+      maxEntries: options.cacheEntries ?? 0,
+      maxStaleMs: options.maxStaleMs ?? 0,
+    });
+  }
+
+  /**
+   * Each service's inputs in the scope. Every service's at once is fleet
+   * work: served up to `maxStaleMs` old while fresher ones are computed.
+   */
   async inputs(
+    w: AnalyticsWindow,
+    scope: Pick<AnalyticsScope, 'visibility' | 'serviceIds'>,
+  ): Promise<Map<string, ScorecardInputs>> {
+    const generation = await this.rollups.settle();
+    const key = JSON.stringify([
+      scope.serviceIds,
+      visibilityKey(scope.visibility),
+      w.from,
+      w.to,
+    ]);
+    return this.cache.get(key, generation, () => this.compute(w, scope), true);
+  }
+
+  private async compute(
     w: AnalyticsWindow,
     scope: Pick<AnalyticsScope, 'visibility' | 'serviceIds'>,
   ): Promise<Map<string, ScorecardInputs>> {

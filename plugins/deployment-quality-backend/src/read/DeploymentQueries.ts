@@ -25,7 +25,8 @@ import {
   PairState,
 } from '../database/DeploymentQualityStore';
 import { CatalogIndex } from '../visibility/CatalogIndex';
-import { SEES_ALL, Visibility } from '../visibility/Visibility';
+import { SEES_ALL, Visibility, visibilityKey } from '../visibility/Visibility';
+import { FiguresCache } from '../analytics/FiguresCache';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
@@ -46,12 +47,49 @@ export class DeploymentQueries {
     private readonly analyticsQueries: KnexAnalytics,
     private readonly scorecardQueries: KnexScorecard,
     private readonly configuredClusters: Cluster[],
-    private readonly index: Pick<CatalogIndex, 'links'>,
+    private readonly index: Pick<CatalogIndex, 'links' | 'generation'>,
     private readonly visible: (
       visibility: Visibility,
       serviceId: string,
     ) => Promise<void>,
-  ) {}
+    options: {
+      /** Fleet-wide answers kept (see fleetRead); 0: none. */
+      cacheEntries?: number;
+      maxStaleMs?: number;
+    } = {},
+  ) {
+    this.fleetCache = new FiguresCache({
+      maxEntries: options.cacheEntries ?? 0,
+      maxStaleMs: options.maxStaleMs ?? 0,
+    });
+  }
+
+  private readonly fleetCache: FiguresCache<unknown>;
+
+  /**
+   * A cluster-wide answer (the overview, a cluster page, the service list):
+   * every user opening a view asks the same, and at thousands of services
+   * each costs a fleet-sized query. Kept per question and caller's
+   * visibility while neither the stored rows (the rollups' generation) nor
+   * the catalog links changed, and served up to `maxStaleMs` after a write
+   * while a fresh one is computed (FiguresCache).
+   */
+  private async fleetRead<T>(
+    key: unknown[],
+    visibility: Visibility,
+    compute: () => Promise<T>,
+  ): Promise<T> {
+    const [generation, links] = await Promise.all([
+      this.store.settleRollups(),
+      this.index.generation(),
+    ]);
+    return this.fleetCache.get(
+      JSON.stringify([...key, visibilityKey(visibility), links]),
+      generation,
+      compute,
+      true,
+    ) as Promise<T>;
+  }
 
   /**
    * Analytics for a service, a cluster, both or everything. An unknown
@@ -132,7 +170,13 @@ export class DeploymentQueries {
     return this.index.links(states.map(s => s.serviceId));
   }
 
-  async listClusters(visibility: Visibility): Promise<ClustersResponse> {
+  listClusters(visibility: Visibility): Promise<ClustersResponse> {
+    return this.fleetRead(['clusters'], visibility, () =>
+      this.clusters(visibility),
+    );
+  }
+
+  private async clusters(visibility: Visibility): Promise<ClustersResponse> {
     const [clusters, counts] = await Promise.all([
       this.allClusters(),
       this.store.countPairsByCluster(visibility),
@@ -150,7 +194,17 @@ export class DeploymentQueries {
     };
   }
 
-  async clusterSummary(
+  clusterSummary(
+    clusterId: string,
+    visibility: Visibility,
+    page: { limit: number; offset: number; q?: string },
+  ): Promise<ClusterSummaryResponse> {
+    return this.fleetRead(['summary', clusterId, page], visibility, () =>
+      this.summaryOf(clusterId, visibility, page),
+    );
+  }
+
+  private async summaryOf(
     clusterId: string,
     visibility: Visibility,
     page: { limit: number; offset: number; q?: string },
@@ -205,7 +259,13 @@ export class DeploymentQueries {
     visibility: Visibility,
   ): Promise<AttemptsPage> {
     const [page] = await Promise.all([
-      this.attemptsPage({ ...query, visibility }),
+      // A cluster's lists (the overview asks each cluster for its failures)
+      // are fleet reads; one service's are exact.
+      query.serviceId
+        ? this.attemptsPage({ ...query, visibility })
+        : this.fleetRead(['attempts', query], visibility, () =>
+            this.attemptsPage({ ...query, visibility }),
+          ),
       query.clusterId && this.getCluster(query.clusterId),
       query.serviceId && this.visible(visibility, query.serviceId),
     ]);
@@ -242,7 +302,16 @@ export class DeploymentQueries {
     }
   }
 
-  async listServices(
+  listServices(
+    visibility: Visibility,
+    page: { limit: number; offset: number; q?: string; clusterId?: string },
+  ): Promise<ServicesResponse> {
+    return this.fleetRead(['services', page], visibility, () =>
+      this.servicesPage(visibility, page),
+    );
+  }
+
+  private async servicesPage(
     visibility: Visibility,
     page: { limit: number; offset: number; q?: string; clusterId?: string },
   ): Promise<ServicesResponse> {
