@@ -762,7 +762,9 @@ async function loadFleet() {
       .where('cluster_id', FLEET_CLUSTER)
       .count({ n: '*' });
     log(
-      `fleet: ${fleet} services, ${fleet * 20} attempts loaded in ${seconds.toFixed(
+      `fleet: ${fleet} services, ${
+        fleet * 20
+      } attempts loaded in ${seconds.toFixed(
         1,
       )}s; ${n} services on ${FLEET_CLUSTER}`,
     );
@@ -814,9 +816,7 @@ async function fleetViews(page, appUrl, servicesOnCluster) {
   await shot(page, 'fleet-cluster');
 
   let t0 = performance.now();
-  await page
-    .getByRole('textbox', { name: 'Search services' })
-    .fill('svc-0042');
+  await page.getByRole('textbox', { name: 'Search services' }).fill('svc-0042');
   const found = page.locator('tr').filter({ hasText: 'svc-0042' });
   await page.getByText(/^1–1 of 1$/).waitFor();
   assert(
@@ -850,9 +850,7 @@ async function fleetViews(page, appUrl, servicesOnCluster) {
   );
   await shot(page, 'fleet-scorecard');
 
-  log(
-    `fleet of ${fleet}: ms from navigation to data ${JSON.stringify(paint)}`,
-  );
+  log(`fleet of ${fleet}: ms from navigation to data ${JSON.stringify(paint)}`);
   writeFileSync(
     join(shotDir, 'fleet-paint.json'),
     JSON.stringify({ services: fleet, servicesOnCluster, paint }, null, 2),
