@@ -2,8 +2,7 @@ import { FiguresCache } from './FiguresCache';
 
 /** A computation that settles when told to, counting its calls. */
 function controlled() {
-  const calls: Array<{ resolve(v: string): void; reject(e: Error): void }> =
-    [];
+  const calls: Array<{ resolve(v: string): void; reject(e: Error): void }> = [];
   const compute = (value: string) => () =>
     new Promise<string>((resolve, reject) => {
       calls.push({ resolve: () => resolve(value), reject });
