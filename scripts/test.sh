@@ -62,7 +62,7 @@ reliability() {
 }
 if [ -n "${DQ_SKIP_RELIABILITY:-}" ]; then
   log "reliability scripts, the bench smoke and the browser e2e skipped (DQ_SKIP_RELIABILITY)"
-  skipped=$((skipped + 5))
+  skipped=$((skipped + 6))
 else
   reliability scripts/reliability/crash-test.mjs --db sqlite --events 50000
   # Two replicas share one PostgreSQL database (the scheduler's lock is in
@@ -91,7 +91,7 @@ else
     log "PostgreSQL outage test skipped: needs root and Debian's PostgreSQL"
     skipped=$((skipped + 1))
   fi
-  # The benchmark at smoke size (bounded to 2 min): it runs end to end and
+  # The benchmark at smoke size (bounded to 5 min): it runs end to end and
   # every figure is sane; the targets are for the full run (`yarn bench`).
   if env | grep -q '^BACKSTAGE_TEST_DATABASE_POSTGRES'; then
     reliability scripts/bench/run.mjs --smoke --db both
@@ -99,12 +99,14 @@ else
     reliability scripts/bench/run.mjs --smoke --db sqlite
   fi
   # The portal in Debian's Chromium (installed with apt when missing);
-  # DQ_SKIP_E2E=1 skips only this one.
+  # DQ_SKIP_E2E=1 skips only these two.
   if [ -n "${DQ_SKIP_E2E:-}" ]; then
     log "browser e2e skipped (DQ_SKIP_E2E)"
-    skipped=$((skipped + 1))
+    skipped=$((skipped + 2))
   else
     reliability scripts/e2e/e2e.mjs
+    # The fleet views at 5,000 services: usable, and how soon they show data.
+    reliability scripts/e2e/e2e.mjs --fleet 5000
   fi
 fi
 

@@ -7,7 +7,7 @@
 //              [--messages 20000] [--read-duration 10] [--http-duration 10]
 //              [--port 7127] [--max-seconds 0] [--report]
 //
-// --smoke: a small N and short runs (under 2 minutes, enforced), for the
+// --smoke: a small N and short runs (under 5 minutes, enforced), for the
 // test command; it checks only that every figure came out and is sane, and
 // leaves docs/performance.md alone unless --report is given.
 import Database from 'better-sqlite3';
@@ -42,13 +42,13 @@ const options = {
   attempts: Number(args.attempts ?? (smoke ? 5_000 : 1_000_000)),
   services: Number(args.services ?? (smoke ? 200 : 5_000)),
   users: Number(args.users ?? (smoke ? 20 : 1_000)),
-  scenarioSeconds: Number(args['scenario-seconds'] ?? (smoke ? 5 : 180)),
+  scenarioSeconds: Number(args['scenario-seconds'] ?? (smoke ? 20 : 180)),
   messages: Number(args.messages ?? (smoke ? 1_000 : 20_000)),
   // Concurrent SQS pollers, the plugin's and the bare loop's alike.
   pollers: 4,
   readDuration: Number(args['read-duration'] ?? (smoke ? 1 : 10)),
   httpDuration: Number(args['http-duration'] ?? (smoke ? 1 : 10)),
-  maxSeconds: Number(args['max-seconds'] ?? (smoke ? 120 : 0)),
+  maxSeconds: Number(args['max-seconds'] ?? (smoke ? 300 : 0)),
   readConnections: 100,
   httpConnections: 50,
   // The backend's knex pool (Backstage's default, max 10) for the direct side.

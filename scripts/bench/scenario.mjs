@@ -144,7 +144,8 @@ export async function benchScenario({
   async function user(index) {
     const clusterId = CLUSTERS[Math.floor(rand() * CLUSTERS.length)];
     const serviceId = fleet[Math.floor(rand() * fleet.length)];
-    let at = start + (index / users) * REFRESH_MS;
+    // Spread over the first minute (half the run, if shorter).
+    let at = start + (index / users) * Math.min(REFRESH_MS, seconds * 500);
     await sleepUntil(at);
     const pages = views(clusterId, serviceId);
     for (const name of ['overview', 'cluster', 'deployments', 'quality']) {

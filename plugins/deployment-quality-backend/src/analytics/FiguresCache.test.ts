@@ -2,7 +2,7 @@ import { FiguresCache } from './FiguresCache';
 
 /** A computation that settles when told to, counting its calls. */
 function controlled() {
-  const calls: Array<{ resolve(v: string): void; reject(e: Error): void }> = [];
+  const calls: Array<{ resolve(): void; reject(e: Error): void }> = [];
   const compute = (value: string) => () =>
     new Promise<string>((resolve, reject) => {
       calls.push({ resolve: () => resolve(value), reject });
@@ -10,10 +10,18 @@ function controlled() {
   return { calls, compute };
 }
 
-const flush = () => new Promise(resolve => setImmediate(resolve));
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await new Promise(r => setImmediate(r));
+};
 
 describe('FiguresCache', () => {
   let now = 0;
+  let generation = 1;
+  let checks = 0;
+  const data = async () => {
+    checks++;
+    return generation;
+  };
   const cache = () =>
     new FiguresCache<string>({
       maxEntries: 2,
@@ -23,101 +31,123 @@ describe('FiguresCache', () => {
 
   beforeEach(() => {
     now = 1_000_000;
+    generation = 1;
+    checks = 0;
   });
 
   it('shares one computation per key and generation, and keeps it', async () => {
     const c = cache();
     const { calls, compute } = controlled();
-    const a = c.get('k', 1, compute('one'), false);
-    const b = c.get('k', 1, compute('other'), false);
+    const a = c.get('k', data, compute('one'), false);
+    const b = c.get('k', data, compute('other'), false);
+    await flush();
     expect(calls).toHaveLength(1);
-    calls[0].resolve('');
+    calls[0].resolve();
     expect(await a).toBe('one');
     expect(await b).toBe('one');
-    expect(await c.get('k', 1, compute('again'), false)).toBe('one');
+    expect(await c.get('k', data, compute('again'), false)).toBe('one');
     expect(calls).toHaveLength(1);
   });
 
   it('recomputes exact figures once a write moved the generation', async () => {
     const c = cache();
     const { calls, compute } = controlled();
-    const first = c.get('k', 1, compute('old'), false);
-    calls[0].resolve('');
+    const first = c.get('k', data, compute('old'), false);
+    await flush();
+    calls[0].resolve();
     await first;
-    const next = c.get('k', 2, compute('new'), false);
+    generation = 2;
+    const next = c.get('k', data, compute('new'), false);
+    await flush();
     expect(calls).toHaveLength(2);
-    calls[1].resolve('');
+    calls[1].resolve();
     expect(await next).toBe('new');
   });
 
-  it('serves fleet figures up to maxStaleMs old while one refresh runs, then the fresh ones', async () => {
+  it('answers fleet figures at once while at most maxStaleMs old, checks the data at most once a second, and recomputes once', async () => {
     const c = cache();
     const { calls, compute } = controlled();
-    const first = c.get('k', 1, compute('old'), true);
-    calls[0].resolve('');
-    await first;
-
-    now += 30_000;
-    expect(await c.get('k', 2, compute('new'), true)).toBe('old');
-    expect(await c.get('k', 3, compute('newer'), true)).toBe('old');
-    // One refresh in the background, not one per request.
-    expect(calls).toHaveLength(2);
-    calls[1].resolve('');
+    const first = c.get('k', data, compute('old'), true);
     await flush();
-    expect(await c.get('k', 2, compute('unused'), true)).toBe('new');
+    calls[0].resolve();
+    await first;
+    const checksBefore = checks;
+
+    generation = 2;
+    now += 30_000;
+    expect(await c.get('k', data, compute('new'), true)).toBe('old');
+    expect(await c.get('k', data, compute('newer'), true)).toBe('old');
+    await flush();
+    // One check, one recomputation in the background.
+    expect(checks - checksBefore).toBe(1);
+    expect(calls).toHaveLength(2);
+    calls[1].resolve();
+    await flush();
+    expect(await c.get('k', data, compute('unused'), true)).toBe('new');
     expect(calls).toHaveLength(2);
   });
 
   it('waits for fresh figures once the kept ones are too old', async () => {
     const c = cache();
     const { calls, compute } = controlled();
-    const first = c.get('k', 1, compute('old'), true);
-    calls[0].resolve('');
+    const first = c.get('k', data, compute('old'), true);
+    await flush();
+    calls[0].resolve();
     await first;
 
+    generation = 2;
     now += 60_001;
-    const fresh = c.get('k', 2, compute('new'), true);
-    calls[1].resolve('');
+    const fresh = c.get('k', data, compute('new'), true);
+    await flush();
+    calls[1].resolve();
     expect(await fresh).toBe('new');
   });
 
   it('keeps no failure, and a failed refresh leaves the kept figures', async () => {
     const c = cache();
     const { calls, compute } = controlled();
-    const failed = c.get('k', 1, compute('x'), true);
+    const failed = c.get('k', data, compute('x'), true);
+    await flush();
     calls[0].reject(new Error('db down'));
     await expect(failed).rejects.toThrow('db down');
-    const ok = c.get('k', 1, compute('ok'), true);
+    const ok = c.get('k', data, compute('ok'), true);
+    await flush();
     expect(calls).toHaveLength(2);
-    calls[1].resolve('');
+    calls[1].resolve();
     expect(await ok).toBe('ok');
 
-    now += 1000;
-    expect(await c.get('k', 2, compute('refresh'), true)).toBe('ok');
+    generation = 2;
+    now += 2000;
+    expect(await c.get('k', data, compute('refresh'), true)).toBe('ok');
+    await flush();
     calls[2].reject(new Error('db down'));
     await flush();
-    // Still the kept ones, and a later request tries the refresh again.
-    expect(await c.get('k', 2, compute('retry'), true)).toBe('ok');
+    // Still the kept ones; a request a second later checks again.
+    now += 1000;
+    expect(await c.get('k', data, compute('retry'), true)).toBe('ok');
+    await flush();
     expect(calls).toHaveLength(4);
   });
 
   it('holds at most maxEntries keys, dropping the least recently used', async () => {
     const c = cache();
     const { calls, compute } = controlled();
-    for (const key of ['a', 'b']) {
-      const p = c.get(key, 1, compute(key), false);
-      calls.at(-1)!.resolve('');
+    const fill = async (key: string) => {
+      const p = c.get(key, data, compute(key), false);
+      await flush();
+      calls.at(-1)!.resolve();
       await p;
-    }
-    await c.get('a', 1, compute('unused'), false);
-    const p = c.get('c', 1, compute('c'), false);
-    calls.at(-1)!.resolve('');
-    await p;
+    };
+    await fill('a');
+    await fill('b');
+    await c.get('a', data, compute('unused'), false);
+    await fill('c');
     expect(calls).toHaveLength(3);
     // b went (least recently used); a stayed.
-    await c.get('a', 1, compute('unused'), false);
+    await c.get('a', data, compute('unused'), false);
     expect(calls).toHaveLength(3);
-    c.get('b', 1, compute('b'), false);
+    void c.get('b', data, compute('b'), false);
+    await flush();
     expect(calls).toHaveLength(4);
   });
 });

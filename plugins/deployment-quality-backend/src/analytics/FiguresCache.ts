@@ -1,25 +1,31 @@
 interface Entry<T> {
   value: Promise<T>;
-  /** The rollups' generation the value was computed at. */
+  /** The data generation the value was computed at. */
   generation: number;
   /** When its computation started, once it succeeded. */
   asOf?: number;
-  refreshing?: boolean;
+  /** When a background check last started, and whether one runs. */
+  checkedAt?: number;
+  checking?: boolean;
 }
+
+/** A kept answer is checked against the data at most this often. */
+const CHECK_INTERVAL_MS = 1000;
 
 /**
  * Figures that depend only on the stored rows, kept per key (scope and
- * window) and reused while the rollups' generation stays the same, that is,
+ * window) and reused while the data's generation stays the same, that is,
  * until a write changes any row. Concurrent requests for a key share one
  * computation; a failure is not kept.
  *
  * Fleet-wide figures (every service, a cluster, a team) take seconds to
  * compute at thousands of services, and on a fleet a write lands every few
  * seconds, so exact-or-nothing would recompute on nearly every request. For
- * those, `allowStale` serves the last figures while they are at most
- * `maxStaleMs` old and recomputes them once in the background; past that,
- * requests wait for fresh ones. One service's figures are cheap: always
- * exact.
+ * those, `allowStale` answers at once with the kept figures while they are
+ * at most `maxStaleMs` old, and checks the data in the background (at most
+ * once a second per key): if a write moved it on, one recomputation replaces
+ * them when it is done. Past `maxStaleMs`, requests wait for fresh ones. One
+ * service's figures are cheap: always exact, checked on every request.
  */
 export class FiguresCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -36,41 +42,69 @@ export class FiguresCache<T> {
     return (this.options.now ?? Date.now)();
   }
 
-  get(
+  /**
+   * `generation` brings the data up to date (settling what writes queued)
+   * and answers its generation.
+   */
+  async get(
     key: string,
-    generation: number,
+    generation: () => Promise<number>,
     compute: () => Promise<T>,
     allowStale: boolean,
   ): Promise<T> {
-    if (this.options.maxEntries <= 0) return compute();
-    const entry = this.entries.get(key);
-    if (entry && entry.generation === generation) return this.touch(key, entry);
-    if (
-      entry &&
-      allowStale &&
-      entry.asOf !== undefined &&
-      this.now() - entry.asOf <= this.options.maxStaleMs
-    ) {
-      if (!entry.refreshing) {
-        entry.refreshing = true;
-        // Kept until the new figures are there: meanwhile, these.
-        const next = this.computed(generation, compute);
-        next.value.then(
-          () => this.keep(key, next),
-          () => {
-            entry.refreshing = false;
-          },
-        );
-      }
-      return this.touch(key, entry);
+    if (this.options.maxEntries <= 0) {
+      await generation();
+      return compute();
     }
-    const fresh = this.computed(generation, compute);
+    const kept = this.entries.get(key);
+    if (
+      kept &&
+      allowStale &&
+      kept.asOf !== undefined &&
+      this.now() - kept.asOf <= this.options.maxStaleMs
+    ) {
+      this.check(key, kept, generation, compute);
+      return this.touch(key, kept);
+    }
+    const current = await generation();
+    const entry = this.entries.get(key);
+    if (entry && entry.generation === current) return this.touch(key, entry);
+    const fresh = this.computed(current, compute);
     // Shared with every request for the key until it settles.
     this.keep(key, fresh);
     fresh.value.catch(() => {
       if (this.entries.get(key) === fresh) this.entries.delete(key);
     });
     return fresh.value;
+  }
+
+  /** In the background: recompute a kept answer if the data moved on. */
+  private check(
+    key: string,
+    kept: Entry<T>,
+    generation: () => Promise<number>,
+    compute: () => Promise<T>,
+  ) {
+    const now = this.now();
+    if (kept.checking || now - (kept.checkedAt ?? 0) < CHECK_INTERVAL_MS) {
+      return;
+    }
+    kept.checking = true;
+    kept.checkedAt = now;
+    (async () => {
+      const current = await generation();
+      if (current === kept.generation) return;
+      // Kept until the new figures are there: meanwhile, these.
+      const next = this.computed(current, compute);
+      await next.value;
+      this.keep(key, next);
+    })()
+      .catch(() => {
+        // The kept answer stays; a later request checks again.
+      })
+      .finally(() => {
+        kept.checking = false;
+      });
   }
 
   private computed(generation: number, compute: () => Promise<T>): Entry<T> {

@@ -63,8 +63,7 @@ export class KnexAnalytics {
     });
   }
 
-  async compute(scope: AnalyticsScope, w: AnalyticsWindow): Promise<Figures> {
-    const generation = await this.rollups.settle();
+  compute(scope: AnalyticsScope, w: AnalyticsWindow): Promise<Figures> {
     const key = JSON.stringify([
       scope.serviceId,
       scope.serviceIds,
@@ -76,7 +75,7 @@ export class KnexAnalytics {
     ]);
     return this.cache.get(
       key,
-      generation,
+      () => this.rollups.settle(),
       () => this.figures(scope, w),
       scope.serviceId === undefined,
     );

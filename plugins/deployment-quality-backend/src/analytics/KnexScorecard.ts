@@ -48,18 +48,22 @@ export class KnexScorecard {
    * Each service's inputs in the scope. Every service's at once is fleet
    * work: served up to `maxStaleMs` old while fresher ones are computed.
    */
-  async inputs(
+  inputs(
     w: AnalyticsWindow,
     scope: Pick<AnalyticsScope, 'visibility' | 'serviceIds'>,
   ): Promise<Map<string, ScorecardInputs>> {
-    const generation = await this.rollups.settle();
     const key = JSON.stringify([
       scope.serviceIds,
       visibilityKey(scope.visibility),
       w.from,
       w.to,
     ]);
-    return this.cache.get(key, generation, () => this.compute(w, scope), true);
+    return this.cache.get(
+      key,
+      () => this.rollups.settle(),
+      () => this.compute(w, scope),
+      true,
+    );
   }
 
   private async compute(

@@ -71,20 +71,24 @@ export class DeploymentQueries {
    * every user opening a view asks the same, and at thousands of services
    * each costs a fleet-sized query. Kept per question and caller's
    * visibility while neither the stored rows (the rollups' generation) nor
-   * the catalog links changed, and served up to `maxStaleMs` after a write
-   * while a fresh one is computed (FiguresCache).
+   * the catalog links changed, and served up to `maxStaleMs` after either
+   * moved while a fresh one is computed (FiguresCache).
    */
-  private async fleetRead<T>(
+  private fleetRead<T>(
     key: unknown[],
     visibility: Visibility,
     compute: () => Promise<T>,
   ): Promise<T> {
-    const [generation, links] = await Promise.all([
-      this.store.settleRollups(),
-      this.index.generation(),
-    ]);
+    // Both moves count: a write, or a sync that changed a catalog link.
+    const generation = async () => {
+      const [rows, links] = await Promise.all([
+        this.store.settleRollups(),
+        this.index.generation(),
+      ]);
+      return rows * 1e6 + links;
+    };
     return this.fleetCache.get(
-      JSON.stringify([...key, visibilityKey(visibility), links]),
+      JSON.stringify([...key, visibilityKey(visibility)]),
       generation,
       compute,
       true,
@@ -353,7 +357,18 @@ export class DeploymentQueries {
   }
 
   /** Every visible service's quality score over the window, best first. */
-  async scorecard(
+  scorecard(
+    query: { from?: string; to?: string },
+    policy: ScorecardPolicy,
+    visibility: Visibility,
+  ): Promise<ScorecardResponse> {
+    // Scoring and linking thousands of rows is fleet work too.
+    return this.fleetRead(['scorecard', query, policy], visibility, () =>
+      this.scoreAll(query, policy, visibility),
+    );
+  }
+
+  private async scoreAll(
     query: { from?: string; to?: string },
     policy: ScorecardPolicy,
     visibility: Visibility,
