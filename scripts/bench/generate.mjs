@@ -75,7 +75,7 @@ const migrationsDir = join(
 );
 
 /** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -8,7 +8,7 @@
 // see writes as in production.
 import http from 'node:http';
 import { READ_TOKEN } from '../reliability/harness.mjs';
-import { CLUSTERS, serviceIds } from './generate.mjs';
+import { CLUSTERS, prng, serviceIds } from './generate.mjs';
 
 const DAY_MS = 86_400_000;
 const REFRESH_MS = 60_000;
@@ -17,18 +17,6 @@ const THINK_MS = 3_000;
 /** The harness's webhook key. */
 const SECRET = 'reliability-secret-0123456789';
 const date = t => new Date(t).toISOString().slice(0, 10);
-
-/** mulberry32: the same users on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The requests each view makes when it opens or refreshes. */
 function views(clusterId, serviceId) {

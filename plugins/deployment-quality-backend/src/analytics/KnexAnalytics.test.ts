@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { AnalyticsScope, KnexAnalytics } from './KnexAnalytics';
 import { resolveWindow } from './window';
+import { mulberry32 } from '../__testUtils__/random';
 
 /**
  * The SQL analytics and DORA figures against a reference implementation: plain
@@ -514,18 +515,6 @@ async function load(
     i += n;
   }
   return new KnexAnalytics(knex);
-}
-
-/** A small deterministic PRNG, for the delivery order. */
-function mulberry32(s: number) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The events shuffled, about a quarter of them sent twice. */

@@ -8,23 +8,12 @@ import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent } from '../__testUtils__/events';
 import { SEES_ALL } from '../visibility/Visibility';
 import { ensurePairStates } from './pairStates';
+import { mulberry32 } from '../__testUtils__/random';
 
 const databases = TestDatabases.create({ ids: testDatabaseIds() });
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-
-/** mulberry32: the same histories on every run. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATUSES: AttemptStatus[] = ['SUCCESS', 'FAILED', 'ROLLBACK', 'LIVE'];
 
@@ -34,7 +23,7 @@ const STATUSES: AttemptStatus[] = ['SUCCESS', 'FAILED', 'ROLLBACK', 'LIVE'];
  * one attempt arrive in either order, and in different batches.
  */
 function shuffledHistory(seed: number): EventEnvelope[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const base = Date.now() - 10 * DAY;
   const events: EventEnvelope[] = [];
   for (let i = 0; i < 240; i++) {
@@ -94,7 +83,7 @@ describe.each(databases.eachSupportedId())('pair states on %p', databaseId => {
     const events = shuffledHistory(11);
     // Batches of 1 to 9 events, written 4 at a time: on PostgreSQL
     // concurrent transactions write attempts of the same pairs.
-    const rand = prng(5);
+    const rand = mulberry32(5);
     const batches: EventEnvelope[][] = [];
     for (let i = 0; i < events.length; ) {
       const n = 1 + Math.floor(rand() * 9);
