@@ -86,6 +86,17 @@ export async function benchScenario({
   const fleet = serviceIds(services);
   const rand = prng(seed);
   const byView = { overview: [], cluster: [], deployments: [], quality: [] };
+  // By route, its ids and dates as placeholders: which request makes a view slow.
+  const byRoute = new Map();
+  const routeOf = (path, clusterId) =>
+    path
+      .replace(/\/entities\/default\/component\/[^/]+/, '/entities/:entity')
+      .replaceAll(clusterId, ':cluster')
+      .replace(
+        /\/clusters\/[^/]+\/attempts\?status=(\w+)/,
+        '/clusters/*/attempts?status=$1',
+      )
+      .replace(/from=[\d-]+&to=[\d-]+/, 'from=…&to=…');
   const errors = new Map();
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -124,10 +135,13 @@ export async function benchScenario({
       setTimeout(resolve, Math.max(0, t - performance.now())),
     );
 
-  async function view(name, pages) {
+  async function view(name, pages, clusterId) {
     const answers = await Promise.all(pages[name].map(path => get(path)));
     for (const [i, a] of answers.entries()) {
       byView[name].push(a.ms);
+      const route = routeOf(pages[name][i], clusterId);
+      if (!byRoute.has(route)) byRoute.set(route, []);
+      byRoute.get(route).push(a.ms);
       if (a.status !== 200) {
         const key = `${a.status} ${pages[name][i].split('?')[0]}`;
         errors.set(key, (errors.get(key) ?? 0) + 1);
@@ -144,14 +158,17 @@ export async function benchScenario({
     const pages = views(clusterId, serviceId);
     for (const name of ['overview', 'cluster', 'deployments', 'quality']) {
       if (performance.now() >= end) return;
-      await view(name, pages);
+      await view(name, pages, clusterId);
       await sleepUntil(performance.now() + THINK_MS);
     }
     // On the service's page: both tabs' data, every minute.
     for (at += REFRESH_MS; at < end; at += REFRESH_MS) {
       await sleepUntil(at);
       if (performance.now() >= end) return;
-      await Promise.all([view('deployments', pages), view('quality', pages)]);
+      await Promise.all([
+        view('deployments', pages, clusterId),
+        view('quality', pages, clusterId),
+      ]);
     }
   }
 
@@ -208,6 +225,9 @@ export async function benchScenario({
     overall: summarize(all),
     views: Object.fromEntries(
       Object.entries(byView).map(([view, ms]) => [view, summarize(ms)]),
+    ),
+    routes: Object.fromEntries(
+      [...byRoute].map(([route, ms]) => [route, summarize(ms)]),
     ),
   };
 }

@@ -49,6 +49,25 @@ describe('FiguresCache', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('shares a fleet computation in flight even after writes moved the generation', async () => {
+    const c = cache();
+    const { calls, compute } = controlled();
+    const first = c.get('k', data, compute('first'), true);
+    await flush();
+    generation = 2;
+    const second = c.get('k', data, compute('second'), true);
+    generation = 3;
+    const third = c.get('k', data, compute('third'), true);
+    await flush();
+    expect(calls).toHaveLength(1);
+    calls[0].resolve();
+    expect(await Promise.all([first, second, third])).toEqual([
+      'first',
+      'first',
+      'first',
+    ]);
+  });
+
   it('recomputes exact figures once a write moved the generation', async () => {
     const c = cache();
     const { calls, compute } = controlled();

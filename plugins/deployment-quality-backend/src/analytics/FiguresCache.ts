@@ -57,14 +57,18 @@ export class FiguresCache<T> {
       return compute();
     }
     const kept = this.entries.get(key);
-    if (
-      kept &&
-      allowStale &&
-      kept.asOf !== undefined &&
-      this.now() - kept.asOf <= this.options.maxStaleMs
-    ) {
-      this.check(key, kept, generation, compute);
-      return this.touch(key, kept);
+    if (kept && allowStale) {
+      if (kept.asOf === undefined) {
+        // Still being computed: share it rather than start another. Under
+        // a write every second a fleet-sized computation would otherwise
+        // see a new generation at every request and pile up copies of
+        // itself, each slowing the others.
+        return this.touch(key, kept);
+      }
+      if (this.now() - kept.asOf <= this.options.maxStaleMs) {
+        this.check(key, kept, generation, compute);
+        return this.touch(key, kept);
+      }
     }
     const current = await generation();
     const entry = this.entries.get(key);

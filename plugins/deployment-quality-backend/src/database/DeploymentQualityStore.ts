@@ -177,8 +177,11 @@ export interface DeploymentQualityStore {
   countDroppedRejected(): Promise<number>;
 
   listRegisteredClusters(): Promise<StoredCluster[]>;
+  getRegisteredCluster(clusterId: string): Promise<StoredCluster | undefined>;
   /** Cluster ids met in attempts, registered or not. */
   listSeenClusterIds(): Promise<string[]>;
+  /** Whether any attempt was met on the cluster, registered or not. */
+  hasCluster(clusterId: string): Promise<boolean>;
   /** Whether the service has reported an attempt on any cluster. */
   hasService(serviceId: string): Promise<boolean>;
   /**

@@ -41,6 +41,25 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it('lists the clusters met in attempts once each, in order, and probes one', async () => {
+      const { store } = await createStore(databaseId);
+      await expect(store.listSeenClusterIds()).resolves.toEqual([]);
+      await store.ingestBatch(
+        ['zeta-eu', 'alpha-us', 'mid-ap', 'alpha-us'].flatMap(clusterId =>
+          ['authn', 'billing', 'cart'].map(serviceId =>
+            deploymentEvent({ clusterId, serviceId }),
+          ),
+        ),
+      );
+      await expect(store.listSeenClusterIds()).resolves.toEqual([
+        'alpha-us',
+        'mid-ap',
+        'zeta-eu',
+      ]);
+      await expect(store.hasCluster('mid-ap')).resolves.toBe(true);
+      await expect(store.hasCluster('mid')).resolves.toBe(false);
+    });
+
     it('stores the same eventId once', async () => {
       const { store, knex } = await createStore(databaseId);
       const event = testResultEvent({}, 'same-id');

@@ -59,6 +59,15 @@ const isoOrNull = (v: unknown): string | null =>
   v === null || v === undefined ? null : iso(v);
 const toMs = (v: string): number => Date.parse(v);
 
+const toStoredCluster = (r: Row): StoredCluster => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  role: r.role,
+  description: r.description,
+  ...(r.region ? { region: r.region } : {}),
+});
+
 function rowToAttempt(r: Row): Attempt {
   return {
     id: r.id,
@@ -305,21 +314,45 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
 
   async listRegisteredClusters(): Promise<StoredCluster[]> {
     const rows = await this.reads('dq_clusters').orderBy('id');
-    return rows.map(r => ({
-      id: r.id,
-      name: r.name,
-      type: r.type,
-      role: r.role,
-      description: r.description,
-      ...(r.region ? { region: r.region } : {}),
-    }));
+    return rows.map(toStoredCluster);
   }
 
+  async getRegisteredCluster(
+    clusterId: string,
+  ): Promise<StoredCluster | undefined> {
+    const row = await this.reads('dq_clusters').where('id', clusterId).first();
+    return row && toStoredCluster(row);
+  }
+
+  /**
+   * A loose index scan: one index probe per cluster, where DISTINCT would
+   * read every (cluster, service) pair, 30,000 rows on a 5,000-service
+   * fleet, on every cluster page.
+   */
   async listSeenClusterIds(): Promise<string[]> {
-    const rows = await this.reads('dq_service_clusters')
-      .distinct('cluster_id')
-      .orderBy('cluster_id');
-    return rows.map(r => r.cluster_id);
+    const rows: Array<{ id: string }> = await this.reads
+      .withRecursive(
+        'seen',
+        ['id'],
+        this.reads.raw(
+          `select min(cluster_id) from dq_service_clusters
+           union all
+           select (select min(cluster_id) from dq_service_clusters
+                   where cluster_id > seen.id)
+           from seen where seen.id is not null`,
+        ),
+      )
+      .from('seen')
+      .whereNotNull('id')
+      .select('id');
+    return rows.map(r => r.id);
+  }
+
+  async hasCluster(clusterId: string): Promise<boolean> {
+    const row = await this.reads('dq_service_clusters')
+      .where('cluster_id', clusterId)
+      .first('cluster_id');
+    return row !== undefined;
   }
 
   async hasService(serviceId: string): Promise<boolean> {

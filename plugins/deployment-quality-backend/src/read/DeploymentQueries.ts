@@ -34,6 +34,16 @@ import { KnexScorecard } from '../analytics/KnexScorecard';
 import { ScorecardInputs, scoreService } from '../analytics/scoring';
 import { resolveWindow } from '../analytics/window';
 
+/** A cluster known only from its attempts. */
+const unregisteredCluster = (id: string): Cluster => ({
+  id,
+  name: id,
+  type: '',
+  role: '',
+  description: '',
+  configured: false,
+});
+
 /**
  * The read side: composes store queries, configured clusters and catalog
  * links into the answers of the contract. Knows nothing about HTTP or
@@ -149,24 +159,22 @@ export class DeploymentQueries {
       if (!byId.has(c.id)) byId.set(c.id, { ...c, configured: true });
     }
     for (const id of seen) {
-      if (!byId.has(id)) {
-        byId.set(id, {
-          id,
-          name: id,
-          type: '',
-          role: '',
-          description: '',
-          configured: false,
-        });
-      }
+      if (!byId.has(id)) byId.set(id, unregisteredCluster(id));
     }
     return [...byId.values()];
   }
 
+  /** One cluster as allClusters lists it, by index probes (every cluster page asks). */
   private async getCluster(clusterId: string): Promise<Cluster> {
-    const cluster = (await this.allClusters()).find(c => c.id === clusterId);
-    if (!cluster) throw new NotFoundError(`No cluster ${clusterId}`);
-    return cluster;
+    const configured = this.configuredClusters.find(c => c.id === clusterId);
+    if (configured) return configured;
+    const [registered, seen] = await Promise.all([
+      this.store.getRegisteredCluster(clusterId),
+      this.store.hasCluster(clusterId),
+    ]);
+    if (registered) return { ...registered, configured: true };
+    if (seen) return unregisteredCluster(clusterId);
+    throw new NotFoundError(`No cluster ${clusterId}`);
   }
 
   /** The catalog links of a page of services. */

@@ -42,6 +42,42 @@ describe('StatusReporter', () => {
   });
 });
 
+describe('StatusReporter under many callers', () => {
+  it('shares a check under way, and checks again once it is done', async () => {
+    let queries = 0;
+    let release = () => {};
+    const db = {
+      raw: () => {
+        queries++;
+        return new Promise<void>(resolve => {
+          release = resolve;
+        });
+      },
+    } as unknown as Knex;
+    const status = new StatusReporter({
+      db,
+      store: { retentionRuns: async () => ({ count: 0 }) },
+      retentionDays: 90,
+      rollups: {
+        backlog: async () => ({ queuedKeys: 0 }),
+        parked: async () => NONE_PARKED,
+      },
+      metrics: { lastIngestLagSeconds: undefined },
+    });
+    const answers = Array.from({ length: 50 }, () =>
+      status.status({ details: false }),
+    );
+    expect(queries).toBe(1);
+    release();
+    const [first, ...rest] = await Promise.all(answers);
+    expect(rest.every(a => a === first)).toBe(true);
+    const next = status.status({ details: false });
+    expect(queries).toBe(2);
+    release();
+    await expect(next).resolves.toMatchObject({ ok: true });
+  });
+});
+
 describe('StatusReporter parked rollup keys', () => {
   const error = 'insert into "dq_test_days" … - integer overflow';
   const parkedReporter = new StatusReporter({

@@ -50,14 +50,30 @@ export const DETAILS_WITHHELD = `details withheld (they need the ${deploymentQua
 
 /** Answers `GET /status` from live checks and what the workers last saw. */
 export class StatusReporter {
+  /** Checks under way, by `details`: callers meanwhile share them. */
+  private readonly checking = new Map<boolean, Promise<StatusResponse>>();
+
   constructor(private readonly options: StatusReporterOptions) {}
 
   /**
    * The status; `details: false` gives the same answer with every error
    * text replaced by {@link DETAILS_WITHHELD}. No default: each caller says
-   * whether its caller may see them.
+   * whether its caller may see them. Every overview a user opens asks, so
+   * requests arriving while a check runs get its answer rather than five
+   * more queries each.
    */
-  async status(options: { details: boolean }): Promise<StatusResponse> {
+  status(options: { details: boolean }): Promise<StatusResponse> {
+    let check = this.checking.get(options.details);
+    if (!check) {
+      check = this.check(options).finally(() =>
+        this.checking.delete(options.details),
+      );
+      this.checking.set(options.details, check);
+    }
+    return check;
+  }
+
+  private async check(options: { details: boolean }): Promise<StatusResponse> {
     const { db, store, retentionDays, rollups, metrics, queue, consumer } =
       this.options;
     const problems: string[] = [];
