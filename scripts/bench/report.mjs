@@ -209,11 +209,26 @@ export function writeReport({ command, options, results, env, timings }) {
     `- Event loop: the backend's own \`monitorEventLoopDelay\` (10 ms resolution) over each route's run, the scenario and the webhook run: p99 and the longest single hold.`,
     `- The ${int(
       options.users,
-    )}-user scenario (scripts/bench/scenario.mjs): each user opens the overview (clusters, status, the failures and rollbacks of every cluster: 14 requests), a cluster page (its summary with the first 25 services, the first attempts page, the service filter's suggestions), then one service's Deployments tab (3 requests) and Quality tab (1), each view's requests at once and 3 s between views, and stays there: both tabs refresh every 60 s. Users start spread over the first minute, each on a random cluster and service. Meanwhile deployments of random services arrive through the webhook, 2 a second, so the backend's caches of fleet-wide answers (FiguresCache, \`analytics.maxStaleSeconds\`) work as under production writes.`,
+    )}-user scenario (scripts/bench/scenario.mjs): each user opens the overview (clusters, status, the fleet's failures and rollbacks: 4 requests), a cluster page (its summary with the first 25 services, the first attempts page, the service filter's suggestions), then one service's Deployments tab (3 requests) and Quality tab (1), each view's requests at once and 3 s between views, and stays there: both tabs refresh every 60 s. Users start spread over the first minute, each on a random cluster and service. Meanwhile deployments of random services arrive through the webhook, 2 a second, so the backend's caches of fleet-wide answers (FiguresCache, \`analytics.maxStaleSeconds\`) work as under production writes.`,
     '',
   ];
   for (const [kind, r] of Object.entries(results)) {
     out.push(`## ${NAMES[kind]}`, '', table(rowsFor(kind, r)), '');
+    if (r.scenario.routes) {
+      out.push(
+        'The scenario by route (every request of every user):',
+        '',
+        '| route | requests | p50 | p99 | max |',
+        '| --- | --- | --- | --- | --- |',
+        ...Object.entries(r.scenario.routes).map(
+          ([route, x]) =>
+            `| \`${route}\` | ${int(x.n)} | ${ms(x.p50)} | ${ms(x.p99)} | ${ms(
+              x.max,
+            )} |`,
+        ),
+        '',
+      );
+    }
     out.push(
       `Phases: ${Object.entries(timings[kind])
         .map(([phase, s]) => `${phase} ${Math.round(s)} s`)

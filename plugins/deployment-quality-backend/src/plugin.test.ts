@@ -1047,6 +1047,15 @@ describe.each(databases.eachSupportedId())(
           '/clusters/mira-us-west-2/attempts',
         ).expect(200);
         expect(serviceIdsOf(attempts.body, 'attempts')).toEqual(['authn']);
+        // Every cluster's attempts: the services listed, and not vault's.
+        const fleet = await asOutsider('/attempts?limit=500').expect(200);
+        expect([...new Set(serviceIdsOf(fleet.body, 'attempts'))]).toEqual(
+          serviceIdsOf(services.body, 'services'),
+        );
+        const everyones = await request(server)
+          .get(`${BASE}/attempts?limit=500`)
+          .expect(200);
+        expect(serviceIdsOf(everyones.body, 'attempts')).toContain('vault');
 
         await asOutsider(`/builds/${vaultAttempt}`).expect(404);
         await asOutsider('/services/vault/attempts').expect(404);

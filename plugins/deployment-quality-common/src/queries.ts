@@ -24,6 +24,9 @@ const listQuery = (defaultLimit: number) =>
     cursor: z.string().min(1).max(1000).optional(),
   });
 
+/** Query of `GET /attempts`: every cluster's. @public */
+export const attemptsQuerySchema = listQuery(LIST_LIMITS.clusterDefault);
+
 /** Query of `GET /clusters/:clusterId/attempts`. @public */
 export const clusterAttemptsQuerySchema = listQuery(
   LIST_LIMITS.clusterDefault,
@@ -65,6 +68,8 @@ export const serviceAttemptsQuerySchema = listQuery(
   LIST_LIMITS.serviceDefault,
 ).extend({ clusterId: clusterIdParam.optional() });
 
+/** @public */
+export type AttemptsQuery = z.input<typeof attemptsQuerySchema>;
 /** @public */
 export type ClusterAttemptsQuery = z.input<typeof clusterAttemptsQuerySchema>;
 /** @public */

@@ -140,6 +140,47 @@ export const spec = {
         },
       },
     },
+    '/attempts': {
+      get: {
+        operationId: 'listAttempts',
+        tags: ['Clusters'],
+        summary: 'Page through the attempts of every cluster, newest first.',
+        description:
+          "Attempts on all clusters, newest first (by `startedAt`, then id), each\nwith its gates: with `status`, the fleet's latest failures or\nrollbacks in one request rather than one per cluster. Attempts of\nservices the caller may not see are left out. Like the other\nfleet-wide views, an answer may be up to\n`deploymentQuality.analytics.maxStaleSeconds` old (default 60 s).\nPass `nextCursor` back as `cursor` for the next page; a page without\n`nextCursor` is the last.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/statusQuery',
+          },
+          {
+            $ref: '#/components/parameters/clusterListLimit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of attempts.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/AttemptsPage',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+        },
+      },
+    },
     '/clusters/{clusterId}/attempts': {
       get: {
         operationId: 'listClusterAttempts',

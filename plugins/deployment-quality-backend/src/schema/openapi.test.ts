@@ -279,6 +279,11 @@ const GET_CASES: GetCase[] = [
   { url: '/clusters/aquila-eu-west-1/summary', status: 200 },
   { url: '/clusters/lyra-eu-central-1/summary', status: 200 },
   { url: '/clusters/nowhere/summary', status: 404 },
+  { url: '/attempts', status: 200 },
+  { url: '/attempts?status=FAILED&limit=50', status: 200 },
+  { url: '/attempts?limit=501', status: 400 },
+  { url: '/attempts?status=DONE', status: 400 },
+  { url: '/attempts?cursor=nope', status: 400, semantic: true },
   { url: '/clusters/mira-us-west-2/attempts', status: 200 },
   { url: '/clusters/mira-us-west-2/attempts?status=IN_PROGRESS', status: 200 },
   {
@@ -418,6 +423,7 @@ const GET_CASES: GetCase[] = [
 const SAMPLE_URLS: Record<string, string> = {
   listClusters: '/clusters',
   getClusterSummary: '/clusters/mira-us-west-2/summary',
+  listAttempts: '/attempts',
   listClusterAttempts: '/clusters/mira-us-west-2/attempts',
   listServices: '/services',
   listServiceAttempts: '/services/authn/attempts',
@@ -835,6 +841,7 @@ describe.each(databases.eachSupportedId())(
 
     it('pages follow nextCursor as documented', async () => {
       for (const path of [
+        '/attempts',
         '/clusters/mira-us-west-2/attempts',
         '/services/authn/attempts',
         '/entities/default/component/authentication/attempts',

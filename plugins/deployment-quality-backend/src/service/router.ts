@@ -2,6 +2,7 @@ import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   analyticsQuerySchema,
+  attemptsQuerySchema,
   clusterAttemptsQuerySchema,
   clusterSummaryQuerySchema,
   gateCheckQuerySchema,
@@ -133,6 +134,12 @@ export async function createRouter(
       res,
       await queries.clusterSummary(req.params.clusterId, visibility, page),
     );
+  });
+
+  api.get('/attempts', async (req, res) => {
+    const visibility = await readerOf(req);
+    const query = parseQuery(attemptsQuerySchema, req.query);
+    sendJson(res, await queries.listAttempts(query, visibility));
   });
 
   api.get('/clusters/:clusterId/attempts', async (req, res) => {

@@ -273,6 +273,23 @@ describe.each(databases.eachSupportedId())(
         } while (cursor);
         expect([...seen].sort()).toEqual(want.services);
 
+        // Every page of every cluster's attempts: each visible one once.
+        const fleetSeen = new Set<string>();
+        let attempts = 0;
+        cursor = undefined;
+        do {
+          const page = await get(
+            `/attempts?limit=500${
+              cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
+            }`,
+          ).expect(200);
+          page.body.attempts.forEach((a: any) => fleetSeen.add(a.id));
+          attempts += page.body.attempts.length;
+          cursor = page.body.nextCursor;
+        } while (cursor);
+        expect(attempts).toBe(want.attempts);
+        expect(fleetSeen.size).toBe(want.attempts);
+
         const analytics = await get('/analytics').expect(200);
         const { success, failed, rollback } = analytics.body.buildAttempts;
         const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

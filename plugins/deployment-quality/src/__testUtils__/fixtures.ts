@@ -408,6 +408,9 @@ export function fakeApi(
   return {
     getClusters: jest.fn(async () => clusters),
     getClusterSummary: jest.fn(async () => clusterSummary),
+    getAttempts: jest.fn(async () => ({
+      attempts: [attempt(3, { status: 'FAILED' })],
+    })),
     getClusterAttempts: jest.fn(async () => ({
       attempts: [attempt(3, { status: 'FAILED' }), attempt(2)],
     })),

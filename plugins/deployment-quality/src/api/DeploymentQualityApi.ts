@@ -44,6 +44,10 @@ export interface DeploymentQualityApi {
     clusterId: string,
     page?: ClusterSummaryQuery,
   ): Promise<ClusterSummaryResponse>;
+  /** Every cluster's attempts, newest first (e.g. the fleet's failures). */
+  getAttempts(
+    options?: Omit<AttemptListOptions, 'clusterId'>,
+  ): Promise<AttemptsPage>;
   getClusterAttempts(
     clusterId: string,
     options?: Omit<AttemptListOptions, 'clusterId'> & { serviceId?: string },
@@ -136,6 +140,13 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     ).GET('/clusters/{clusterId}/summary', {
       params: { path: { clusterId }, query: page },
     });
+    return data!;
+  }
+
+  async getAttempts(options: Omit<AttemptListOptions, 'clusterId'> = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/attempts', { params: { query: options } });
     return data!;
   }
 

@@ -61,6 +61,33 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/attempts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Page through the attempts of every cluster, newest first.
+     * @description Attempts on all clusters, newest first (by `startedAt`, then id), each
+     *     with its gates: with `status`, the fleet's latest failures or
+     *     rollbacks in one request rather than one per cluster. Attempts of
+     *     services the caller may not see are left out. Like the other
+     *     fleet-wide views, an answer may be up to
+     *     `deploymentQuality.analytics.maxStaleSeconds` old (default 60 s).
+     *     Pass `nextCursor` back as `cursor` for the next page; a page without
+     *     `nextCursor` is the last.
+     */
+    get: operations['listAttempts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/clusters/{clusterId}/attempts': {
     parameters: {
       query?: never;
@@ -1758,6 +1785,40 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  listAttempts: {
+    parameters: {
+      query?: {
+        /** @description Only attempts with this status. */
+        status?: components['parameters']['statusQuery'];
+        /** @description Page size (cluster lists default to 15). */
+        limit?: components['parameters']['clusterListLimit'];
+        /**
+         * @description Opaque: the `nextCursor` of the previous page. Pages are stable:
+         *     attempts arriving between pages neither repeat nor skip rows. A
+         *     cursor that was not handed out answers 400.
+         */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of attempts. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AttemptsPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listClusterAttempts: {

@@ -14,7 +14,7 @@ import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';
 import { AsyncState, useAutoRefresh } from '../shared/useAutoRefresh';
 import { usePageLinks } from './links';
-import { RecentProblems, RECENT_MS } from './RecentProblems';
+import { RecentProblems } from './RecentProblems';
 import { StatusPanel } from './StatusPanel';
 
 type Row = ClustersResponse['clusters'][number];
@@ -61,16 +61,6 @@ const useColumns = (): TableColumn<Row>[] => {
   ];
 };
 
-/** Clusters with an attempt in the last day: the only ones with news. */
-const activeClusterIds = (clusters: Row[], now = Date.now()) =>
-  clusters
-    .filter(
-      c =>
-        c.summary.latestAttemptAt !== null &&
-        now - Date.parse(c.summary.latestAttemptAt) < RECENT_MS,
-    )
-    .map(c => c.id);
-
 const Clusters = ({
   state,
   columns,
@@ -101,7 +91,7 @@ const Clusters = ({
           />
         </Grid>
         <Grid item xs={12}>
-          <RecentProblems clusterIds={activeClusterIds(clusters)} />
+          <RecentProblems />
         </Grid>
       </Grid>
     )}

@@ -61,7 +61,7 @@ describe('DeploymentQualityPage', () => {
 
     it('lists failures and rollbacks of the last 24 hours only', async () => {
       const api = fakeApi({
-        getClusterAttempts: jest.fn(async (_cluster, options) => ({
+        getAttempts: jest.fn(async options => ({
           attempts:
             options?.status === 'FAILED'
               ? [
@@ -88,17 +88,19 @@ describe('DeploymentQualityPage', () => {
         .getAllByRole('link', { name: /^Build 3\.4\./ })
         .map(l => l.textContent);
       expect(builds).toEqual(['3.4.8', '3.4.7']);
-      // Only the cluster with an attempt today was asked.
-      expect(
-        new Set(api.getClusterAttempts.mock.calls.map(([id]) => id)),
-      ).toEqual(new Set(['mira-us-west-2']));
+      // One fleet-wide request per status, not one per cluster.
+      expect(api.getAttempts.mock.calls.map(([o]) => o?.status)).toEqual([
+        'FAILED',
+        'ROLLBACK',
+      ]);
+      expect(api.getClusterAttempts).not.toHaveBeenCalled();
     });
 
     it('says when the last 24 hours were clean', async () => {
       await open(
         '/deployment-quality',
         fakeApi({
-          getClusterAttempts: jest.fn(async () => ({ attempts: [] })),
+          getAttempts: jest.fn(async () => ({ attempts: [] })),
         }),
       );
       expect(

@@ -13,11 +13,11 @@ import { useAutoRefresh } from '../shared/useAutoRefresh';
 import { usePageLinks } from './links';
 
 /** "Recent" is the last 24 hours. */
-export const RECENT_MS = 24 * 60 * 60 * 1000;
+const RECENT_MS = 24 * 60 * 60 * 1000;
 
 const PROBLEMS: AttemptStatus[] = ['FAILED', 'ROLLBACK'];
-// Per cluster and status; a cluster with more problems than this in a day
-// shows its newest ones, and its own page has the rest.
+// Per status, across the fleet: a day with more shows the newest ones, and
+// each cluster's page has the rest.
 const PER_LIST = 50;
 
 const useColumns = (): TableColumn<AttemptWithGates>[] => {
@@ -63,29 +63,22 @@ const useColumns = (): TableColumn<AttemptWithGates>[] => {
 };
 
 /**
- * Failures and rollbacks of the last 24 h across the given clusters, newest
- * first. There is no cross-cluster attempts route, so this asks each cluster
- * that had any attempt today for its FAILED and ROLLBACK lists.
+ * Failures and rollbacks of the last 24 h across every cluster, newest
+ * first: one fleet-wide request per status, whatever the number of clusters.
  */
-export const RecentProblems = ({ clusterIds }: { clusterIds: string[] }) => {
+export const RecentProblems = () => {
   const api = useApi(deploymentQualityApiRef);
   const columns = useColumns();
-  const key = clusterIds.join(',');
   const state = useAutoRefresh(async () => {
     const since = Date.now() - RECENT_MS;
     const pages = await Promise.all(
-      clusterIds.flatMap(clusterId =>
-        PROBLEMS.map(status =>
-          api.getClusterAttempts(clusterId, { status, limit: PER_LIST }),
-        ),
-      ),
+      PROBLEMS.map(status => api.getAttempts({ status, limit: PER_LIST })),
     );
     return pages
       .flatMap(p => p.attempts)
       .filter(a => Date.parse(a.startedAt) >= since)
       .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-    // The key stands for clusterIds: a new but equal array is no change.
-  }, [api, key]);
+  }, [api]);
   return (
     <AsyncView state={state}>
       {attempts => (
