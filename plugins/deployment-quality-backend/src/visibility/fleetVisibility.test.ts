@@ -278,7 +278,7 @@ describe.each(databases.eachSupportedId())(
         let attempts = 0;
         cursor = undefined;
         do {
-          const page = await get(
+          const page: { body: any } = await get(
             `/attempts?limit=500${
               cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
             }`,
