@@ -10,6 +10,8 @@ import { directQueries } from './direct.mjs';
 const DAY_MS = 86_400_000;
 const PAGE = 50;
 const DEEP = 20;
+/** Calls of a route one at a time, after its first, for its longest hold. */
+const ALONE_CALLS = 5;
 const date = t => new Date(t).toISOString().slice(0, 10);
 
 /**
@@ -179,6 +181,10 @@ export async function benchReads({
   for (const route of routes) {
     // One of each first: the route must work, and caches be warm. A
     // backend that died on the last route is replaced (run.mjs logs why).
+    // The event loop is watched from here through a few more calls one at
+    // a time: the longest hold of a single request, cold cache included,
+    // apart from the delay a hundred connections queue up.
+    await eventLoop();
     await getJson(`${api}${route.path}`)
       // A kept-alive socket the backend closed meanwhile: once more.
       .catch(() => sleep(1000).then(() => getJson(`${api}${route.path}`)))
@@ -191,6 +197,8 @@ export async function benchReads({
         await restart();
         await getJson(`${api}${route.path}`);
       });
+    for (let i = 0; i < ALONE_CALLS; i++) await getJson(`${api}${route.path}`);
+    const alone = await eventLoop();
     await route.direct();
     // Its queries alone, one call at a time: what the route costs before
     // any queueing, to tell slow SQL from too much concurrency.
@@ -223,9 +231,9 @@ export async function benchReads({
         plugin.errors
           ? `, ${plugin.errors} errors ${plugin.statuses.join(' ')}`
           : ''
-      }), event loop p99/max ${loop.p99}/${
-        loop.max
-      } ms, direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(1)} ms (${
+      }), event loop p99/max ${loop.p99}/${loop.max} ms (alone max ${
+        alone.max
+      } ms), direct ${direct.p50.toFixed(1)}/${direct.p99.toFixed(1)} ms (${
         direct.completed
       }), solo ${solo[1].toFixed(1)} ms [${Math.round(
         (Date.now() - t0) / 1000,
@@ -238,6 +246,7 @@ export async function benchReads({
       plugin,
       direct,
       loop,
+      alone,
       soloMs: solo.sort((a, b) => a - b)[1],
       restarted,
     });

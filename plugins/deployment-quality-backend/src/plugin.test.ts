@@ -596,6 +596,18 @@ describe.each(databases.eachSupportedId())(
         return backend;
       }
 
+      it('answers an unchanged fleet view with 304 to its ETag', async () => {
+        const { server } = await seeded();
+        const first = await request(server).get(`${BASE}/clusters`).expect(200);
+        expect(first.headers.etag).toMatch(/^W\/"[0-9a-f]+-[\w-]+"$/);
+        const again = await request(server).get(`${BASE}/clusters`).expect(200);
+        expect(again.headers.etag).toBe(first.headers.etag);
+        await request(server)
+          .get(`${BASE}/clusters`)
+          .set('If-None-Match', first.headers.etag)
+          .expect(304);
+      });
+
       it('GET /clusters lists configured and seen clusters with health', async () => {
         const { server } = await seeded();
         const res = await request(server).get(`${BASE}/clusters`).expect(200);
