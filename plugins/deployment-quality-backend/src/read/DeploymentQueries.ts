@@ -164,6 +164,19 @@ export class DeploymentQueries {
     return [...byId.values()];
   }
 
+  /**
+   * allClusters for a service's page, which every entity view asks: kept as
+   * a fleet read, and read afresh when it lacks one of `clusterIds` (a
+   * cluster first deployed to since).
+   */
+  private async clustersListing(clusterIds: string[]): Promise<Cluster[]> {
+    const kept = await this.fleetRead(['clusters-listed'], SEES_ALL, () =>
+      this.allClusters(),
+    );
+    const known = new Set(kept.map(c => c.id));
+    return clusterIds.every(id => known.has(id)) ? kept : this.allClusters();
+  }
+
   /** One cluster as allClusters lists it, by index probes (every cluster page asks). */
   private async getCluster(clusterId: string): Promise<Cluster> {
     const configured = this.configuredClusters.find(c => c.id === clusterId);
@@ -476,13 +489,14 @@ export class DeploymentQueries {
     entityRef: string,
     serviceId: string,
   ): Promise<EntitySummaryResponse> {
-    const [clusters, states] = await Promise.all([
-      this.allClusters(),
-      this.store.listPairStates({ serviceId, visibility: SEES_ALL }),
+    const states = await this.store.listPairStates({
+      serviceId,
+      visibility: SEES_ALL,
+    });
+    const [clusters, gates] = await Promise.all([
+      this.clustersListing(states.map(s => s.clusterId)),
+      this.store.getGates(states.map(s => s.latestAttempt.id)),
     ]);
-    const gates = await this.store.getGates(
-      states.map(s => s.latestAttempt.id),
-    );
     // In the order clusters are listed (configured order: the promotion path).
     const order = new Map(clusters.map((c, i) => [c.id, i]));
     const ordered = [...states].sort(

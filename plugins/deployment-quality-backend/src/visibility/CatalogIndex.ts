@@ -97,7 +97,11 @@ const toRow = (s: IndexedService): Row => ({
  */
 export class CatalogIndex {
   private cachedGeneration?: { value: number; at: number };
-  private parsed?: { generation: number; services: IndexedService[] };
+  private parsed?: {
+    generation: number;
+    services: IndexedService[];
+    byRef: Map<string, IndexedService>;
+  };
   private firstSync?: Promise<void>;
 
   constructor(
@@ -322,16 +326,22 @@ export class CatalogIndex {
     services: IndexedService[];
   }> {
     const generation = await this.generation();
+    return this.parsedAt(generation);
+  }
+
+  private async parsedAt(generation: number) {
     if (this.parsed?.generation !== generation) {
       const rows: Row[] = await this.options.db('dq_catalog_services').select();
+      const services = rows.map(r => ({
+        serviceId: r.service_id,
+        entityRef: r.entity_ref,
+        title: r.title,
+        entity: JSON.parse(r.entity),
+      }));
       this.parsed = {
         generation,
-        services: rows.map(r => ({
-          serviceId: r.service_id,
-          entityRef: r.entity_ref,
-          title: r.title,
-          entity: JSON.parse(r.entity),
-        })),
+        services,
+        byRef: new Map(services.map(s => [s.entityRef, s])),
       };
     }
     return this.parsed;
@@ -379,19 +389,14 @@ export class CatalogIndex {
     return links;
   }
 
-  /** The service a Component links, with what rules read of it. */
+  /**
+   * The service a Component links, with what rules read of it: from the
+   * parsed index (every entity page asks; the generation is re-read at most
+   * once a second), so a link made in the last second may be missed, and
+   * the caller then asks the catalog.
+   */
   async byEntityRef(entityRef: string): Promise<IndexedService | undefined> {
-    const row: Row | undefined = await this.options
-      .db('dq_catalog_services')
-      .where({ entity_ref: entityRef })
-      .first();
-    return (
-      row && {
-        serviceId: row.service_id,
-        entityRef: row.entity_ref,
-        title: row.title,
-        entity: JSON.parse(row.entity),
-      }
-    );
+    const { byRef } = await this.parsedAt(await this.generation());
+    return byRef.get(entityRef);
   }
 }

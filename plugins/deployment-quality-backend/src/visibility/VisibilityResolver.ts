@@ -128,22 +128,23 @@ export class VisibilityResolver {
     credentials: BackstageCredentials,
   ): Promise<{ entityRef: string; serviceId: string }> {
     const entityRef = stringifyEntityRef(ref);
-    const notFound = new NotFoundError(`No entity ${entityRef}`);
-    if (ref.kind.toLowerCase() !== 'component') throw notFound;
+    // Made only when thrown: capturing a stack on every request costs.
+    const notFound = () => new NotFoundError(`No entity ${entityRef}`);
+    if (ref.kind.toLowerCase() !== 'component') throw notFound();
     const [indexed, decision] = await Promise.all([
       this.options.index.byEntityRef(entityRef),
       this.access(credentials).entities,
     ]);
     if (indexed) {
       const visible = this.locally(decision, indexed.entity);
-      if (visible === false) throw notFound;
+      if (visible === false) throw notFound();
       if (visible) return { entityRef, serviceId: indexed.serviceId };
     }
     // Not linked (yet), or a rule only the catalog knows: ask it.
     const entity = await this.options.catalog.getEntityByRef(entityRef, {
       credentials,
     });
-    if (!entity || entity.kind.toLowerCase() !== 'component') throw notFound;
+    if (!entity || entity.kind.toLowerCase() !== 'component') throw notFound();
     return {
       entityRef: stringifyEntityRef(entity),
       serviceId: serviceIdOf(entity),
