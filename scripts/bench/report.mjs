@@ -146,7 +146,13 @@ export function rowsFor(kind, r) {
   });
   rows.push({
     figure: 'peak backend RSS (all phases on this database)',
-    value: `${int(r.rssMiB)} MiB (${int(r.idleMiB)} MiB idle after start)`,
+    value: `${int(r.rssMiB)} MiB (${int(r.idleMiB)} MiB idle after start${
+      r.http.loop?.memoryMiB
+        ? `; at the end the V8 heap held ${int(
+            r.http.loop.memoryMiB.heapUsed,
+          )} of ${int(r.http.loop.memoryMiB.heapTotal)} MiB`
+        : ''
+    })`,
     limit: 'the pod limit',
     ratio: '—',
     loop: '—',

@@ -24,6 +24,12 @@ if (process.env.DQ_EVENT_LOOP_REPORT) {
         p50: ms(delay.percentile(50)),
         p99: ms(delay.percentile(99)),
         max: ms(delay.max),
+        memoryMiB: Object.fromEntries(
+          Object.entries(process.memoryUsage()).map(([k, v]) => [
+            k,
+            Math.round(v / 2 ** 20),
+          ]),
+        ),
       })}\n`,
     );
     delay.reset();
