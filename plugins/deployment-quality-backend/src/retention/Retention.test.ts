@@ -55,6 +55,52 @@ function history(serviceId: string, age: number): EventEnvelope[] {
 }
 
 describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
+  it('drops the pairs left without attempts, a page of pairs at a time', async () => {
+    const { knex, store } = await createTestStore(databases, databaseId, {
+      retentionDays: 90,
+    });
+    const live = ['a', 'c', 'e'].flatMap(serviceId =>
+      ['aquila-eu-west-1', 'mira-us-west-2'].map(clusterId =>
+        deploymentEvent({ clusterId, serviceId, startedAt: daysAgo(1) }),
+      ),
+    );
+    await store.ingestBatch(live);
+    // Pairs whose attempts went another way, on either side of live ones
+    // and across the page boundaries.
+    const abandoned = [
+      ['aquila-eu-west-1', 'b'],
+      ['aquila-eu-west-1', 'z'],
+      ['mira-us-west-2', '0'],
+      ['mira-us-west-2', 'd'],
+      ['zeta-eu', 'a'],
+    ];
+    await knex('dq_service_clusters').insert(
+      abandoned.map(([cluster_id, service_id]) => ({
+        cluster_id,
+        service_id,
+        first_seen_at: 0,
+      })),
+    );
+
+    const run = await new Retention(store, mockServices.logger.mock(), {
+      days: 90,
+      batchSize: 2,
+    }).run();
+
+    expect(run.deleted.servicePairs).toBe(abandoned.length);
+    const pairs = await knex('dq_service_clusters')
+      .orderBy(['cluster_id', 'service_id'])
+      .select('cluster_id', 'service_id');
+    expect(pairs.map(p => `${p.cluster_id}/${p.service_id}`)).toEqual([
+      'aquila-eu-west-1/a',
+      'aquila-eu-west-1/c',
+      'aquila-eu-west-1/e',
+      'mira-us-west-2/a',
+      'mira-us-west-2/c',
+      'mira-us-west-2/e',
+    ]);
+  });
+
   it('deletes what is older than the window in batches, keeps the rest, and a replay of trimmed history stores nothing', async () => {
     const { knex, store } = await createTestStore(databases, databaseId, {
       retentionDays: 90,
