@@ -122,6 +122,33 @@ describe('FiguresCache', () => {
     expect(await fresh).toBe('new');
   });
 
+  it('renews unchanged fleet figures when a check finds no write, so they never go stale for want of one', async () => {
+    const c = cache();
+    const { calls, compute } = controlled();
+    const first = c.get('k', data, compute('old'), true);
+    await flush();
+    calls[0].resolve();
+    await first;
+
+    // 50 s on: answered at once; the check behind it finds no write.
+    now += 50_000;
+    expect(await c.get('k', data, compute('unused'), true)).toBe('old');
+    await flush();
+    // 100 s after the computation, 50 s after that check: still answered
+    // at once, even with the data unable to answer now.
+    now += 50_000;
+    const stuck = c.get(
+      'k',
+      () => new Promise<number>(() => {}),
+      compute('unused'),
+      true,
+    );
+    expect(await Promise.race([stuck, flush().then(() => 'waited')])).toBe(
+      'old',
+    );
+    expect(calls).toHaveLength(1);
+  });
+
   it('keeps no failure, and a failed refresh leaves the kept figures', async () => {
     const c = cache();
     const { calls, compute } = controlled();

@@ -70,9 +70,16 @@ export class FiguresCache<T> {
         return this.touch(key, kept);
       }
     }
+    const checkedAt = this.now();
     const current = await generation();
     const entry = this.entries.get(key);
-    if (entry && entry.generation === current) return this.touch(key, entry);
+    if (entry && entry.generation === current) {
+      // Still exact: as fresh as this check, so the next requests within
+      // maxStaleMs need not ask again.
+      if (entry.asOf !== undefined)
+        entry.asOf = Math.max(entry.asOf, checkedAt);
+      return this.touch(key, entry);
+    }
     const fresh = this.computed(current, compute);
     // Shared with every request for the key until it settles.
     this.keep(key, fresh);
@@ -97,7 +104,11 @@ export class FiguresCache<T> {
     kept.checkedAt = now;
     (async () => {
       const current = await generation();
-      if (current === kept.generation) return;
+      if (current === kept.generation) {
+        // Unchanged since: the kept answer is exact as of this check.
+        kept.asOf = Math.max(kept.asOf ?? 0, now);
+        return;
+      }
       // Kept until the new figures are there: meanwhile, these.
       const next = this.computed(current, compute);
       await next.value;

@@ -1,16 +1,30 @@
 import { Knex } from 'knex';
-import { DETAILS_WITHHELD, StatusReporter } from './StatusReporter';
+import {
+  DETAILS_WITHHELD,
+  StatusReporter,
+  StatusReporterOptions,
+} from './StatusReporter';
 
 const NONE_PARKED = { count: 0, keys: [] };
 
-/** A reporter over fakes: the database answers, the queue holds `backlog`. */
-const reporter = (backlog: { queuedKeys: number; oldestQueuedAt?: number }) =>
+/** A reporter over fakes: all is well unless `options` say otherwise. */
+const reporterWith = (options: Partial<StatusReporterOptions> = {}) =>
   new StatusReporter({
     db: { raw: async () => [] } as unknown as Knex,
     store: { retentionRuns: async () => ({ count: 0 }) },
     retentionDays: 90,
-    rollups: { backlog: async () => backlog, parked: async () => NONE_PARKED },
+    rollups: {
+      backlog: async () => ({ queuedKeys: 0 }),
+      parked: async () => NONE_PARKED,
+    },
     metrics: { lastIngestLagSeconds: undefined },
+    ...options,
+  });
+
+/** The database answers, the queue holds `backlog`. */
+const reporter = (backlog: { queuedKeys: number; oldestQueuedAt?: number }) =>
+  reporterWith({
+    rollups: { backlog: async () => backlog, parked: async () => NONE_PARKED },
   });
 
 describe('StatusReporter', () => {
@@ -54,16 +68,7 @@ describe('StatusReporter under many callers', () => {
         });
       },
     } as unknown as Knex;
-    const status = new StatusReporter({
-      db,
-      store: { retentionRuns: async () => ({ count: 0 }) },
-      retentionDays: 90,
-      rollups: {
-        backlog: async () => ({ queuedKeys: 0 }),
-        parked: async () => NONE_PARKED,
-      },
-      metrics: { lastIngestLagSeconds: undefined },
-    });
+    const status = reporterWith({ db });
     const answers = Array.from({ length: 50 }, () =>
       status.status({ details: false }),
     );
@@ -80,10 +85,7 @@ describe('StatusReporter under many callers', () => {
 
 describe('StatusReporter parked rollup keys', () => {
   const error = 'insert into "dq_test_days" … - integer overflow';
-  const parkedReporter = new StatusReporter({
-    db: { raw: async () => [] } as unknown as Knex,
-    store: { retentionRuns: async () => ({ count: 0 }) },
-    retentionDays: 90,
+  const parkedReporter = reporterWith({
     rollups: {
       backlog: async () => ({ queuedKeys: 0 }),
       parked: async () => ({
@@ -101,7 +103,6 @@ describe('StatusReporter parked rollup keys', () => {
         ],
       }),
     },
-    metrics: { lastIngestLagSeconds: undefined },
   });
 
   it('counts them as a problem, and lists them with their errors for readers', async () => {
@@ -138,19 +139,12 @@ describe('StatusReporter parked rollup keys', () => {
 describe('StatusReporter error details', () => {
   const secret = 'select * from "dq_attempts" - password authentication failed';
   /** Everything failing, each failure quoting the secret. */
-  const failing = new StatusReporter({
+  const failing = reporterWith({
     db: {
       raw: async () => {
         throw new Error(secret);
       },
     } as unknown as Knex,
-    store: { retentionRuns: async () => ({ count: 0 }) },
-    retentionDays: 90,
-    rollups: {
-      backlog: async () => ({ queuedKeys: 0 }),
-      parked: async () => NONE_PARKED,
-    },
-    metrics: { lastIngestLagSeconds: undefined },
     queue: { latest: { depth: 3, error: `GetQueueAttributes: ${secret}` } },
     consumer: {
       state: {
