@@ -784,50 +784,35 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
    * and, on SQLite, held the event loop as long.
    */
   private async deleteAbandonedPairs(pageSize: number): Promise<number> {
+    type Pair = { cluster_id: string; service_id: string };
+    // Pairs beyond `pair` in primary-key order (`op` '>' or '<'), or from it
+    // on with `orEqual`.
+    const beyond =
+      (pair: Pair, op: '>' | '<', orEqual = false) =>
+      (w: Knex.QueryBuilder) =>
+        w
+          .where('cluster_id', op, pair.cluster_id)
+          .orWhere(e =>
+            e
+              .where('cluster_id', pair.cluster_id)
+              .where('service_id', orEqual ? `${op}=` : op, pair.service_id),
+          );
     let deleted = 0;
-    let after: { cluster_id: string; service_id: string } | undefined;
+    let after: Pair | undefined;
     for (;;) {
-      const page: Array<{ cluster_id: string; service_id: string }> =
-        await this.db('dq_service_clusters')
-          .modify(q => {
-            if (after) {
-              q.where(w =>
-                w
-                  .where('cluster_id', '>', after!.cluster_id)
-                  .orWhere(e =>
-                    e
-                      .where('cluster_id', after!.cluster_id)
-                      .where('service_id', '>', after!.service_id),
-                  ),
-              );
-            }
-          })
-          .orderBy(['cluster_id', 'service_id'])
-          .limit(pageSize)
-          .select('cluster_id', 'service_id');
+      const from = after;
+      const page: Pair[] = await this.db('dq_service_clusters')
+        .modify(q => (from ? q.where(beyond(from, '>')) : q))
+        .orderBy(['cluster_id', 'service_id'])
+        .limit(pageSize)
+        .select('cluster_id', 'service_id');
       if (page.length === 0) return deleted;
       const first = page[0];
       const last = page[page.length - 1];
       // The page's range of the primary key, less those with an attempt.
       deleted += await this.db('dq_service_clusters')
-        .where(w =>
-          w
-            .where('cluster_id', '>', first.cluster_id)
-            .orWhere(e =>
-              e
-                .where('cluster_id', first.cluster_id)
-                .where('service_id', '>=', first.service_id),
-            ),
-        )
-        .where(w =>
-          w
-            .where('cluster_id', '<', last.cluster_id)
-            .orWhere(e =>
-              e
-                .where('cluster_id', last.cluster_id)
-                .where('service_id', '<=', last.service_id),
-            ),
-        )
+        .where(beyond(first, '>', true))
+        .where(beyond(last, '<', true))
         .whereNotExists(
           this.db('dq_attempts')
             .select(this.db.raw('1'))
