@@ -35,6 +35,17 @@ describe('FiguresCache', () => {
     checks = 0;
   });
 
+  /** A cache holding 'old' for key 'k', computed at generation 1. */
+  const computedOnce = async (allowStale: boolean) => {
+    const c = cache();
+    const { calls, compute } = controlled();
+    const first = c.get('k', data, compute('old'), allowStale);
+    await flush();
+    calls[0].resolve();
+    await first;
+    return { c, calls, compute };
+  };
+
   it('shares one computation per key and generation, and keeps it', async () => {
     const c = cache();
     const { calls, compute } = controlled();
@@ -69,12 +80,7 @@ describe('FiguresCache', () => {
   });
 
   it('recomputes exact figures once a write moved the generation', async () => {
-    const c = cache();
-    const { calls, compute } = controlled();
-    const first = c.get('k', data, compute('old'), false);
-    await flush();
-    calls[0].resolve();
-    await first;
+    const { c, calls, compute } = await computedOnce(false);
     generation = 2;
     const next = c.get('k', data, compute('new'), false);
     await flush();
@@ -84,12 +90,7 @@ describe('FiguresCache', () => {
   });
 
   it('answers fleet figures at once while at most maxStaleMs old, checks the data at most once a second, and recomputes once', async () => {
-    const c = cache();
-    const { calls, compute } = controlled();
-    const first = c.get('k', data, compute('old'), true);
-    await flush();
-    calls[0].resolve();
-    await first;
+    const { c, calls, compute } = await computedOnce(true);
     const checksBefore = checks;
 
     generation = 2;
@@ -107,12 +108,7 @@ describe('FiguresCache', () => {
   });
 
   it('waits for fresh figures once the kept ones are too old', async () => {
-    const c = cache();
-    const { calls, compute } = controlled();
-    const first = c.get('k', data, compute('old'), true);
-    await flush();
-    calls[0].resolve();
-    await first;
+    const { c, calls, compute } = await computedOnce(true);
 
     generation = 2;
     now += 60_001;
@@ -123,12 +119,7 @@ describe('FiguresCache', () => {
   });
 
   it('renews unchanged fleet figures when a check finds no write, so they never go stale for want of one', async () => {
-    const c = cache();
-    const { calls, compute } = controlled();
-    const first = c.get('k', data, compute('old'), true);
-    await flush();
-    calls[0].resolve();
-    await first;
+    const { c, calls, compute } = await computedOnce(true);
 
     // 50 s on: answered at once; the check behind it finds no write.
     now += 50_000;
