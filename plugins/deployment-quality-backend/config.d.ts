@@ -286,6 +286,94 @@ export interface Config {
        */
       maxStaleSeconds?: number;
     };
+    /**
+     * Notifications to the owners of a service's catalog Component (and to
+     * `adminEntityRef` for operational ones) through the Backstage
+     * notifications backend, which must be installed. Each rule fires at
+     * most once per subject and `dedupeMinutes`: later firings in the
+     * window are counted, and the owners get one update with the count when
+     * the window closes.
+     */
+    notifications?: {
+      /** Default false: nothing is sent. */
+      enabled?: boolean;
+      /**
+       * Who is told of operational problems, and of services without a
+       * catalog Component, e.g. `group:default/platform-team`. Absent: no one.
+       */
+      adminEntityRef?: string;
+      /** Seconds between two looks at what to send. Default 10. */
+      pollSeconds?: number;
+      rules?: {
+        /** A FAILED or ROLLBACK attempt on an alerting cluster-region. */
+        deploymentFailed?: {
+          enabled?: boolean;
+          /** critical, high, normal or low. Default high. */
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+          /** Default 30. */
+          dedupeMinutes?: number;
+          /** Cluster-region types that alert (case-insensitive). Default [Production]. */
+          clusterTypes?: string[];
+        };
+        /**
+         * An attempt whose gate fails: a suite under its threshold or a
+         * required suite missing (`deploymentQuality.gates`), judged
+         * `settleMinutes` after its first test run arrived.
+         */
+        gateFailed?: {
+          enabled?: boolean;
+          /** Default normal. */
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+          /** Default 60. */
+          dedupeMinutes?: number;
+          /** Default 5. */
+          settleMinutes?: number;
+        };
+        /**
+         * A suite's pass rate more than `points` below the median of the
+         * service's previous `runs` runs of it.
+         */
+        passRateDrop?: {
+          enabled?: boolean;
+          /** Default normal. */
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+          /** Default 240. */
+          dedupeMinutes?: number;
+          /** Percentage points. Default 10. */
+          points?: number;
+          /** Default 10; fewer earlier runs than 3 never fire. */
+          runs?: number;
+        };
+        /** Messages in the dead-letter queue (queue mode). */
+        deadLetters?: {
+          enabled?: boolean;
+          /** Default critical. */
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+          /** Default 60. */
+          dedupeMinutes?: number;
+        };
+        /** The SQS consumer stopped or backing off for `afterMinutes`. */
+        consumerDown?: {
+          enabled?: boolean;
+          /** Default critical. */
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+          /** Default 60. */
+          dedupeMinutes?: number;
+          /** Default 5. */
+          afterMinutes?: number;
+        };
+        /** Rollup keys parked, or queued for over `afterMinutes`. */
+        rollupsStuck?: {
+          enabled?: boolean;
+          /** Default high. */
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+          /** Default 60. */
+          dedupeMinutes?: number;
+          /** Default 10. */
+          afterMinutes?: number;
+        };
+      };
+    };
     /** The embedded SQLite database (ignored on PostgreSQL). */
     sqlite?: {
       /**

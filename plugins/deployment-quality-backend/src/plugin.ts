@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
 import {
   SourceAdapter,
@@ -33,6 +34,8 @@ import { requestMetrics } from './metrics/requestMetrics';
 import { QueueMonitor } from './queue/QueueMonitor';
 import { readRetentionConfig, Retention } from './retention/Retention';
 import { StatusReporter } from './status/StatusReporter';
+import { readNotificationConfig } from './notifications/config';
+import { scheduleNotifications } from './notifications/scheduleNotifications';
 import { createRouter } from './service/router';
 import { createSourcesRouter } from './service/sourcesRouter';
 
@@ -72,6 +75,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         metricsService: metricsServiceRef,
         catalog: catalogServiceRef,
+        notifications: notificationService,
       },
       async init({
         config,
@@ -86,10 +90,12 @@ export const deploymentQualityPlugin = createBackendPlugin({
         scheduler,
         metricsService,
         catalog,
+        notifications,
       }) {
         permissionsRegistry.addPermissions(deploymentQualityPermissions);
         const dqConfig = readDeploymentQualityConfig(config);
         const retentionConfig = readRetentionConfig(config);
+        const notifyConfig = readNotificationConfig(config);
         const metrics = new DeploymentQualityMetrics(metricsService);
         // The webhook and the SQS consumer share transactions (group commit):
         // two at once on PostgreSQL (more only split the same load into
@@ -112,6 +118,9 @@ export const deploymentQualityPlugin = createBackendPlugin({
           maxRejectedEvents: dqConfig.diagnostics.maxRejectedEvents,
           logger: logger.child({ component: 'rollups' }),
           rollups: { onKeyParked: key => metrics.rollupKeyParked(key.kind) },
+          notify: notifyConfig.enabled
+            ? { settleMs: notifyConfig.rules.gateFailed.settleMs }
+            : undefined,
         });
         // What the last writes queued is refreshed before the process ends.
         lifecycle.addShutdownHook(() => knexStore.rollups.settle().then());
@@ -210,6 +219,16 @@ export const deploymentQualityPlugin = createBackendPlugin({
           lifecycle.addShutdownHook(() => consumer!.stop());
         }
 
+        const status = new StatusReporter({
+          db,
+          store,
+          retentionDays: retentionConfig.days,
+          rollups: knexStore.rollups,
+          metrics,
+          queue,
+          consumer,
+        });
+
         // One per replica, shared by the ingest routes: a key has one budget.
         const limiter = new KeyRateLimiter();
 
@@ -259,17 +278,21 @@ export const deploymentQualityPlugin = createBackendPlugin({
             limiter,
             gatePolicy: dqConfig.gates,
             scorecardPolicy: dqConfig.scorecard,
-            status: new StatusReporter({
-              db,
-              store,
-              retentionDays: retentionConfig.days,
-              rollups: knexStore.rollups,
-              metrics,
-              queue,
-              consumer,
-            }),
+            status,
           }),
         );
+        await scheduleNotifications({
+          config: notifyConfig,
+          db,
+          store,
+          index,
+          status,
+          notifications,
+          scheduler,
+          gatePolicy: dqConfig.gates,
+          configuredClusters: dqConfig.clusters,
+          logger: logger.child({ component: 'notifications' }),
+        });
         // The webhook authenticates with its own keys, not Backstage tokens.
         httpRouter.addAuthPolicy({
           path: '/ingest',

@@ -191,6 +191,8 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     rollups?: RollupRefresherOptions;
     /** Where reads outside a transaction go (readerFor); default: the database. */
     reads?: Knex;
+    /** Set when the owners are notified: what writeEvents queues for them. */
+    notify?: { settleMs: number };
   }): Promise<KnexDeploymentQualityStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
@@ -239,6 +241,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       rollups,
       new RejectedEventLog(client, options.maxRejectedEvents, options.logger),
       options.reads,
+      options.notify,
     );
   }
 
@@ -249,6 +252,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
     private readonly rejected = new RejectedEventLog(db),
     /** Where reads outside a transaction go: see readerFor. */
     private readonly reads: Knex = db,
+    private readonly notify?: { settleMs: number },
   ) {}
 
   settleRollups(): Promise<number> {
@@ -274,6 +278,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       writeEvents(tx, events, {
         retentionDays: this.retentionDays,
         newServices,
+        notify: this.notify,
       }),
     );
     this.rollups.kick();

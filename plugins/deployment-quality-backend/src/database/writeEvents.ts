@@ -10,6 +10,10 @@ import { IngestOutcome } from './DeploymentQualityStore';
 import { INSERT_ROWS, chunks } from './chunks';
 import { TouchedDays, markStale } from './rollups';
 import { refreshPairStates } from './pairStates';
+import {
+  FAILED_STATES,
+  enqueueNotifications,
+} from '../notifications/NotifyQueue';
 
 type Row = Record<string, any>;
 type Build = { cluster_id: string; service_id: string; build_version: string };
@@ -88,6 +92,11 @@ export async function writeEvents(
     now?: number;
     /** Filled with the services that appeared on a cluster for the first time. */
     newServices?: Set<string>;
+    /**
+     * Set when the owners are notified: failed attempts and attempts with
+     * new test runs are queued for the notifier (test runs `settleMs` on).
+     */
+    notify?: { settleMs: number };
   } = {},
 ): Promise<IngestOutcome[]> {
   const now = options.now ?? Date.now();
@@ -147,7 +156,24 @@ export async function writeEvents(
     touched,
     options.newServices,
   );
-  await writeTestResults(tx, ofType('test-result'), touched, written);
+  const tested = await writeTestResults(
+    tx,
+    ofType('test-result'),
+    touched,
+    written,
+  );
+  if (options.notify) {
+    await enqueueNotifications(tx, [
+      ...[...written.values()]
+        .filter(a => FAILED_STATES.includes(a.status))
+        .map(a => ({ kind: 'attempt' as const, attemptId: a.id, dueAt: now })),
+      ...[...tested].map(attemptId => ({
+        kind: 'tests' as const,
+        attemptId,
+        dueAt: now + options.notify!.settleMs,
+      })),
+    ]);
+  }
   await writePromotions(tx, ofType('promotion'));
   for (const event of ofType('cluster-config')) {
     await writeClusterConfig(tx, event.payload, toMs(event.receivedAt));
@@ -241,7 +267,7 @@ async function writeDeployments(
         source: winner('source'),
         commit_at: either('commit_at'),
       })
-      .returning(['id', 'cluster_id', 'service_id', 'build_version']);
+      .returning(['id', 'cluster_id', 'service_id', 'build_version', 'status']);
     merged.forEach(r => written.set(r.id, r));
   }
 
@@ -393,8 +419,8 @@ async function writeTestResults(
   events: Array<Of<'test-result'>>,
   touched: TouchedDays,
   written: Written,
-) {
-  if (events.length === 0) return;
+): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
   const run = (eventId: string, p: ReceivedTestResultPayload) => ({
     event_id: eventId,
     suite_type: p.suiteType,
@@ -462,6 +488,8 @@ async function writeTestResults(
     await tx('dq_test_runs').insert(chunk);
   }
   rows.forEach(r => touched.testRun(r));
+  // The attempts these runs belong to, as far as they are known yet.
+  return new Set(rows.flatMap(r => (r.attempt_id ? [r.attempt_id] : [])));
 }
 
 async function writePromotions(
