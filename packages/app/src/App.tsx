@@ -5,6 +5,8 @@ import {
   catalogPlugin,
 } from '@backstage/plugin-catalog';
 import { orgPlugin } from '@backstage/plugin-org';
+import { NotificationsPage } from '@backstage/plugin-notifications';
+import { signalsPlugin } from '@backstage/plugin-signals';
 import { DeploymentQualityPage } from '@internal/plugin-deployment-quality';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
@@ -19,6 +21,8 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 
 const app = createApp({
   apis,
+  // Signals has no page: listed so its client pushes notifications live.
+  plugins: [signalsPlugin],
   bindRoutes({ bind }) {
     bind(orgPlugin.externalRoutes, {
       catalogIndex: catalogPlugin.routes.catalogIndex,
@@ -40,6 +44,7 @@ const routes = (
       {entityPage}
     </Route>
     <Route path="/deployment-quality" element={<DeploymentQualityPage />} />
+    <Route path="/notifications" element={<NotificationsPage />} />
   </FlatRoutes>
 );
 

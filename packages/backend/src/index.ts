@@ -18,6 +18,10 @@ backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),
 );
 
+// Owners are told of failures through these (deploymentQuality.notifications).
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
 backend.add(import('@internal/plugin-deployment-quality-backend'));
 backend.add(
   import('@internal/plugin-deployment-quality-backend-module-sources'),

@@ -32,7 +32,7 @@ export function testDatabaseIds(): TestDatabaseId[] {
 export async function createTestStore(
   databases: TestDatabases,
   databaseId: TestDatabaseId,
-  options: { retentionDays?: number } = {},
+  options: { retentionDays?: number; notify?: { settleMs: number } } = {},
 ): Promise<{ knex: Knex; store: KnexDeploymentQualityStore }> {
   const knex = await databases.init(databaseId);
   const store = await KnexDeploymentQualityStore.create({

@@ -113,6 +113,8 @@ export async function startRealBackends(
       permissionsServiceFactory,
       mockServices.rootConfig.factory({
         data: {
+          // The notifications backend links to the app.
+          app: { baseUrl: 'http://localhost:3000' },
           permission: { enabled: true },
           catalog: {
             // Entities are static: reprocessing them only competes with the

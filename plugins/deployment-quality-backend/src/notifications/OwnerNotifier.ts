@@ -182,16 +182,16 @@ export class OwnerNotifier {
       const usual = median(
         history.map(h => percent(Number(h.passed), Number(h.total))),
       );
-      const now_ = percent(Number(run.passed), Number(run.total));
-      if (usual - now_ <= rule.points) continue;
+      const rate = percent(Number(run.passed), Number(run.total));
+      if (usual - rate <= rule.points) continue;
       await this.fire(
         'passRateDrop',
         `${attempt.clusterId}/${attempt.serviceId}/${suite}`,
         attempt,
         now,
         target => ({
-          title: `${target.title}: ${suite} pass rate fell to ${now_} % on ${attempt.clusterId}`,
-          description: `${suite} passed ${now_} % on build ${attempt.buildVersion}, against a median of ${usual} % over the ${history.length} runs before it on ${attempt.clusterId}.`,
+          title: `${target.title}: ${suite} pass rate fell to ${rate} % on ${attempt.clusterId}`,
+          description: `${suite} passed ${rate} % on build ${attempt.buildVersion}, against a median of ${usual} % over the ${history.length} runs before it on ${attempt.clusterId}.`,
           link: target.path('quality'),
         }),
       );

@@ -1,0 +1,196 @@
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import signalsPlugin from '@backstage/plugin-signals-backend';
+import request from 'supertest';
+import { testDatabaseIds } from '../__testUtils__/databases';
+import { groupEntity, serviceEntity } from '../__testUtils__/entities';
+import { webhookDeployment } from '../__testUtils__/events';
+import {
+  RealBackends,
+  WEBHOOK_SECRET,
+  startRealBackends,
+} from '../__testUtils__/realBackends';
+
+jest.setTimeout(120_000);
+
+const user = (name: string, memberOf: string[]): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name },
+  spec: { memberOf },
+});
+
+const entities: Entity[] = [
+  serviceEntity('billing', { owner: 'team-a' }),
+  serviceEntity('vault', { owner: 'team-b' }),
+  groupEntity('team-a'),
+  groupEntity('team-b'),
+  user('alice', ['team-a']),
+  user('bob', ['team-b']),
+];
+const ALICE = 'user:default/alice';
+const BOB = 'user:default/bob';
+
+const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+type Listed = {
+  title: string;
+  description: string;
+  link: string;
+  severity: string;
+  topic: string;
+};
+
+describe.each(databases.eachSupportedId())(
+  'notifications through the real notifications backend on %p',
+  databaseId => {
+    let backends: RealBackends;
+    const inbox = async (userRef: string): Promise<Listed[]> => {
+      const res = await request(backends.server)
+        .get('/api/notifications/notifications')
+        .set(backends.userHeader(userRef))
+        .expect(200);
+      return res.body.notifications.map((n: { payload: Listed }) => n.payload);
+    };
+    const until = async <T>(what: () => Promise<T>, ok: (v: T) => boolean) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const value = await what();
+        if (ok(value) || Date.now() > deadline) return value;
+        await new Promise(r => setTimeout(r, 250));
+      }
+    };
+    const send = (body: object) =>
+      request(backends.server)
+        .post('/api/deployment-quality/ingest/webhook')
+        .set('X-Webhook-Secret', WEBHOOK_SECRET)
+        .send(body)
+        .expect(202);
+
+    beforeAll(async () => {
+      backends = await startRealBackends({
+        knex: await databases.init(databaseId),
+        entities,
+        features: [
+          notificationsPlugin,
+          signalsPlugin,
+          // The real scheduler: the notifier runs as a scheduled task.
+          schedulerServiceFactory,
+        ],
+        config: {
+          clusters: [
+            { id: 'prod-eu', name: 'Production EU', type: 'Production' },
+            { id: 'stage-eu', name: 'Staging EU', type: 'Staging' },
+          ],
+          gates: { requiredSuites: ['SANITY'], minPassRate: { default: 90 } },
+          notifications: {
+            enabled: true,
+            pollSeconds: 1,
+            rules: {
+              // Three seconds, so the window closes within the test.
+              deploymentFailed: { dedupeMinutes: 0.05 },
+              gateFailed: { settleMinutes: 0 },
+            },
+          },
+        },
+      });
+      await backends.waitForCatalog();
+    });
+    afterAll(() => backends?.stop());
+
+    it('tells the owners of a failed production deployment once per window, with the count, and no one else', async () => {
+      // Staging doesn't alert; five failures on production in one window.
+      await send(
+        webhookDeployment({
+          clusterId: 'stage-eu',
+          serviceId: 'billing',
+          status: 'FAILED',
+          runNumber: 1,
+        }),
+      );
+      for (let run = 1; run <= 5; run++) {
+        await send(
+          webhookDeployment({
+            clusterId: 'prod-eu',
+            serviceId: 'billing',
+            buildVersion: `1.0.${run}`,
+            status: 'FAILED',
+            failureReason: `image pull failed (${run})`,
+            runNumber: run,
+          }),
+        );
+      }
+      const first = await until(
+        () => inbox(ALICE),
+        list => list.length > 0,
+      );
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({
+        link: '/catalog/default/component/billing/deployments',
+        severity: 'high',
+        topic: 'deployment-quality:deploymentFailed',
+      });
+      expect(first[0].title).toMatch(
+        /^billing: 1\.0\.\d failed to deploy on Production EU/,
+      );
+
+      // When the window closes, the same notification carries the count.
+      const updated = await until(
+        () => inbox(ALICE),
+        list => list.some(n => n.title.includes('(5 times)')),
+      );
+      expect(updated).toHaveLength(1);
+      expect(updated[0].title).toMatch(/\(5 times\)$/);
+      expect(updated[0].description).toContain('image pull failed');
+      expect(await inbox(BOB)).toEqual([]);
+    });
+
+    it('tells the owners when a build fails its gate', async () => {
+      await send(
+        webhookDeployment({
+          clusterId: 'stage-eu',
+          serviceId: 'vault',
+          buildVersion: '2.0.0',
+          status: 'SUCCESS',
+          runNumber: 1,
+        }),
+      );
+      await send({
+        source: 'github-actions',
+        eventType: 'test-result',
+        payload: {
+          clusterId: 'stage-eu',
+          serviceId: 'vault',
+          buildVersion: '2.0.0',
+          suiteType: 'FUNCTIONAL',
+          total: 100,
+          passed: 80,
+          failed: 20,
+          skipped: 0,
+          durationSec: 60,
+          executedAt: '2026-02-24T09:20:00Z',
+        },
+      });
+      const listed = await until(
+        () => inbox(BOB),
+        list => list.some(n => n.topic === 'deployment-quality:gateFailed'),
+      );
+      const gate = listed.find(
+        n => n.topic === 'deployment-quality:gateFailed',
+      );
+      expect(gate).toMatchObject({
+        title: 'vault: the gate of 2.0.0 fails on stage-eu',
+        description:
+          'FUNCTIONAL passed 80 % (threshold 90 %); required suite SANITY has not run.',
+        link: '/catalog/default/component/vault/quality',
+      });
+      expect(
+        (await inbox(ALICE)).filter(
+          n => n.topic === 'deployment-quality:gateFailed',
+        ),
+      ).toEqual([]);
+    });
+  },
+);
