@@ -30,6 +30,8 @@ log "lint"
 yarn lint:all
 log "prettier"
 yarn prettier:check >/dev/null
+log "alerting rules (promtool)"
+bash scripts/ops/check-rules.sh
 
 log "unit and integration tests"
 output="$(mktemp)"

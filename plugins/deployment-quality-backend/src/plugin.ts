@@ -219,6 +219,15 @@ export const deploymentQualityPlugin = createBackendPlugin({
           lifecycle.addShutdownHook(() => consumer!.stop());
         }
 
+        metrics.observeWorkers({
+          consumer:
+            consumer &&
+            (() => {
+              const { state, lastReceiveAt } = consumer!.state;
+              return { running: state === 'running', lastReceiveAt };
+            }),
+          rollups: () => knexStore.rollups.backlog(),
+        });
         const status = new StatusReporter({
           db,
           store,
@@ -296,6 +305,11 @@ export const deploymentQualityPlugin = createBackendPlugin({
         // The webhook authenticates with its own keys, not Backstage tokens.
         httpRouter.addAuthPolicy({
           path: '/ingest',
+          allow: 'unauthenticated',
+        });
+        // Readiness probes carry no token.
+        httpRouter.addAuthPolicy({
+          path: '/health',
           allow: 'unauthenticated',
         });
         // The contract is public: CI authors read it without a login.

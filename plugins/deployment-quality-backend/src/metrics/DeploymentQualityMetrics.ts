@@ -15,6 +15,13 @@ export interface QueueDepths {
   dlq?: number;
 }
 
+/** What the consumer and rollup gauges read, when scraped. */
+export interface WorkerGauges {
+  /** This replica's consumer; absent when it doesn't consume. */
+  consumer?: () => { running: boolean; lastReceiveAt?: string };
+  rollups: () => Promise<{ queuedKeys: number; oldestQueuedAt?: number }>;
+}
+
 /**
  * The plugin's metrics, through Backstage's metrics service (OpenTelemetry
  * underneath; exported only when the backend installs a meter provider).
@@ -32,6 +39,7 @@ export class DeploymentQualityMetrics {
   private readonly retentionDeleted;
   private readonly rollupKeysParked;
   private depths: () => QueueDepths = () => ({});
+  private workers?: WorkerGauges;
   /** Received → stored of the newest stored event, for the status route. */
   lastIngestLagSeconds?: number;
 
@@ -107,6 +115,52 @@ export class DeploymentQualityMetrics {
         if (queue !== undefined) result.observe(queue, { queue: 'ingest' });
         if (dlq !== undefined) result.observe(dlq, { queue: 'dlq' });
       });
+    metrics
+      .createObservableGauge('deployment_quality.consumer.up', {
+        description:
+          'Whether this replica’s SQS consumer is running (1) or stopped or backing off (0); absent when it does not consume',
+      })
+      .addCallback(result => {
+        const consumer = this.workers?.consumer?.();
+        if (consumer) result.observe(consumer.running ? 1 : 0);
+      });
+    metrics
+      .createObservableGauge('deployment_quality.consumer.last_receive_age', {
+        description:
+          'Seconds since this replica’s consumer last received from the queue (a long poll answers at least every 20 s)',
+        unit: 's',
+      })
+      .addCallback(result => {
+        const last = this.workers?.consumer?.().lastReceiveAt;
+        if (last) result.observe((Date.now() - Date.parse(last)) / 1000);
+      });
+    metrics
+      .createObservableGauge('deployment_quality.rollups.backlog_age', {
+        description:
+          'Seconds the oldest queued rollup key has waited for its refresh (0 when none waits)',
+        unit: 's',
+      })
+      .addCallback(async result => {
+        if (!this.workers) return;
+        try {
+          const { oldestQueuedAt } = await this.workers.rollups();
+          result.observe(
+            oldestQueuedAt === undefined
+              ? 0
+              : Math.max(0, (Date.now() - oldestQueuedAt) / 1000),
+          );
+        } catch {
+          // The database is down: /status and the API's 5xx say so.
+        }
+      });
+  }
+
+  /**
+   * The consumer's state and the rollup queue, read at each scrape: what
+   * the alerting rules' "consumer not receiving" and "rollup backlog" need.
+   */
+  observeWorkers(workers: WorkerGauges) {
+    this.workers = workers;
   }
 
   /** Where the queue-depth gauge reads from (the queue monitor). */

@@ -856,6 +856,38 @@ export const spec = {
         },
       },
     },
+    '/health': {
+      get: {
+        operationId: 'getHealth',
+        tags: ['Diagnostics'],
+        summary: 'Whether this replica can serve (a readiness probe).',
+        description:
+          "Takes no login. 200 while the database answers a trivial query within\n2 s, 503 while it does not, so an orchestrator takes the replica out\nof rotation during a database outage and back when it returns. Next\nto Backstage's own `/.backstage/health/v1/readiness` (the backend\nstarted) and `/.backstage/health/v1/liveness`; `GET /status` says\nwhy, to signed-in callers.\n",
+        security: [],
+        responses: {
+          '200': {
+            description: 'The replica can serve.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/HealthResponse',
+                },
+              },
+            },
+          },
+          '503': {
+            description: 'The database does not answer.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/HealthResponse',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     '/status': {
       get: {
         operationId: 'getStatus',
@@ -3254,6 +3286,22 @@ export const spec = {
             maxLength: 16384,
             description:
               'The body as received, its first 16 KiB; once per request (absent from the per-service records of a request naming several services).',
+          },
+        },
+      },
+      HealthResponse: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['status'],
+        properties: {
+          status: {
+            type: 'string',
+            enum: ['ok', 'unavailable'],
+          },
+          reason: {
+            description: 'What does not answer (only with `unavailable`).',
+            type: 'string',
+            enum: ['database'],
           },
         },
       },

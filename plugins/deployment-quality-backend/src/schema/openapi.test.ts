@@ -141,7 +141,7 @@ async function startBackend(
       }),
     ],
   });
-  return backend;
+  return Object.assign(backend, { knex });
 }
 
 const deployment = webhookDeployment;
@@ -967,7 +967,10 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('read routes answer 401 without credentials, cluster-wide ones 403 without the permission', async () => {
-      const reads = checker.operations().filter(op => op.method === 'get');
+      // Those without a login (the readiness probe) have a test of their own.
+      const reads = checker
+        .operations()
+        .filter(op => op.method === 'get' && op.schema.security?.length !== 0);
       expect(reads.map(op => op.operationId).sort()).toEqual(
         Object.keys(SAMPLE_URLS).sort(),
       );
@@ -1101,6 +1104,21 @@ describe.each(databases.eachSupportedId())(
       for (const res of [webhook, report, source]) {
         expect(res.status).toBe(429);
         expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    it('GET /health answers 200 without a login, and 503 once the database is gone', async () => {
+      const probed = await startBackend(databaseId);
+      try {
+        const up = await call(probed, 'GET', '/health', {
+          headers: { Authorization: NO_AUTH },
+        });
+        expect(up.status).toBe(200);
+        await probed.knex.destroy();
+        const down = await call(probed, 'GET', '/health');
+        expect(down.status).toBe(503);
+      } finally {
+        await probed.stop();
       }
     });
 

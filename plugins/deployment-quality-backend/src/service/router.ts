@@ -51,7 +51,7 @@ export interface RouterOptions {
   limiter?: KeyRateLimiter;
   gatePolicy: GatePolicy;
   scorecardPolicy: ScorecardPolicy;
-  status: Pick<StatusReporter, 'status'>;
+  status: Pick<StatusReporter, 'status' | 'ready'>;
 }
 
 /** The last day a window covers (its end is exclusive). */
@@ -118,6 +118,15 @@ export async function createRouter(
   // Any signed-in caller: it says whether the plugin works, not what it
   // holds. Error texts name hosts, tables and values: readers only. Any
   // failure to tell (the permission or catalog backend down) hides them.
+  // For readiness probes: no login, and nothing but yes or no.
+  api.get('/health', async (_req, res) => {
+    if (await status.ready()) {
+      res.json({ status: 'ok' });
+    } else {
+      res.status(503).json({ status: 'unavailable', reason: 'database' });
+    }
+  });
+
   api.get('/status', async (req, res) => {
     const credentials = await credentialsOf(req);
     const details = await access.mayRead(credentials).catch(() => false);

@@ -73,6 +73,19 @@ export class StatusReporter {
     return check;
   }
 
+  /**
+   * Whether this replica can serve: the database answers `select 1` within
+   * 2 s. What a readiness probe asks, unauthenticated, so it says no more.
+   */
+  async ready(): Promise<boolean> {
+    try {
+      await withTimeout(this.options.db.raw('select 1'), DATABASE_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private async check(options: { details: boolean }): Promise<StatusResponse> {
     const { db, store, retentionDays, rollups, metrics, queue, consumer } =
       this.options;

@@ -468,6 +468,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether this replica can serve (a readiness probe).
+     * @description Takes no login. 200 while the database answers a trivial query within
+     *     2 s, 503 while it does not, so an orchestrator takes the replica out
+     *     of rotation during a database outage and back when it returns. Next
+     *     to Backstage's own `/.backstage/health/v1/readiness` (the backend
+     *     started) and `/.backstage/health/v1/liveness`; `GET /status` says
+     *     why, to signed-in callers.
+     */
+    get: operations['getHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/status': {
     parameters: {
       query?: never;
@@ -1281,6 +1306,15 @@ export interface components {
       problems: components['schemas']['ValidationProblem'][];
       /** @description The body as received, its first 16 KiB; once per request (absent from the per-service records of a request naming several services). */
       body?: string;
+    };
+    HealthResponse: {
+      /** @enum {string} */
+      status: 'ok' | 'unavailable';
+      /**
+       * @description What does not answer (only with `unavailable`).
+       * @enum {string}
+       */
+      reason?: 'database';
     };
     /** @description The answer of `GET /status`. */
     StatusResponse: {
@@ -2433,6 +2467,35 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+    };
+  };
+  getHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The replica can serve. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthResponse'];
+        };
+      };
+      /** @description The database does not answer. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthResponse'];
+        };
+      };
     };
   };
   getStatus: {
