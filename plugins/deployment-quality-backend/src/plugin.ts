@@ -32,6 +32,7 @@ import {
 } from './metrics/DeploymentQualityMetrics';
 import { requestMetrics } from './metrics/requestMetrics';
 import { QueueMonitor } from './queue/QueueMonitor';
+import { DeadLetterRedrive } from './queue/deadLetters';
 import { readRetentionConfig, Retention } from './retention/Retention';
 import { StatusReporter } from './status/StatusReporter';
 import { readNotificationConfig } from './notifications/config';
@@ -288,6 +289,8 @@ export const deploymentQualityPlugin = createBackendPlugin({
             gatePolicy: dqConfig.gates,
             scorecardPolicy: dqConfig.scorecard,
             status,
+            permissions,
+            deadLetters: client && new DeadLetterRedrive(client, sqs.queueUrl),
           }),
         );
         await scheduleNotifications({

@@ -11,5 +11,17 @@ export const deploymentQualityReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Operating the plugin: moving dead-lettered messages back to the queue.
+ * @public
+ */
+export const deploymentQualityAdminPermission = createPermission({
+  name: 'deployment-quality.admin',
+  attributes: { action: 'update' },
+});
+
 /** @public */
-export const deploymentQualityPermissions = [deploymentQualityReadPermission];
+export const deploymentQualityPermissions = [
+  deploymentQualityReadPermission,
+  deploymentQualityAdminPermission,
+];

@@ -1,9 +1,6 @@
-import {
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { deadLetterQueueUrl } from './deadLetters';
 
 /** The ingest queue and its DLQ as last polled. */
 export interface QueueSnapshot {
@@ -87,19 +84,7 @@ export class QueueMonitor {
   }
 
   private async dlqUrlOf(redrivePolicy?: string): Promise<string | undefined> {
-    if (!redrivePolicy) return undefined;
-    if (!this.dlqUrl) {
-      const arn: string = JSON.parse(redrivePolicy).deadLetterTargetArn ?? '';
-      const [, , , , account, name] = arn.split(':');
-      if (!name) return undefined;
-      const { QueueUrl } = await this.client.send(
-        new GetQueueUrlCommand({
-          QueueName: name,
-          QueueOwnerAWSAccountId: account,
-        }),
-      );
-      this.dlqUrl = QueueUrl;
-    }
+    this.dlqUrl ??= await deadLetterQueueUrl(this.client, redrivePolicy);
     return this.dlqUrl;
   }
 }

@@ -912,6 +912,66 @@ export const spec = {
         },
       },
     },
+    '/admin/dead-letters/redrive': {
+      post: {
+        operationId: 'redriveDeadLetters',
+        tags: ['Diagnostics'],
+        summary:
+          'Move dead-lettered messages back to the ingest queue (queue mode).',
+        description:
+          'Needs the permission `deployment-quality.admin`. Receives up to `max`\nmessages from the dead-letter queue named by the ingest queue\'s\nRedrivePolicy, sends each back to the ingest queue, and deletes it\nfrom the DLQ once sent: a failure in between leaves a message in both\nqueues (its event is stored once), never in neither. Fix what sent\nthem there first (README, "Runbook: dead letters"). 409 when the\nbackend is not in queue mode or the queue has no dead-letter queue.\n',
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/RedriveRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'What was moved.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RedriveResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            description:
+              'The caller lacks the permission `deployment-quality.admin` (`NotAllowedError`).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '409': {
+            description:
+              'Not in queue mode, or the queue has no dead-letter queue (`ConflictError`).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     '/ingest/webhook': {
       post: {
         operationId: 'ingestWebhook',
@@ -3286,6 +3346,35 @@ export const spec = {
             maxLength: 16384,
             description:
               'The body as received, its first 16 KiB; once per request (absent from the per-service records of a request naming several services).',
+          },
+        },
+      },
+      RedriveRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          max: {
+            description: 'Messages moved at most. Default 1000.',
+            type: 'integer',
+            minimum: 1,
+            maximum: 10000,
+          },
+        },
+      },
+      RedriveResponse: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['moved', 'failed'],
+        properties: {
+          moved: {
+            description:
+              'Messages sent back to the ingest queue and deleted from the DLQ.',
+            type: 'integer',
+          },
+          failed: {
+            description:
+              'Messages the ingest queue refused; they stay in the DLQ.',
+            type: 'integer',
           },
         },
       },

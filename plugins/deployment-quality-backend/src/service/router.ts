@@ -1,6 +1,12 @@
-import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import {
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  deploymentQualityAdminPermission,
   analyticsQuerySchema,
   attemptsQuerySchema,
   clusterAttemptsQuerySchema,
@@ -28,6 +34,7 @@ import { VisibilityResolver } from '../visibility/VisibilityResolver';
 import { DeploymentQueries } from '../read/DeploymentQueries';
 import { StatusReporter } from '../status/StatusReporter';
 import { scorecardCsv } from './csv';
+import { DeadLetterRedrive } from '../queue/deadLetters';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -52,6 +59,9 @@ export interface RouterOptions {
   gatePolicy: GatePolicy;
   scorecardPolicy: ScorecardPolicy;
   status: Pick<StatusReporter, 'status' | 'ready'>;
+  permissions: PermissionsService;
+  /** Present in queue mode. */
+  deadLetters?: Pick<DeadLetterRedrive, 'redrive'>;
 }
 
 /** The last day a window covers (its end is exclusive). */
@@ -90,6 +100,8 @@ export async function createRouter(
     gatePolicy,
     scorecardPolicy,
     status,
+    permissions,
+    deadLetters,
   } = options;
   const router = Router();
   router.use(createIngestRouter({ ingestor, webhook, limiter }));
@@ -118,6 +130,25 @@ export async function createRouter(
   // Any signed-in caller: it says whether the plugin works, not what it
   // holds. Error texts name hosts, tables and values: readers only. Any
   // failure to tell (the permission or catalog backend down) hides them.
+  api.post('/admin/dead-letters/redrive', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    const [decision] = await permissions.authorize(
+      [{ permission: deploymentQualityAdminPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Missing permission ${deploymentQualityAdminPermission.name}`,
+      );
+    }
+    if (!deadLetters) {
+      throw new ConflictError(
+        'Not in queue mode: deploymentQuality.ingestion.sqs is not configured',
+      );
+    }
+    res.json(await deadLetters.redrive(req.body?.max ?? 1000));
+  });
+
   // For readiness probes: no login, and nothing but yes or no.
   api.get('/health', async (_req, res) => {
     if (await status.ready()) {

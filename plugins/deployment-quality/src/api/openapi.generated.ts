@@ -525,6 +525,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/dead-letters/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Move dead-lettered messages back to the ingest queue (queue mode).
+     * @description Needs the permission `deployment-quality.admin`. Receives up to `max`
+     *     messages from the dead-letter queue named by the ingest queue's
+     *     RedrivePolicy, sends each back to the ingest queue, and deletes it
+     *     from the DLQ once sent: a failure in between leaves a message in both
+     *     queues (its event is stored once), never in neither. Fix what sent
+     *     them there first (README, "Runbook: dead letters"). 409 when the
+     *     backend is not in queue mode or the queue has no dead-letter queue.
+     */
+    post: operations['redriveDeadLetters'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ingest/webhook': {
     parameters: {
       query?: never;
@@ -1306,6 +1332,16 @@ export interface components {
       problems: components['schemas']['ValidationProblem'][];
       /** @description The body as received, its first 16 KiB; once per request (absent from the per-service records of a request naming several services). */
       body?: string;
+    };
+    RedriveRequest: {
+      /** @description Messages moved at most. Default 1000. */
+      max?: number;
+    };
+    RedriveResponse: {
+      /** @description Messages sent back to the ingest queue and deleted from the DLQ. */
+      moved: number;
+      /** @description Messages the ingest queue refused; they stay in the DLQ. */
+      failed: number;
     };
     HealthResponse: {
       /** @enum {string} */
@@ -2517,6 +2553,50 @@ export interface operations {
         };
       };
       401: components['responses']['Unauthorized'];
+    };
+  };
+  redriveDeadLetters: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RedriveRequest'];
+      };
+    };
+    responses: {
+      /** @description What was moved. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RedriveResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description The caller lacks the permission `deployment-quality.admin` (`NotAllowedError`). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not in queue mode, or the queue has no dead-letter queue (`ConflictError`). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   ingestWebhook: {
