@@ -20,7 +20,7 @@ import { serviceEntity } from './__testUtils__/entities';
 import { deploymentQualityPlugin } from './plugin';
 import { testDatabaseIds } from './__testUtils__/databases';
 import { LocalSqs, eventually, startLocalSqs } from './__testUtils__/localSqs';
-import { permissionsWithoutPluginRead } from './__testUtils__/permissions';
+import { permissionsWithoutPluginOnes } from './__testUtils__/permissions';
 
 jest.setTimeout(60_000);
 
@@ -524,7 +524,7 @@ describe.each(databases.eachSupportedId())(
 
     it('answers 403 on cluster-wide routes without the read permission, and still serves readable entities', async () => {
       const { server } = await startBackend(databaseId, {}, undefined, [
-        permissionsWithoutPluginRead(),
+        permissionsWithoutPluginOnes(),
       ]);
       for (const path of [
         '/clusters',

@@ -5,6 +5,7 @@ import {
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
 import {
   SourceAdapter,
@@ -36,6 +37,7 @@ import { DeadLetterRedrive } from './queue/deadLetters';
 import { readRetentionConfig, Retention } from './retention/Retention';
 import { StatusReporter } from './status/StatusReporter';
 import { readNotificationConfig } from './notifications/config';
+import { LiveUpdates } from './live/LiveUpdates';
 import { scheduleNotifications } from './notifications/scheduleNotifications';
 import { createRouter } from './service/router';
 import { createSourcesRouter } from './service/sourcesRouter';
@@ -77,6 +79,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         metricsService: metricsServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -92,6 +95,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         metricsService,
         catalog,
         notifications,
+        signals,
       }) {
         permissionsRegistry.addPermissions(deploymentQualityPermissions);
         const dqConfig = readDeploymentQualityConfig(config);
@@ -144,6 +148,11 @@ export const deploymentQualityPlugin = createBackendPlugin({
           logger: logger.child({ component: 'catalog-index' }),
         });
         knexStore.onNewServices(serviceIds => index.link(serviceIds));
+        const live = new LiveUpdates(
+          signals,
+          logger.child({ component: 'live' }),
+        );
+        knexStore.onClustersChanged(clusterIds => live.changed(clusterIds));
         const access = new VisibilityResolver({
           db,
           permissions,

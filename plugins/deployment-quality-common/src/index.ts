@@ -12,3 +12,4 @@ export * from './analytics';
 export * from './permissions';
 export * from './scorecard';
 export * from './rollup';
+export * from './live';

@@ -3,19 +3,21 @@ import {
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { deploymentQualityReadPermission } from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
 
 /**
- * A policy that denies the plugin's read permission and allows everything
- * else, catalog reads included: cluster-wide routes answer 403 while entity
- * routes still answer for the entities the caller reads.
+ * A policy that denies the plugin's permissions (read and admin) and allows
+ * everything else, catalog reads included: cluster-wide and admin routes
+ * answer 403 while entity routes still answer for the entities the caller
+ * reads.
  */
-export function permissionsWithoutPluginRead() {
+export function permissionsWithoutPluginOnes() {
   const decide = (asked: { permission: { name: string } }) => ({
-    result:
-      asked.permission.name === deploymentQualityReadPermission.name
-        ? AuthorizeResult.DENY
-        : AuthorizeResult.ALLOW,
+    result: deploymentQualityPermissions.some(
+      p => p.name === asked.permission.name,
+    )
+      ? AuthorizeResult.DENY
+      : AuthorizeResult.ALLOW,
   });
   return createServiceFactory({
     service: coreServices.permissions,

@@ -274,18 +274,30 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
    */
   private async writeBatch(events: EventEnvelope[]): Promise<IngestOutcome[]> {
     const newServices = new Set<string>();
+    const changedClusters = new Set<string>();
     const outcomes = await this.db.transaction(tx =>
       writeEvents(tx, events, {
         retentionDays: this.retentionDays,
         newServices,
         notify: this.notify,
+        changedClusters,
       }),
     );
     this.rollups.kick();
     if (newServices.size > 0) {
       this.newServiceListeners.forEach(listener => listener([...newServices]));
     }
+    if (changedClusters.size > 0) {
+      this.changeListeners.forEach(listener => listener([...changedClusters]));
+    }
     return outcomes;
+  }
+
+  private readonly changeListeners: Array<(clusterIds: string[]) => void> = [];
+
+  /** Called after each commit that wrote attempts or test runs, with their clusters. */
+  onClustersChanged(listener: (clusterIds: string[]) => void): void {
+    this.changeListeners.push(listener);
   }
 
   private readonly newServiceListeners: Array<(serviceIds: string[]) => void> =

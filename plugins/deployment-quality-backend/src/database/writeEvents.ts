@@ -97,6 +97,8 @@ export async function writeEvents(
      * new test runs are queued for the notifier (test runs `settleMs` on).
      */
     notify?: { settleMs: number };
+    /** Filled with the clusters whose attempts or test runs were written. */
+    changedClusters?: Set<string>;
   } = {},
 ): Promise<IngestOutcome[]> {
   const now = options.now ?? Date.now();
@@ -161,7 +163,9 @@ export async function writeEvents(
     ofType('test-result'),
     touched,
     written,
+    options.changedClusters,
   );
+  for (const a of written.values()) options.changedClusters?.add(a.cluster_id);
   if (options.notify) {
     await enqueueNotifications(tx, [
       ...[...written.values()]
@@ -419,6 +423,7 @@ async function writeTestResults(
   events: Array<Of<'test-result'>>,
   touched: TouchedDays,
   written: Written,
+  changedClusters?: Set<string>,
 ): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const run = (eventId: string, p: ReceivedTestResultPayload) => ({
@@ -487,7 +492,10 @@ async function writeTestResults(
   for (const chunk of chunks(rows, INSERT_ROWS)) {
     await tx('dq_test_runs').insert(chunk);
   }
-  rows.forEach(r => touched.testRun(r));
+  rows.forEach(r => {
+    touched.testRun(r);
+    if (r.cluster_id) changedClusters?.add(r.cluster_id);
+  });
   // The attempts these runs belong to, as far as they are known yet.
   return new Set(rows.flatMap(r => (r.attempt_id ? [r.attempt_id] : [])));
 }

@@ -31,7 +31,8 @@ import { deploymentQualityPlugin } from '../plugin';
 import { testDatabaseIds } from '../__testUtils__/databases';
 import { OpenApiChecker } from './__testUtils__/openApiChecker';
 import { DETAILS_WITHHELD } from '../status/StatusReporter';
-import { permissionsWithoutPluginRead } from '../__testUtils__/permissions';
+import { permissionsWithoutPluginOnes } from '../__testUtils__/permissions';
+import { startLocalSqs } from '../__testUtils__/localSqs';
 
 // The spec must describe the real answers: every route is called on a real
 // backend and each answer (status, content type, body) is validated against
@@ -88,7 +89,7 @@ async function startBackend(
       sourceAdapters,
       mockServices.database.factory({ knex }),
       catalogServiceMock.factory({ entities }),
-      ...(options.deny ? [permissionsWithoutPluginRead()] : []),
+      ...(options.deny ? [permissionsWithoutPluginOnes()] : []),
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
@@ -1119,6 +1120,37 @@ describe.each(databases.eachSupportedId())(
         expect(down.status).toBe(503);
       } finally {
         await probed.stop();
+      }
+    });
+
+    it('POST /admin/dead-letters/redrive answers as documented', async () => {
+      const url = '/admin/dead-letters/redrive';
+      const user = { Authorization: mockCredentials.user.header() };
+      const status = async (
+        backend: typeof main,
+        options: { headers?: Record<string, string>; body?: object } = {},
+      ) => (await call(backend, 'POST', url, options)).status;
+      expect(await status(main, { headers: { Authorization: NO_AUTH } })).toBe(
+        401,
+      );
+      expect(await status(main, { headers: user, body: { max: 0 } })).toBe(400);
+      expect(await status(restricted, { headers: user })).toBe(403);
+      // Not in queue mode.
+      expect(await status(main, { headers: user })).toBe(409);
+      const sqs = await startLocalSqs();
+      const queued = await startBackend(databaseId, {
+        sqsPort: Number(new URL(sqs.endpoint).port),
+      });
+      try {
+        const res = await call(queued, 'POST', url, {
+          headers: user,
+          body: { max: 5 },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ moved: 0, failed: 0 });
+      } finally {
+        await queued.stop();
+        await sqs.stop();
       }
     });
 

@@ -14,7 +14,7 @@ import { RelativeTime } from '../shared/RelativeTime';
 import { ServiceFilter } from '../shared/ServiceFilter';
 import { FilterOption, SelectFilter } from '../shared/SelectFilter';
 import { duration } from '../shared/time';
-import { useAutoRefresh } from '../shared/useAutoRefresh';
+import { LiveFilter, useAutoRefresh } from '../shared/useAutoRefresh';
 import { useCursorPaging } from '../shared/useCursorPaging';
 import { STATUS_OPTIONS } from '../shared/useFilterOptions';
 
@@ -101,6 +101,7 @@ export const AttemptsTable = ({
   serviceFilter,
   onSelectAttempt,
   title = 'Deployment attempts',
+  live,
 }: {
   load: (query: AttemptQuery) => Promise<AttemptsPage>;
   clusterOptions?: FilterOption[];
@@ -108,6 +109,8 @@ export const AttemptsTable = ({
   serviceFilter?: { clusterId?: string };
   onSelectAttempt?: (attempt: AttemptWithGates) => void;
   title?: string;
+  /** Which live changes reload the table (see useAutoRefresh). */
+  live?: LiveFilter;
 }) => {
   const [clusterId, setClusterId] = useState('');
   const [serviceId, setServiceId] = useState('');
@@ -124,6 +127,7 @@ export const AttemptsTable = ({
         cursor: paging.cursor,
       }),
     [load, clusterId, serviceId, status, paging.cursor],
+    { live },
   );
 
   // A new filter starts again from the newest attempts.

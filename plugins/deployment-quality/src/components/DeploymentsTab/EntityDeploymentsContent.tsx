@@ -1,8 +1,11 @@
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Grid } from '@material-ui/core';
-import { AttemptWithGates } from '@internal/plugin-deployment-quality-common';
-import { useCallback, useState } from 'react';
+import {
+  AttemptWithGates,
+  LiveChange,
+} from '@internal/plugin-deployment-quality-common';
+import { useCallback, useRef, useState } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AttemptQuery, AttemptsTable } from '../AttemptsTable/AttemptsTable';
 import { BuildDetailDialog } from '../BuildDetail/BuildDetailDialog';
@@ -23,10 +26,19 @@ export const EntityDeploymentsContent = () => {
   const api = useApi(deploymentQualityApiRef);
   const [selected, setSelected] = useState<AttemptWithGates>();
 
+  // Reloads when a cluster-region the service runs on changes.
+  const shown = useRef<string[]>([]);
+  const live = useCallback(
+    (change: LiveChange) =>
+      change.clusters.some(id => shown.current.includes(id)),
+    [],
+  );
   const summary = useAutoRefresh(
     () => api.getEntitySummary(entityRef),
     [api, entityRef],
+    { live },
   );
+  shown.current = summary.value?.clusters.map(c => c.cluster.id) ?? [];
   const loadAttempts = useCallback(
     (query: AttemptQuery) => api.getEntityAttempts(entityRef, query),
     [api, entityRef],
@@ -47,6 +59,7 @@ export const EntityDeploymentsContent = () => {
             <Grid item xs={12} lg={8}>
               <AttemptsTable
                 load={loadAttempts}
+                live={live}
                 clusterOptions={s.clusters.map(c => ({
                   value: c.cluster.id,
                   label: c.cluster.name,

@@ -23,7 +23,7 @@ import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
 import { GatesSummary } from '../shared/GatesSummary';
 import { RelativeTime } from '../shared/RelativeTime';
 import { StatTiles } from '../shared/StatTiles';
-import { useAutoRefresh } from '../shared/useAutoRefresh';
+import { onCluster, useAutoRefresh } from '../shared/useAutoRefresh';
 import { usePageLinks } from './links';
 
 const useServiceColumns = (): TableColumn<ServiceOnCluster>[] => {
@@ -124,6 +124,7 @@ export const ClusterDetailPage = () => {
         ...(q ? { q } : {}),
       }),
     [api, clusterId, page, q],
+    { live: onCluster(clusterId) },
   );
   const loadAttempts = useCallback(
     (query: AttemptQuery) => api.getClusterAttempts(clusterId, query),
@@ -202,6 +203,7 @@ export const ClusterDetailPage = () => {
             <AttemptsTable
               load={loadAttempts}
               serviceFilter={{ clusterId }}
+              live={onCluster(clusterId)}
               onSelectAttempt={a => navigate(links.build(a.id))}
             />
           </Grid>

@@ -102,7 +102,9 @@ const Clusters = ({
 export const ClustersOverview = () => {
   const api = useApi(deploymentQualityApiRef);
   const columns = useColumns();
-  const state = useAutoRefresh(() => api.getClusters(), [api]);
+  const state = useAutoRefresh(() => api.getClusters(), [api], {
+    live: () => true,
+  });
   // The backend's status loads on its own: it says why when the clusters
   // can't be loaded or are stale.
   return (

@@ -69,16 +69,20 @@ const useColumns = (): TableColumn<AttemptWithGates>[] => {
 export const RecentProblems = () => {
   const api = useApi(deploymentQualityApiRef);
   const columns = useColumns();
-  const state = useAutoRefresh(async () => {
-    const since = Date.now() - RECENT_MS;
-    const pages = await Promise.all(
-      PROBLEMS.map(status => api.getAttempts({ status, limit: PER_LIST })),
-    );
-    return pages
-      .flatMap(p => p.attempts)
-      .filter(a => Date.parse(a.startedAt) >= since)
-      .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  }, [api]);
+  const state = useAutoRefresh(
+    async () => {
+      const since = Date.now() - RECENT_MS;
+      const pages = await Promise.all(
+        PROBLEMS.map(status => api.getAttempts({ status, limit: PER_LIST })),
+      );
+      return pages
+        .flatMap(p => p.attempts)
+        .filter(a => Date.parse(a.startedAt) >= since)
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    },
+    [api],
+    { live: () => true },
+  );
   return (
     <AsyncView state={state}>
       {attempts => (
