@@ -623,6 +623,57 @@ async function checkViews(page, appUrl) {
   await shot(page, 'e2e-overview');
 }
 
+/**
+ * A failed production deployment of a service the guest's team owns reaches
+ * the guest as a notification (deploymentQuality.notifications in
+ * app-config.yaml; the notifier looks every 10 s).
+ */
+async function checkNotification(page, appUrl, backendUrl) {
+  const version = '9.9.9-e2e';
+  await post(
+    `${backendUrl}/api/deployment-quality/ingest/webhook`,
+    {
+      source: 'e2e',
+      eventType: 'deployment',
+      payload: {
+        clusterId: 'aquila-us-east-1',
+        serviceId: 'authn',
+        buildVersion: version,
+        gitSha: 'b1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
+        status: 'FAILED',
+        startedAt: iso(6 * MIN),
+        endedAt: iso(4 * MIN),
+        trigger: 'merge',
+        runNumber: 1,
+        failureReason: 'readiness probe failed: connection refused',
+      },
+    },
+    { 'x-webhook-secret': config.webhook },
+  );
+  const title = page.getByText(
+    new RegExp(
+      `${version.replace(/\./g, '\\.')} failed to deploy on Aquila US-East-1`,
+    ),
+  );
+  await waitFor(
+    'the failed production deployment as a notification of the guest',
+    async () => {
+      await page.goto(`${appUrl}/notifications`);
+      return title
+        .first()
+        .waitFor({ timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+    },
+    60_000,
+  );
+  assert(
+    (await page.getByText(/readiness probe/).count()) > 0,
+    'the notification gives the failure reason',
+  );
+  await shot(page, 'notification');
+}
+
 // ---------------------------------------------------------------- demo
 function seedDemo(backendUrl) {
   log('seeding the demo history (scripts/demo/seed.mjs)');
@@ -898,7 +949,10 @@ try {
   await signIn(page, appUrl);
   if (demo) await demoScreenshots(page, appUrl);
   else if (fleet) await fleetViews(page, appUrl, servicesOnCluster);
-  else await checkViews(page, appUrl);
+  else {
+    await checkViews(page, appUrl);
+    await checkNotification(page, appUrl, backendUrl);
+  }
   log(
     `PASS in ${((Date.now() - started) / 1000).toFixed(
       1,

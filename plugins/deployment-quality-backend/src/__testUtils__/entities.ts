@@ -40,3 +40,13 @@ export function groupEntity(name: string): Entity {
     spec: { type: 'team', children: [] },
   };
 }
+
+/** A user and the groups they are a member of. */
+export function userEntity(name: string, memberOf: string[]): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name },
+    spec: { memberOf },
+  };
+}

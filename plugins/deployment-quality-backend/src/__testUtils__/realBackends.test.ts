@@ -1,7 +1,7 @@
 import { TestDatabases, mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import request from 'supertest';
-import { serviceEntity } from './entities';
+import { groupEntity, serviceEntity, userEntity } from './entities';
 import { webhookDeployment } from './events';
 import { ADMIN_USER, WEBHOOK_SECRET, startRealBackends } from './realBackends';
 
@@ -9,26 +9,12 @@ jest.setTimeout(60_000);
 
 const ALICE = 'user:default/alice';
 
-const group = (name: string): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Group',
-  metadata: { name },
-  spec: { type: 'team', children: [] },
-});
-
-const user = (name: string, memberOf: string[]): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'User',
-  metadata: { name },
-  spec: { memberOf },
-});
-
 const entities: Entity[] = [
   serviceEntity('billing', { owner: 'team-b' }),
   serviceEntity('vault', { owner: 'security' }),
-  group('team-b'),
-  group('security'),
-  user('alice', ['team-b']),
+  groupEntity('team-b'),
+  groupEntity('security'),
+  userEntity('alice', ['team-b']),
 ];
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });

@@ -110,6 +110,26 @@ export class NotifyWindows {
   }
 
   /**
+   * Fires and, when the window says so, sends; a failed send forgets the
+   * window and throws, so the firing tried again is sent.
+   */
+  async notify(
+    firing: { rule: string; subject: string; notice: Notice; dedupeMs: number },
+    now: number,
+    send: (outgoing: Outgoing) => Promise<void>,
+  ): Promise<void> {
+    const { rule, subject, notice, dedupeMs } = firing;
+    const outgoing = await this.fire(rule, subject, notice, dedupeMs, now);
+    if (!outgoing) return;
+    try {
+      await send(outgoing);
+    } catch (error) {
+      await this.forget(outgoing.window);
+      throw error;
+    }
+  }
+
+  /**
    * Drops a window whose first notification could not be sent, so the
    * firing, tried again, opens it anew and is sent.
    */

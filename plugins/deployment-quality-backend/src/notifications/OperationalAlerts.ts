@@ -95,24 +95,20 @@ export class OperationalAlerts {
     const { rules, windows, send, adminEntityRef } = this.options;
     const rule = rules[id];
     if (!rule.enabled) return;
-    const outgoing = await windows.fire(
-      id,
-      'operations',
-      {
-        ...text,
-        entityRef: adminEntityRef,
-        link: '/deployment-quality',
-        severity: rule.severity,
-        topic: `deployment-quality:${id}`,
-      },
-      rule.dedupeMs,
-      now,
-    );
-    if (!outgoing) return;
+    const notice = {
+      ...text,
+      entityRef: adminEntityRef,
+      link: '/deployment-quality',
+      severity: rule.severity,
+      topic: `deployment-quality:${id}`,
+    };
     try {
-      await send(outgoing);
+      await windows.notify(
+        { rule: id, subject: 'operations', notice, dedupeMs: rule.dedupeMs },
+        now,
+        send,
+      );
     } catch (error) {
-      await windows.forget(outgoing.window);
       this.options.logger.warn(
         `Could not send the ${id} notification: ${error}`,
       );

@@ -239,20 +239,11 @@ export class OwnerNotifier {
         },
       }),
     };
-    const outgoing = await windows.fire(
-      id,
-      subject,
-      notice,
-      rule.dedupeMs,
+    await windows.notify(
+      { rule: id, subject, notice, dedupeMs: rule.dedupeMs },
       now,
+      send,
     );
-    if (!outgoing) return;
-    try {
-      await send(outgoing);
-    } catch (error) {
-      await windows.forget(outgoing.window);
-      throw error;
-    }
   }
 
   private async cluster(clusterId: string) {

@@ -5,7 +5,11 @@ import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import request from 'supertest';
 import { testDatabaseIds } from '../__testUtils__/databases';
-import { groupEntity, serviceEntity } from '../__testUtils__/entities';
+import {
+  groupEntity,
+  serviceEntity,
+  userEntity,
+} from '../__testUtils__/entities';
 import { webhookDeployment } from '../__testUtils__/events';
 import {
   RealBackends,
@@ -15,20 +19,13 @@ import {
 
 jest.setTimeout(120_000);
 
-const user = (name: string, memberOf: string[]): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'User',
-  metadata: { name },
-  spec: { memberOf },
-});
-
 const entities: Entity[] = [
   serviceEntity('billing', { owner: 'team-a' }),
   serviceEntity('vault', { owner: 'team-b' }),
   groupEntity('team-a'),
   groupEntity('team-b'),
-  user('alice', ['team-a']),
-  user('bob', ['team-b']),
+  userEntity('alice', ['team-a']),
+  userEntity('bob', ['team-b']),
 ];
 const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
