@@ -36,6 +36,9 @@ parentPort.on('message', ({ id, sql, bindings }) => {
 });
 `;
 
+/** Old-generation heap of one reader thread. */
+const READER_HEAP_MIB = 64;
+
 type Reply =
   | { id: number; rows: unknown[] }
   | { id: number; error: { message: string; code?: string } };
@@ -81,6 +84,11 @@ class WorkerConnection {
       new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: { filename, driver },
+        // A worker inherits the backend's heap cap (384 MiB in a 512 MiB
+        // pod) and, allocating rows it drops at once, would grow towards
+        // it before collecting: two of them could take the pod's memory.
+        // The rows of the largest read are a few MiB.
+        resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MIB },
       }),
     );
   }

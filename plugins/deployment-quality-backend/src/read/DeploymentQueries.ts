@@ -539,8 +539,10 @@ function byScore(
   a: { score: number | null; serviceId: string },
   b: { score: number | null; serviceId: string },
 ) {
+  // Code-unit order: ties are common, and localeCompare costs ICU calls.
   return (
-    (b.score ?? -1) - (a.score ?? -1) || a.serviceId.localeCompare(b.serviceId)
+    (b.score ?? -1) - (a.score ?? -1) ||
+    (a.serviceId < b.serviceId ? -1 : Number(a.serviceId > b.serviceId))
   );
 }
 

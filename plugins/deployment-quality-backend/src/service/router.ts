@@ -21,6 +21,7 @@ import {
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import express, { Request } from 'express';
 import { createHash } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { GatePolicy, WebhookKey } from '../config';
@@ -165,13 +166,13 @@ export async function createRouter(
   });
 
   api.get('/clusters', async (req, res) => {
-    sendJson(res, await queries.listClusters(await readerOf(req)));
+    await sendJson(res, await queries.listClusters(await readerOf(req)));
   });
 
   api.get('/clusters/:clusterId/summary', async (req, res) => {
     const visibility = await readerOf(req);
     const page = parseQuery(clusterSummaryQuerySchema, req.query);
-    sendJson(
+    await sendJson(
       res,
       await queries.clusterSummary(req.params.clusterId, visibility, page),
     );
@@ -180,13 +181,13 @@ export async function createRouter(
   api.get('/attempts', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(attemptsQuerySchema, req.query);
-    sendJson(res, await queries.listAttempts(query, visibility));
+    await sendJson(res, await queries.listAttempts(query, visibility));
   });
 
   api.get('/clusters/:clusterId/attempts', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(clusterAttemptsQuerySchema, req.query);
-    sendJson(
+    await sendJson(
       res,
       await queries.listAttempts(
         { ...query, clusterId: req.params.clusterId },
@@ -198,7 +199,7 @@ export async function createRouter(
   api.get('/services', async (req, res) => {
     const visibility = await readerOf(req);
     const page = parseQuery(servicesQuerySchema, req.query);
-    sendJson(res, await queries.listServices(visibility, page));
+    await sendJson(res, await queries.listServices(visibility, page));
   });
 
   api.get('/services/:serviceId/attempts', async (req, res) => {
@@ -229,7 +230,7 @@ export async function createRouter(
   api.get('/scorecard', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(scorecardQuerySchema, req.query);
-    sendJson(res, await queries.scorecard(query, scorecardPolicy, visibility));
+    await sendJson(res, await queries.scorecard(query, scorecardPolicy, visibility));
   });
 
   api.get('/scorecard/csv', async (req, res) => {
@@ -325,8 +326,15 @@ export async function createRouter(
  */
 const serialized = new WeakMap<object, { bytes: Buffer; etag: string }>();
 
-function sendJson(res: express.Response, body: object) {
+async function sendJson(res: express.Response, body: object) {
   let answer = serialized.get(body);
+  if (!answer) {
+    // A turn of the event loop of its own: computing a fleet answer and
+    // serialising its megabytes in one go held the loop past 100 ms on a
+    // cold start (other requests' I/O waits meanwhile).
+    await yieldToLoop();
+    answer = serialized.get(body);
+  }
   if (!answer) {
     const bytes = Buffer.from(JSON.stringify(body));
     const hash = createHash('sha1').update(bytes).digest('base64url');
