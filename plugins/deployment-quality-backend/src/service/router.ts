@@ -230,7 +230,10 @@ export async function createRouter(
   api.get('/scorecard', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(scorecardQuerySchema, req.query);
-    await sendJson(res, await queries.scorecard(query, scorecardPolicy, visibility));
+    await sendJson(
+      res,
+      await queries.scorecard(query, scorecardPolicy, visibility),
+    );
   });
 
   api.get('/scorecard/csv', async (req, res) => {
