@@ -1,9 +1,4 @@
-import {
-  TestDatabases,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import sourceAdapters from '@internal/plugin-deployment-quality-backend-module-sources';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { webhookDeployment } from './__testUtils__/events';
-import { deploymentQualityPlugin } from './plugin';
+import { startPluginBackend } from './__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 
@@ -67,26 +62,14 @@ describe('yarn dq, end to end against a running backend', () => {
     // Two runs never print the same secret.
     expect((await dq(['keygen', 'ci-main'])).stdout).not.toContain(secret);
 
-    const knex = await databases.init('SQLITE_3');
-    const backend = await startTestBackend({
-      features: [
-        deploymentQualityPlugin,
-        sourceAdapters,
-        mockServices.database.factory({ knex }),
-        catalogServiceMock.factory({ entities: [] }),
-        mockServices.rootConfig.factory({
-          data: {
-            deploymentQuality: {
-              retention: { days: 36500 },
-              ingestion: {
-                webhook: { keys: [{ name: 'ci-main', secret }] },
-              },
-              sources: { github: { secrets: [{ name: 'gh', secret }] } },
-            },
-          },
-        }),
-      ],
+    const backend = await startPluginBackend(databases, 'SQLITE_3', {
+      features: [sourceAdapters],
+      config: {
+        ingestion: { webhook: { keys: [{ name: 'ci-main', secret }] } },
+        sources: { github: { secrets: [{ name: 'gh', secret }] } },
+      },
     });
+    const { knex } = backend;
     try {
       const { port } = backend.server.address() as AddressInfo;
       const url = `http://127.0.0.1:${port}`;

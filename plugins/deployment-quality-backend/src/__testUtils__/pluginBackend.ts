@@ -5,14 +5,17 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import {
+  BackendFeature,
   LoggerService,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { serviceEntity } from './entities';
 import { deploymentQualityPlugin } from '../plugin';
+import { mergeConfig } from './mergeConfig';
 
 export const BASE = '/api/deployment-quality';
 export const SECRET = 'test-secret-0123456789';
@@ -45,7 +48,8 @@ export function capturingLogger(lines: LogLine[]): LoggerService {
  * The plugin on a fresh test database, with a webhook key, one configured
  * cluster and an in-memory catalog. `deny` takes the plugin's (and every
  * other) permission away; `logs`, when given, receives what the plugin
- * logs; `sqs` switches to queue mode.
+ * logs; `sqs` switches to queue mode; `config` is merged over the
+ * `deploymentQuality` config; `features` adds plugins and modules.
  */
 export async function startPluginBackend(
   databases: TestDatabases,
@@ -54,6 +58,8 @@ export async function startPluginBackend(
     deny?: boolean;
     logs?: LogLine[];
     sqs?: Record<string, string | number | boolean>;
+    config?: JsonObject;
+    features?: BackendFeature[];
   } = {},
 ) {
   const knex = await databases.init(databaseId);
@@ -77,17 +83,21 @@ export async function startPluginBackend(
             }),
           ]
         : []),
+      ...(options.features ?? []),
       mockServices.rootConfig.factory({
         data: {
-          deploymentQuality: {
-            // The fixtures are dated: keep them inside the retention window.
-            retention: { days: 36500 },
-            clusters: [{ id: 'mira-us-west-2', name: 'Mira US-West-2' }],
-            ingestion: {
-              webhook: { keys: [{ name: 'ci', secret: SECRET }] },
-              ...(options.sqs ? { sqs: options.sqs } : {}),
+          deploymentQuality: mergeConfig(
+            {
+              // The fixtures are dated: keep them inside the retention window.
+              retention: { days: 36500 },
+              clusters: [{ id: 'mira-us-west-2', name: 'Mira US-West-2' }],
+              ingestion: {
+                webhook: { keys: [{ name: 'ci', secret: SECRET }] },
+                ...(options.sqs ? { sqs: options.sqs } : {}),
+              },
             },
-          },
+            options.config ?? {},
+          ),
         },
       }),
     ],

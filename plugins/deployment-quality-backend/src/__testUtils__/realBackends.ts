@@ -48,11 +48,12 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { JsonObject, JsonValue } from '@backstage/types';
+import { JsonObject } from '@backstage/types';
 import { deploymentQualityReadPermission } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { deploymentQualityPlugin } from '../plugin';
+import { mergeConfig } from './mergeConfig';
 
 /** Reads every catalog entity; everyone else reads only what they own. */
 export const ADMIN_USER = 'user:default/admin';
@@ -125,7 +126,7 @@ export async function startRealBackends(
             // of the wait for a handful of entities.
             stitchingStrategy: { pollingInterval: { milliseconds: 50 } },
           },
-          deploymentQuality: merge(
+          deploymentQuality: mergeConfig(
             {
               // Fixtures are dated: keep them inside the retention window.
               retention: { days: 36500 },
@@ -474,18 +475,4 @@ async function waitForEntities(
     }
     await new Promise(resolve => setTimeout(resolve, 200));
   }
-}
-
-function merge(base: JsonObject, extra: JsonObject): JsonObject {
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(extra)) {
-    const current = out[key];
-    out[key] =
-      isObject(current) && isObject(value) ? merge(current, value) : value;
-  }
-  return out;
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
