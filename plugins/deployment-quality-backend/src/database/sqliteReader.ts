@@ -84,10 +84,9 @@ class WorkerConnection {
       new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: { filename, driver },
-        // A worker inherits the backend's heap cap (384 MiB in a 512 MiB
-        // pod) and, allocating rows it drops at once, would grow towards
-        // it before collecting: two of them could take the pod's memory.
-        // The rows of the largest read are a few MiB.
+        // Without a cap of its own a worker may grow to the backend's
+        // (384 MiB in a 512 MiB pod) before V8 collects the rows it
+        // allocates and drops; the rows of the largest read are a few MiB.
         resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MIB },
       }),
     );
