@@ -285,6 +285,17 @@ export interface Config {
        * are always exact. 0: always exact. Default 60.
        */
       maxStaleSeconds?: number;
+      /**
+       * The DORA report whose performance clusters rate the figures when a
+       * request names none (`?benchmark=`): '2023' or '2024'. Default '2024'.
+       */
+      doraBenchmark?: '2023' | '2024';
+      /**
+       * A deployment of a service to a cluster-region that ends within this
+       * many minutes of a failed or rolled-back one there, with no success
+       * between, counts as rework. Default 1440 (one day).
+       */
+      reworkWindowMinutes?: number;
     };
     /**
      * Notifications to the owners of a service's catalog Component (and to

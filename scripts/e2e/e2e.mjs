@@ -569,6 +569,31 @@ async function checkViews(page, appUrl) {
     quality.includes('1 failed / 3 finished'),
     'Quality tab counts the three attempts, the rollback as the failed one',
   );
+  assert(
+    /Deployment rework rate/.test(quality) &&
+      /\d+ rework \/ 3 finished/.test(quality),
+    'Quality tab shows the fifth key, deployment rework rate, over the same attempts',
+  );
+  assert(
+    /Failed deployment recovery time/.test(quality) &&
+      /Throughput/.test(quality) &&
+      /Instability/.test(quality),
+    'Quality tab names recovery time as DORA does and shows the throughput / instability profile',
+  );
+  assert(
+    / · 2024/.test(quality),
+    'every tier names its benchmark year, 2024 by default',
+  );
+  await page.getByRole('button', { name: /Benchmark/ }).click();
+  await page.getByRole('option', { name: 'DORA 2023' }).click();
+  await page
+    .getByText(/ · 2023/)
+    .first()
+    .waitFor();
+  assert(
+    !/ · 2024/.test(await page.locator('main').innerText()),
+    'switching the benchmark reads every tier against the 2023 clusters',
+  );
   await shot(page, 'e2e-quality-tab');
 
   // Cluster pages.

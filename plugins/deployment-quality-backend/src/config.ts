@@ -3,7 +3,10 @@ import { readDurationFromConfig } from '@backstage/config';
 import { HumanDuration } from '@backstage/types';
 import {
   Cluster,
+  DEFAULT_DORA_BENCHMARK,
   DEFAULT_SCORECARD_POLICY,
+  DORA_BENCHMARK_YEARS,
+  DoraBenchmarkYear,
   SCORECARD_METRICS,
   ScorecardPolicy,
 } from '@internal/plugin-deployment-quality-common';
@@ -74,7 +77,11 @@ export interface DeploymentQualityConfig {
   sqs?: SqsConfig;
   testReports: TestReportsConfig;
   diagnostics: DiagnosticsConfig;
-  analytics: { maxStaleSeconds: number };
+  analytics: {
+    maxStaleSeconds: number;
+    doraBenchmark: DoraBenchmarkYear;
+    reworkWindowMinutes: number;
+  };
 }
 
 const RATE_LIMIT = 'deploymentQuality.ingestion.webhook.rateLimit.perMinute';
@@ -108,14 +115,33 @@ function defaultPerMinute(config: RootConfigService): number | undefined {
 
 const DEFAULT_MAX_REJECTED_EVENTS = 10_000;
 
-/** How old fleet-wide analytics and scorecards may be served; see FiguresCache. */
-function readAnalyticsConfig(config: RootConfigService) {
-  const key = 'deploymentQuality.analytics.maxStaleSeconds';
-  const seconds = config.getOptionalNumber(key) ?? 60;
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
-    throw new Error(`${key} must be an integer from 0 to 3600`);
+function readAnalyticsConfig(
+  config: RootConfigService,
+): DeploymentQualityConfig['analytics'] {
+  const prefix = 'deploymentQuality.analytics';
+  const integer = (key: string, fallback: number, max: number) => {
+    const value = config.getOptionalNumber(`${prefix}.${key}`) ?? fallback;
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      throw new Error(`${prefix}.${key} must be an integer from 0 to ${max}`);
+    }
+    return value;
+  };
+  const benchmark =
+    config.getOptionalString(`${prefix}.doraBenchmark`) ??
+    DEFAULT_DORA_BENCHMARK;
+  if (!(DORA_BENCHMARK_YEARS as readonly string[]).includes(benchmark)) {
+    throw new Error(
+      `${prefix}.doraBenchmark must be one of ${DORA_BENCHMARK_YEARS.join(
+        ', ',
+      )}`,
+    );
   }
-  return { maxStaleSeconds: seconds };
+  return {
+    // How old fleet-wide analytics and scorecards may be served; see FiguresCache.
+    maxStaleSeconds: integer('maxStaleSeconds', 60, 3600),
+    doraBenchmark: benchmark as DoraBenchmarkYear,
+    reworkWindowMinutes: integer('reworkWindowMinutes', 1440, 30 * 1440),
+  };
 }
 
 function readDiagnosticsConfig(config: RootConfigService): DiagnosticsConfig {

@@ -996,6 +996,7 @@ describe.each(databases.eachSupportedId())(
             gatePassRate: 95,
             changeFailureRate: 0,
             leadTimeP50Min: 10,
+            failedDeploymentRecoveryTimeP50Min: null,
             timeToRestoreP50Min: null,
             deploys: 1,
             finished: 1,
@@ -1112,6 +1113,19 @@ describe.each(databases.eachSupportedId())(
           },
         });
         expect(res.body.definitions.changeFailureRate).toContain('FAILED');
+        // The 2024 clusters unless the query or the config names others.
+        expect(res.body.dora.benchmark.year).toBe('2024');
+        expect(res.body.dora.deploymentReworkRate).toBe(0);
+        const y2023 = await request(server)
+          .get(
+            `${BASE}/analytics?serviceId=authn&from=2026-02-23&to=2026-02-25&benchmark=2023`,
+          )
+          .expect(200);
+        expect(y2023.body.dora.benchmark.year).toBe('2023');
+        expect(
+          y2023.body.dora.benchmark.figures.changeFailureRate.limits,
+        ).toEqual({ elite: 0.05, high: 0.1, medium: 0.15 });
+        expect(y2023.body.buildAttempts).toEqual(res.body.buildAttempts);
 
         const entity = await request(server)
           .get(
@@ -1127,6 +1141,7 @@ describe.each(databases.eachSupportedId())(
           ['from=2026-02-25&to=2026-02-01', 'from'],
           ['from=2024-01-01&to=2026-01-01', 'from'],
           ['clusterId=bad:id', 'clusterId'],
+          ['benchmark=2021', 'benchmark'],
         ]) {
           const bad = await request(server)
             .get(`${BASE}/analytics?${query}`)

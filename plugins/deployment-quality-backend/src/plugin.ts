@@ -277,6 +277,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
                 rollups: knexStore.rollups,
                 cacheEntries: 256,
                 maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+                reworkWindowMinutes: dqConfig.analytics.reworkWindowMinutes,
               }),
               new KnexScorecard(reads, {
                 rollups: knexStore.rollups,
@@ -290,6 +291,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
               {
                 cacheEntries: 512,
                 maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+                doraBenchmark: dqConfig.analytics.doraBenchmark,
               },
             ),
             access,

@@ -37,7 +37,13 @@ export const FAILURE_STATUSES: readonly AttemptStatus[] = [
 ];
 
 /** @public */
-export const TRIGGERS = ['merge', 'promotion', 'manual', 'rollback'] as const;
+export const TRIGGERS = [
+  'merge',
+  'promotion',
+  'manual',
+  'rollback',
+  'hotfix',
+] as const;
 /** @public */
 export type Trigger = (typeof TRIGGERS)[number];
 

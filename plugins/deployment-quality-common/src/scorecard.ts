@@ -70,6 +70,8 @@ export type ScorecardEntry = {
     gatePassRate: number | null;
     changeFailureRate: number | null;
     leadTimeP50Min: number | null;
+    failedDeploymentRecoveryTimeP50Min: number | null;
+    /** @deprecated The old name of failedDeploymentRecoveryTimeP50Min. */
     timeToRestoreP50Min: number | null;
     deploys: number;
     finished: number;

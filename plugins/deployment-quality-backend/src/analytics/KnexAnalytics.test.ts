@@ -3,8 +3,11 @@ import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   AnalyticsResponse,
   AttemptStatus,
+  DORA_BENCHMARKS,
+  DoraBenchmarkYear,
   DoraTier,
   EventEnvelope,
+  Trigger,
   deploymentPayloadSchema,
   testResultPayloadSchema,
 } from '@internal/plugin-deployment-quality-common';
@@ -20,7 +23,8 @@ import { mulberry32 } from '../__testUtils__/random';
  * database), written from ANALYTICS_DEFINITIONS. The histories reach the
  * store as events, shuffled, partly re-sent and with IN_PROGRESS and
  * superseded events around the final one, so the figures are also shown not
- * to depend on arrival order.
+ * to depend on arrival order. The tiers are read against both DORA
+ * benchmarks (2023 and 2024), from thresholds written out here again.
  *
  * Deterministic: fast-check runs with a fixed seed; DQ_PROPERTY_SEED and
  * DQ_PROPERTY_RUNS override it and the number of runs.
@@ -55,6 +59,7 @@ interface AttemptModel {
   clusterId: string;
   buildVersion: string;
   status: AttemptStatus;
+  trigger: Trigger;
   startedAt: number;
   endedAt: number | null;
   commitAt: number | null;
@@ -75,6 +80,13 @@ interface RefWindow {
   to: number;
   bucket: 'day' | 'week';
 }
+
+/** What the figures are read with besides the window. */
+interface RefOptions {
+  benchmark: DoraBenchmarkYear;
+  reworkWindowMin: number;
+}
+const DEFAULTS: RefOptions = { benchmark: '2024', reworkWindowMin: 1440 };
 
 // ---------------------------------------------------------------------------
 // The reference implementation.
@@ -140,11 +152,63 @@ function tierOf(
   return i === -1 ? 'low' : TIER_ORDER[i];
 }
 
+const H = 60;
+const D = 24 * H;
+/**
+ * The reports' clusters as conditions for elite, high and medium, in
+ * minutes and per day. 2024's Medium failed fewer changes than its High and
+ * recovered as fast: a medium condition that high already covers.
+ */
+const REFERENCE_TIERS: Record<
+  DoraBenchmarkYear,
+  Record<
+    'deploymentFrequency' | 'leadTime' | 'changeFailureRate' | 'recovery',
+    Array<(v: number) => boolean>
+  >
+> = {
+  '2023': {
+    deploymentFrequency: [v => v >= 1, v => v >= 1 / 7, v => v >= 1 / 30],
+    leadTime: [v => v < D, v => v < 7 * D, v => v < 30 * D],
+    changeFailureRate: [v => v <= 0.05, v => v <= 0.1, v => v <= 0.15],
+    recovery: [v => v < H, v => v < D, v => v < 7 * D],
+  },
+  '2024': {
+    deploymentFrequency: [v => v >= 1, v => v >= 1 / 7, v => v >= 1 / 30],
+    leadTime: [v => v < D, v => v < 7 * D, v => v < 30 * D],
+    changeFailureRate: [v => v <= 0.05, v => v <= 0.2, v => v <= 0.1],
+    recovery: [v => v < H, v => v < D, v => v < D],
+  },
+};
+
+const worst = (tiers: Array<DoraTier | null>) => {
+  const known = tiers.filter((t): t is DoraTier => t !== null);
+  return known.length
+    ? TIER_ORDER[Math.max(...known.map(t => TIER_ORDER.indexOf(t)))]
+    : null;
+};
+
+/**
+ * Rework: a rollback or hotfix, or a finished attempt whose pair's latest
+ * failure that ended strictly before it ended at most the rework window
+ * before it, with no deploy of the pair ending in between (a deploy ending
+ * at the failure's instant counts as before it).
+ */
+function isRework(a: AttemptModel, pair: AttemptModel[], windowMin: number) {
+  if (a.trigger === 'rollback' || a.trigger === 'hotfix') return true;
+  const before = pair.filter(x => x.endedAt! < a.endedAt!);
+  const failures = before.filter(isFailure).map(x => x.endedAt!);
+  if (failures.length === 0) return false;
+  const lastFailure = Math.max(...failures);
+  if (a.endedAt! - lastFailure > windowMin * MINUTE_MS) return false;
+  return !before.some(x => isDeploy(x) && x.endedAt! > lastFailure);
+}
+
 function reference(
   attempts: AttemptModel[],
   runs: RunModel[],
   scope: AnalyticsScope,
   w: RefWindow,
+  options: RefOptions = DEFAULTS,
 ): Result {
   const { labels, bucketOf } = referenceBuckets(w);
   const inWindow = (t: number | null): t is number =>
@@ -257,33 +321,37 @@ function reference(
     }
   }
   const restoreP50 = percentile(restoreTimes, 0.5);
+  const rework = finished.filter(a =>
+    isRework(
+      a,
+      pairs.get(`${a.serviceId}|${a.clusterId}`)!,
+      options.reworkWindowMin,
+    ),
+  ).length;
 
   // Tiers, from the exact figures (the answer shows them rounded).
+  const limits = REFERENCE_TIERS[options.benchmark];
   const tiers = {
     deploymentFrequency: tierOf(
       finished.length > 0 ? deploys.length / days : null,
-      [v => v >= 1, v => v >= 1 / 7, v => v >= 1 / 30],
+      limits.deploymentFrequency,
     ),
-    leadTime: tierOf(leadP50 === null ? null : leadP50 / MINUTE_MS, [
-      v => v < 24 * 60,
-      v => v < 7 * 24 * 60,
-      v => v < 30 * 24 * 60,
-    ]),
+    leadTime: tierOf(
+      leadP50 === null ? null : leadP50 / MINUTE_MS,
+      limits.leadTime,
+    ),
     changeFailureRate: tierOf(
       finished.length > 0 ? failures / finished.length : null,
-      [v => v <= 0.05, v => v <= 0.1, v => v <= 0.15],
+      limits.changeFailureRate,
     ),
     failedDeploymentRecoveryTime: tierOf(
       restoreP50 === null ? null : restoreP50 / MINUTE_MS,
-      [v => v < 60, v => v < 24 * 60, v => v < 7 * 24 * 60],
+      limits.recovery,
     ),
   };
-  const known = Object.values(tiers).filter((t): t is DoraTier => t !== null);
-  const tier = known.length
-    ? TIER_ORDER[Math.max(...known.map(t => TIER_ORDER.indexOf(t)))]
-    : null;
   const minutes = (ms: number | null) =>
     ms === null ? null : round(ms / MINUTE_MS, 2);
+  const recovery = { p50: minutes(restoreP50) };
 
   return {
     buildAttempts,
@@ -294,9 +362,31 @@ function reference(
       leadTimeMin: { p50: minutes(leadP50), p90: minutes(leadP90) },
       changeFailureRate:
         finished.length > 0 ? round(failures / finished.length, 4) : null,
-      timeToRestoreMin: { p50: minutes(restoreP50) },
-      tier,
+      deploymentReworkRate:
+        finished.length > 0 ? round(rework / finished.length, 4) : null,
+      failedDeploymentRecoveryTimeMin: recovery,
+      timeToRestoreMin: recovery,
+      benchmark: DORA_BENCHMARKS[options.benchmark],
+      tier: worst(Object.values(tiers)),
       tiers,
+      profile: {
+        throughput: {
+          tier: worst([
+            tiers.deploymentFrequency,
+            tiers.leadTime,
+            tiers.failedDeploymentRecoveryTime,
+          ]),
+          figures: [
+            'deploymentFrequency',
+            'leadTime',
+            'failedDeploymentRecoveryTime',
+          ],
+        },
+        instability: {
+          tier: tiers.changeFailureRate,
+          figures: ['changeFailureRate', 'deploymentReworkRate'],
+        },
+      },
       samples: {
         deploymentFrequency: { deploys: deploys.length, days: round(days, 4) },
         leadTime: { n: deploys.length },
@@ -304,6 +394,11 @@ function reference(
         failedDeploymentRecoveryTime: {
           n: restoreTimes.length,
           unrecovered,
+        },
+        deploymentReworkRate: {
+          rework,
+          finished: finished.length,
+          reworkWindowMinutes: options.reworkWindowMin,
         },
       },
     },
@@ -360,7 +455,7 @@ class History {
       status: e.status,
       startedAt: iso(a.startedAt),
       ...(e.endedAt !== null ? { endedAt: iso(e.endedAt) } : {}),
-      trigger: 'merge',
+      trigger: a.trigger,
       runNumber: 1,
       ...(e.commitAt !== undefined ? { commitAt: iso(e.commitAt) } : {}),
     });
@@ -383,6 +478,7 @@ class History {
     commitOn?: boolean[];
     superseded?: { status: AttemptStatus; endedAt: number };
     inProgressEvents?: number;
+    trigger?: Trigger;
   }): AttemptModel {
     const finished = spec.status !== 'IN_PROGRESS';
     const commitOn = spec.commitOn ?? [true];
@@ -392,6 +488,7 @@ class History {
       clusterId: spec.clusterId,
       buildVersion: `1.0.${this.attempts.length}`,
       status: spec.status,
+      trigger: spec.trigger ?? 'merge',
       startedAt: spec.startedAt,
       endedAt: finished ? spec.endedAt! : null,
       commitAt: null,
@@ -427,6 +524,7 @@ class History {
       commitAt?: string;
       commitOn?: boolean[];
       inProgress?: number;
+      trigger?: Trigger;
     } = {},
   ) {
     return this.attempt({
@@ -438,6 +536,7 @@ class History {
       ...(extra.commitAt ? { commitAt: Date.parse(extra.commitAt) } : {}),
       ...(extra.commitOn ? { commitOn: extra.commitOn } : {}),
       inProgressEvents: extra.inProgress ?? 0,
+      ...(extra.trigger ? { trigger: extra.trigger } : {}),
     });
   }
 
@@ -504,6 +603,7 @@ async function load(
   databaseId: TestDatabaseId,
   events: EventEnvelope[],
   batchSeed?: number,
+  reworkWindowMinutes = DEFAULTS.reworkWindowMin,
 ) {
   const { knex, store } = await createTestStore(databases, databaseId);
   const random = mulberry32(batchSeed ?? 0);
@@ -514,7 +614,7 @@ async function load(
     else await store.ingestBatch(group);
     i += n;
   }
-  return new KnexAnalytics(knex);
+  return new KnexAnalytics(knex, { reworkWindowMinutes });
 }
 
 /** The events shuffled, about a quarter of them sent twice. */
@@ -604,6 +704,10 @@ const attemptSpecArb = fc.record({
   ),
   commitOn: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
   inProgressEvents: fc.integer({ min: 0, max: 2 }),
+  trigger: fc.oneof(
+    { arbitrary: fc.constant<Trigger>('merge'), weight: 6 },
+    fc.constantFrom<Trigger>('promotion', 'manual', 'rollback', 'hotfix'),
+  ),
   superseded: fc.option(
     fc.record({
       status: fc.constantFrom(...FINISHED_STATUSES),
@@ -658,6 +762,22 @@ const scenarioArb = fc.record({
   serviceId: fc.constantFrom(...SERVICES),
   clusterId: fc.constantFrom(...CLUSTERS),
   shuffleSeed: fc.integer(),
+  reworkWindowMin: fc.constantFrom(60, 1440, 3 * 1440),
+  /**
+   * Back-to-back attempts of one pair, a few minutes to hours apart: the
+   * failures, retries and fixes that rework and recovery are about.
+   */
+  burst: fc.record({
+    at: timeArb,
+    attempts: fc.array(
+      fc.record({
+        status: fc.constantFrom(...FINISHED_STATUSES),
+        gapMin: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 600 })),
+        durationMin: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 90 })),
+      }),
+      { maxLength: 12 },
+    ),
+  }),
 });
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -693,6 +813,19 @@ function historyOf(s: Scenario): History {
           }
         : {}),
       inProgressEvents: spec.inProgressEvents,
+      trigger: spec.trigger,
+    });
+  }
+  let next = time(s.burst.at);
+  for (const b of s.burst.attempts) {
+    const startedAt = next + b.gapMin * MINUTE_MS;
+    next = startedAt + b.durationMin * MINUTE_MS;
+    h.attempt({
+      serviceId: s.serviceId,
+      clusterId: s.clusterId,
+      status: b.status,
+      startedAt,
+      endedAt: next,
     });
   }
   const attempts = [...h.attempts];
@@ -756,12 +889,18 @@ describe.each(databases.eachSupportedId())(
       h: History,
       scope: AnalyticsScope,
       query: Query,
+      options: Partial<RefOptions> = {},
     ): Promise<Result> {
-      const actual = await analytics.compute(scope, resolveWindow(query));
+      const o = { ...DEFAULTS, ...options };
+      const actual = await analytics.compute(
+        scope,
+        resolveWindow(query),
+        o.benchmark,
+      );
       expect({ scope, query, ...actual }).toEqual({
         scope,
         query,
-        ...reference(h.attempts, h.runs, scope, refWindow(query)),
+        ...reference(h.attempts, h.runs, scope, refWindow(query), o),
       });
       return actual;
     }
@@ -775,6 +914,7 @@ describe.each(databases.eachSupportedId())(
             databaseId,
             delivery(h.events, s.shuffleSeed),
             s.shuffleSeed + 1,
+            s.reworkWindowMin,
           );
           const scopes: AnalyticsScope[] = [
             {},
@@ -782,10 +922,14 @@ describe.each(databases.eachSupportedId())(
             { clusterId: s.clusterId },
             { serviceId: s.serviceId, clusterId: s.clusterId },
           ];
+          // Each scope and query read against one benchmark, alternately.
           await Promise.all(
-            scopes.flatMap(scope =>
-              queriesOf(s.window).map(async query => {
-                await computeAndCompare(analytics, h, scope, query);
+            scopes.flatMap((scope, i) =>
+              queriesOf(s.window).map(async (query, j) => {
+                await computeAndCompare(analytics, h, scope, query, {
+                  benchmark: (i + j) % 2 === 0 ? '2023' : '2024',
+                  reworkWindowMin: s.reworkWindowMin,
+                });
                 compared += 1;
               }),
             ),
@@ -866,7 +1010,10 @@ describe.each(databases.eachSupportedId())(
           deploymentFrequencyPerDay: 0,
           leadTimeMin: { p50: null, p90: null },
           changeFailureRate: null,
+          deploymentReworkRate: null,
+          failedDeploymentRecoveryTimeMin: { p50: null },
           timeToRestoreMin: { p50: null },
+          benchmark: DORA_BENCHMARKS['2024'],
           tier: null,
           tiers: {
             deploymentFrequency: null,
@@ -874,11 +1021,30 @@ describe.each(databases.eachSupportedId())(
             changeFailureRate: null,
             failedDeploymentRecoveryTime: null,
           },
+          profile: {
+            throughput: {
+              tier: null,
+              figures: [
+                'deploymentFrequency',
+                'leadTime',
+                'failedDeploymentRecoveryTime',
+              ],
+            },
+            instability: {
+              tier: null,
+              figures: ['changeFailureRate', 'deploymentReworkRate'],
+            },
+          },
           samples: {
             deploymentFrequency: { deploys: 0, days: 7 },
             leadTime: { n: 0 },
             changeFailureRate: { failures: 0, finished: 0 },
             failedDeploymentRecoveryTime: { n: 0, unrecovered: 0 },
+            deploymentReworkRate: {
+              rework: 0,
+              finished: 0,
+              reworkWindowMinutes: 1440,
+            },
           },
         },
       });
@@ -951,7 +1117,10 @@ describe.each(databases.eachSupportedId())(
         deploymentFrequencyPerDay: 0.1429,
         leadTimeMin: { p50: 30, p90: 30 },
         changeFailureRate: 0,
+        deploymentReworkRate: 0,
+        failedDeploymentRecoveryTimeMin: { p50: null },
         timeToRestoreMin: { p50: null },
+        benchmark: DORA_BENCHMARKS['2024'],
         tier: 'high',
         tiers: {
           deploymentFrequency: 'high',
@@ -959,11 +1128,30 @@ describe.each(databases.eachSupportedId())(
           changeFailureRate: 'elite',
           failedDeploymentRecoveryTime: null,
         },
+        profile: {
+          throughput: {
+            tier: 'high',
+            figures: [
+              'deploymentFrequency',
+              'leadTime',
+              'failedDeploymentRecoveryTime',
+            ],
+          },
+          instability: {
+            tier: 'elite',
+            figures: ['changeFailureRate', 'deploymentReworkRate'],
+          },
+        },
         samples: {
           deploymentFrequency: { deploys: 1, days: 7 },
           leadTime: { n: 1 },
           changeFailureRate: { failures: 0, finished: 1 },
           failedDeploymentRecoveryTime: { n: 0, unrecovered: 0 },
+          deploymentReworkRate: {
+            rework: 0,
+            finished: 1,
+            reworkWindowMinutes: 1440,
+          },
         },
       });
       for (const scope of [
@@ -1716,6 +1904,141 @@ describe.each(databases.eachSupportedId())(
       );
       expect(cfr.dora.changeFailureRate).toBe(0.05);
       expect(cfr.dora.tiers.changeFailureRate).toBe('high');
+    });
+
+    it('reads the same figures against the 2023 and the 2024 clusters', async () => {
+      // authn: 3 failures in 20 finished attempts (15 %), one run on
+      // cluster-0 restored four days after it began: 2023 rates them medium
+      // and medium; 2024 high (Medium's 10 % is already High) and low (from
+      // one day on).
+      const h = new History();
+      for (let i = 0; i < 20; i++) {
+        const end = BASE + i * 8 * 60 * MINUTE_MS;
+        h.attempt({
+          serviceId: 'authn',
+          clusterId: `cluster-${i % 4}`,
+          status: i % 4 === 0 && i < 12 ? 'FAILED' : 'SUCCESS',
+          startedAt: end - 10 * MINUTE_MS,
+          endedAt: end,
+        });
+      }
+      const analytics = await load(databaseId, delivery(h.events, 3));
+      const query: Query = {
+        from: '2026-03-02',
+        to: '2026-03-15',
+        bucket: 'week',
+      };
+      const y2023 = await computeAndCompare(analytics, h, {}, query, {
+        benchmark: '2023',
+      });
+      const y2024 = await computeAndCompare(analytics, h, {}, query, {
+        benchmark: '2024',
+      });
+      expect(y2023.dora.changeFailureRate).toBe(0.15);
+      expect(y2023.dora.benchmark.year).toBe('2023');
+      expect(y2024.dora.benchmark.year).toBe('2024');
+      expect(y2023.dora.tiers.changeFailureRate).toBe('medium');
+      expect(y2024.dora.tiers.changeFailureRate).toBe('high');
+      expect(y2023.dora.failedDeploymentRecoveryTimeMin.p50).toBe(4 * 24 * 60);
+      expect(y2023.dora.tiers.failedDeploymentRecoveryTime).toBe('medium');
+      expect(y2024.dora.tiers.failedDeploymentRecoveryTime).toBe('low');
+      expect(y2024.dora.profile.throughput.tier).toBe('low');
+      expect(y2024.dora.profile.instability.tier).toBe('high');
+      // The figures themselves don't depend on the benchmark.
+      const {
+        benchmark: b1,
+        tier: t1,
+        tiers: s1,
+        profile: p1,
+        ...f23
+      } = y2023.dora;
+      const {
+        benchmark: b2,
+        tier: t2,
+        tiers: s2,
+        profile: p2,
+        ...f24
+      } = y2024.dora;
+      expect(f23).toEqual(f24);
+    });
+
+    it('counts rework: rollbacks, hotfixes and what replaces a failure within the window', async () => {
+      const h = new History();
+      const at = (day: number, hhmm: string) =>
+        `2026-03-0${day}T${hhmm}:00.000Z`;
+      const c = 'mira-us-west-2';
+      // A planned deploy, then a failure replaced 2 hours later: rework.
+      h.deploy('authn', c, 'SUCCESS', at(3, '08:00'), at(3, '08:30'));
+      h.deploy('authn', c, 'FAILED', at(3, '09:00'), at(3, '09:30'));
+      h.deploy('authn', c, 'SUCCESS', at(3, '11:00'), at(3, '11:30'));
+      // The next one follows a success: planned.
+      h.deploy('authn', c, 'SUCCESS', at(3, '12:00'), at(3, '12:30'));
+      // A failure, then a retry that fails too (rework), then a fix two days
+      // later: outside the 1-day window, planned again.
+      h.deploy('authn', c, 'FAILED', at(4, '09:00'), at(4, '09:10'));
+      h.deploy('authn', c, 'FAILED', at(4, '09:20'), at(4, '09:30'));
+      h.deploy('authn', c, 'LIVE', at(6, '09:00'), at(6, '10:00'));
+      // A hotfix and a rollback trigger are rework whatever came before;
+      // another service's failure doesn't make billing's deploy rework.
+      h.deploy('billing', c, 'SUCCESS', at(5, '08:00'), at(5, '08:30'), {
+        trigger: 'hotfix',
+      });
+      h.deploy('billing', c, 'SUCCESS', at(5, '09:00'), at(5, '09:30'), {
+        trigger: 'rollback',
+      });
+      h.deploy('search', c, 'FAILED', at(5, '09:40'), at(5, '09:45'));
+      h.deploy('billing', c, 'SUCCESS', at(5, '10:00'), at(5, '10:30'));
+      // The same pair on another cluster-region is another pair.
+      h.deploy(
+        'authn',
+        'pavo-us-east-1',
+        'SUCCESS',
+        at(4, '10:00'),
+        at(4, '10:05'),
+      );
+      const analytics = await load(databaseId, delivery(h.events, 9));
+      const query: Query = {
+        from: '2026-03-02',
+        to: '2026-03-08',
+        bucket: 'day',
+      };
+      const all = await computeAndCompare(analytics, h, {}, query);
+      expect(all.dora.samples.deploymentReworkRate).toEqual({
+        rework: 4,
+        finished: 12,
+        reworkWindowMinutes: 1440,
+      });
+      expect(all.dora.deploymentReworkRate).toBe(0.3333);
+      const authn = await computeAndCompare(
+        analytics,
+        h,
+        { serviceId: 'authn', clusterId: c },
+        query,
+      );
+      expect(authn.dora.samples.deploymentReworkRate.rework).toBe(2);
+
+      // A window of three days makes the fix two days later rework.
+      const wide = await load(databaseId, h.events, undefined, 3 * 1440);
+      const wider = await computeAndCompare(wide, h, {}, query, {
+        reworkWindowMin: 3 * 1440,
+      });
+      expect(wider.dora.samples.deploymentReworkRate.rework).toBe(5);
+
+      // A window starting after the failure still sees it.
+      const later = await computeAndCompare(
+        analytics,
+        h,
+        {},
+        {
+          from: '2026-03-03T10:00:00.000Z',
+          to: '2026-03-03T12:00:00.000Z',
+          bucket: 'day',
+        },
+      );
+      expect(later.dora.samples.deploymentReworkRate).toMatchObject({
+        rework: 1,
+        finished: 1,
+      });
     });
   },
 );

@@ -1,15 +1,18 @@
 import {
   AnalyticsResponse,
+  DEFAULT_DORA_BENCHMARK,
+  DoraBenchmarkYear,
   DoraFigures,
+  ExactDoraFigures,
   KNOWN_SUITES,
-  doraTiers,
-  overallTier,
+  doraRating,
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { RollupRefresher } from '../database/rollups';
 import {
   AnalyticsScope,
   DEPLOYED,
+  FAILED,
   LEAD_TIME_SQL,
   MINUTE_MS,
   deploysIn,
@@ -28,6 +31,16 @@ export type { AnalyticsScope } from './sql';
 
 type Row = Record<string, any>;
 type Figures = Omit<AnalyticsResponse, 'filter' | 'definitions'>;
+type Rating = 'benchmark' | 'tier' | 'tiers' | 'profile';
+/** What the cache keeps: the figures before any benchmark rates them. */
+type Unrated = Omit<Figures, 'dora'> & {
+  dora: Omit<DoraFigures, Rating>;
+  exact: ExactDoraFigures;
+};
+
+/** Triggers that make a deployment rework whatever came before it. */
+const REWORK_TRIGGERS = ['rollback', 'hotfix'];
+const DEFAULT_REWORK_WINDOW_MIN = 24 * 60;
 
 /**
  * Delivery analytics and DORA figures, computed by the database: every
@@ -45,7 +58,8 @@ type Figures = Omit<AnalyticsResponse, 'filter' | 'definitions'>;
  */
 export class KnexAnalytics {
   private readonly rollups: RollupRefresher;
-  private readonly cache: FiguresCache<Figures>;
+  private readonly cache: FiguresCache<Unrated>;
+  private readonly reworkWindowMin: number;
 
   constructor(
     private readonly db: Knex,
@@ -54,8 +68,12 @@ export class KnexAnalytics {
       cacheEntries?: number;
       /** How old fleet-wide figures may be served (see FiguresCache). */
       maxStaleMs?: number;
+      /** How soon after a failure a deployment of the pair is rework. */
+      reworkWindowMinutes?: number;
     } = {},
   ) {
+    this.reworkWindowMin =
+      options.reworkWindowMinutes ?? DEFAULT_REWORK_WINDOW_MIN;
     this.rollups = options.rollups ?? new RollupRefresher(db);
     this.cache = new FiguresCache({
       maxEntries: options.cacheEntries ?? 0,
@@ -63,7 +81,17 @@ export class KnexAnalytics {
     });
   }
 
-  compute(scope: AnalyticsScope, w: AnalyticsWindow): Promise<Figures> {
+  /** The figures of a window, their tiers read against `benchmark`. */
+  async compute(
+    scope: AnalyticsScope,
+    w: AnalyticsWindow,
+    benchmark: DoraBenchmarkYear = DEFAULT_DORA_BENCHMARK,
+  ): Promise<Figures> {
+    const { exact, dora, ...rest } = await this.unrated(scope, w);
+    return { ...rest, dora: { ...dora, ...doraRating(exact, benchmark) } };
+  }
+
+  private unrated(scope: AnalyticsScope, w: AnalyticsWindow): Promise<Unrated> {
     const key = JSON.stringify([
       scope.serviceId,
       scope.serviceIds,
@@ -84,15 +112,15 @@ export class KnexAnalytics {
   private async figures(
     scope: AnalyticsScope,
     w: AnalyticsWindow,
-  ): Promise<Figures> {
+  ): Promise<Unrated> {
     const ended = await this.endedCounts(scope, w);
-    const [buildAttempts, testPassRates, dora] = await Promise.all([
+    const [buildAttempts, testPassRates, { dora, exact }] = await Promise.all([
       this.buildAttempts(scope, w),
       this.testPassRates(scope, w),
       this.dora(scope, w, ended),
     ]);
     const deployFrequency = this.deployFrequency(w, ended);
-    return { buildAttempts, deployFrequency, testPassRates, dora };
+    return { buildAttempts, deployFrequency, testPassRates, dora, exact };
   }
 
   /**
@@ -271,58 +299,105 @@ export class KnexAnalytics {
     scope: AnalyticsScope,
     w: AnalyticsWindow,
     ended: Row[],
-  ): Promise<DoraFigures> {
+  ): Promise<Pick<Unrated, 'dora' | 'exact'>> {
     const byStatus = (statuses: string[]) =>
       ended
         .filter(r => statuses.includes(r.status))
         .reduce((n, r) => n + Number(r.n), 0);
     const deploys = byStatus(DEPLOYED);
-    const failures = byStatus(['FAILED', 'ROLLBACK']);
+    const failures = byStatus(FAILED);
     const finished = deploys + failures;
 
     const leadTimes = deploysIn(this.db, scope, w).select({
       v: this.db.raw(LEAD_TIME_SQL),
     });
-    const [lead, recovery] = await Promise.all([
+    const [lead, recovery, rework] = await Promise.all([
       deploys > 0 ? percentiles(this.db, leadTimes, [50, 90]) : undefined,
       this.recovery(scope, w),
+      finished > 0 ? this.rework(scope, w) : 0,
     ]);
     const [leadP50, leadP90] = lead?.values ?? [null, null];
     const days = (w.to - w.from) / DAY_MS;
-    const perDay = round(deploys / days, 4);
-    const changeFailureRate =
-      finished > 0 ? round(failures / finished, 4) : null;
-    // Tiers from the exact figures, like lead and recovery time: rounding is
-    // for display and must not lift a figure over a threshold.
-    const tiers = doraTiers({
-      // With no finished attempt at all there is nothing to rate.
-      deploymentFrequencyPerDay: finished > 0 ? deploys / days : null,
-      leadTimeP50Min: leadP50 === null ? null : leadP50 / MINUTE_MS,
-      changeFailureRate: finished > 0 ? failures / finished : null,
-      recoveryP50Min: recovery.p50 === null ? null : recovery.p50 / MINUTE_MS,
-    });
+    const recoveryMin = {
+      p50: recovery.p50 === null ? null : minutes(recovery.p50),
+    };
     return {
-      deploymentFrequencyPerDay: perDay,
-      leadTimeMin: {
-        p50: leadP50 === null ? null : minutes(leadP50),
-        p90: leadP90 === null ? null : minutes(leadP90),
-      },
-      changeFailureRate,
-      timeToRestoreMin: {
-        p50: recovery.p50 === null ? null : minutes(recovery.p50),
-      },
-      tier: overallTier(tiers),
-      tiers,
-      samples: {
-        deploymentFrequency: { deploys, days: round(days, 4) },
-        leadTime: { n: deploys },
-        changeFailureRate: { failures, finished },
-        failedDeploymentRecoveryTime: {
-          n: recovery.n,
-          unrecovered: recovery.unrecovered,
+      dora: {
+        deploymentFrequencyPerDay: round(deploys / days, 4),
+        leadTimeMin: {
+          p50: leadP50 === null ? null : minutes(leadP50),
+          p90: leadP90 === null ? null : minutes(leadP90),
+        },
+        changeFailureRate: finished > 0 ? round(failures / finished, 4) : null,
+        deploymentReworkRate: finished > 0 ? round(rework / finished, 4) : null,
+        failedDeploymentRecoveryTimeMin: recoveryMin,
+        timeToRestoreMin: recoveryMin,
+        samples: {
+          deploymentFrequency: { deploys, days: round(days, 4) },
+          leadTime: { n: deploys },
+          changeFailureRate: { failures, finished },
+          failedDeploymentRecoveryTime: {
+            n: recovery.n,
+            unrecovered: recovery.unrecovered,
+          },
+          deploymentReworkRate: {
+            rework,
+            finished,
+            reworkWindowMinutes: this.reworkWindowMin,
+          },
         },
       },
+      // Tiers from the exact figures, like lead and recovery time: rounding
+      // is for display and must not lift a figure over a threshold.
+      exact: {
+        // With no finished attempt at all there is nothing to rate.
+        deploymentFrequencyPerDay: finished > 0 ? deploys / days : null,
+        leadTimeP50Min: leadP50 === null ? null : leadP50 / MINUTE_MS,
+        changeFailureRate: finished > 0 ? failures / finished : null,
+        recoveryP50Min: recovery.p50 === null ? null : recovery.p50 / MINUTE_MS,
+      },
     };
+  }
+
+  /**
+   * Rework attempts that ended in the window (see ANALYTICS_DEFINITIONS
+   * .deploymentReworkRate): one ordered pass per pair over the attempts that
+   * ended from one rework window before it, each seeing the latest failure
+   * and the latest deploy of its pair that ended strictly before it.
+   */
+  private async rework(scope: AnalyticsScope, w: AnalyticsWindow) {
+    const db = this.db;
+    const windowMs = this.reworkWindowMin * MINUTE_MS;
+    const list = (statuses: string[]) => statuses.map(v => `'${v}'`).join(', ');
+    const latest = (statuses: string[]) =>
+      `max(case when status in (${list(statuses)}) then ended_at end) over (
+         partition by cluster_id, service_id order by ended_at
+         range between unbounded preceding and 1 preceding)`;
+    const finished = scopedAttempts(db, scope)
+      .whereIn('status', [...DEPLOYED, ...FAILED])
+      .where('ended_at', '>=', w.from - windowMs)
+      .where('ended_at', '<', w.to)
+      .select(
+        'ended_at',
+        'trigger',
+        db.raw(`${latest(FAILED)} as last_fail`),
+        db.raw(`${latest(DEPLOYED)} as last_ok`),
+      );
+    const [row] = await db
+      .from(finished.as('finished'))
+      .where('ended_at', '>=', w.from)
+      .where(q =>
+        q.whereIn('trigger', REWORK_TRIGGERS).orWhere(replaces =>
+          replaces
+            .whereNotNull('last_fail')
+            .whereRaw('ended_at - last_fail <= ?', [windowMs])
+            .where(ok =>
+              ok.whereNull('last_ok').orWhereRaw('last_ok <= last_fail'),
+            ),
+        ),
+      )
+      .count({ n: '*' });
+    return Number(row?.n ?? 0);
   }
 
   /** Failure runs (see failureRuns) and the p50 of their recovery time. */

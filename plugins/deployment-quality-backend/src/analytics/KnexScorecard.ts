@@ -143,7 +143,9 @@ export class KnexScorecard {
       entry(r.service_id).recoveries = Number(r.recovered);
     }
     for (const [serviceId, ms] of recoveryMedians) {
-      entry(serviceId).timeToRestoreP50Min = minutes(ms);
+      const e = entry(serviceId);
+      e.failedDeploymentRecoveryTimeP50Min = minutes(ms);
+      e.timeToRestoreP50Min = e.failedDeploymentRecoveryTimeP50Min;
     }
     return out;
   }

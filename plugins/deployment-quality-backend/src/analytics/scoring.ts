@@ -15,6 +15,7 @@ export function emptyInputs(): ScorecardInputs {
     gatePassRate: null,
     changeFailureRate: null,
     leadTimeP50Min: null,
+    failedDeploymentRecoveryTimeP50Min: null,
     timeToRestoreP50Min: null,
     deploys: 0,
     finished: 0,

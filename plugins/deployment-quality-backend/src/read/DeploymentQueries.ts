@@ -1,5 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import {
+  DEFAULT_DORA_BENCHMARK,
+  DoraBenchmarkYear,
   ANALYTICS_DEFINITIONS,
   AnalyticsResponse,
   Attempt,
@@ -66,8 +68,11 @@ export class DeploymentQueries {
       /** Fleet-wide answers kept (see fleetRead); 0: none. */
       cacheEntries?: number;
       maxStaleMs?: number;
+      /** The DORA benchmark of answers whose query names none. */
+      doraBenchmark?: DoraBenchmarkYear;
     } = {},
   ) {
+    this.doraBenchmark = options.doraBenchmark ?? DEFAULT_DORA_BENCHMARK;
     this.fleetCache = new FiguresCache({
       maxEntries: options.cacheEntries ?? 0,
       maxStaleMs: options.maxStaleMs ?? 0,
@@ -75,6 +80,7 @@ export class DeploymentQueries {
   }
 
   private readonly fleetCache: FiguresCache<unknown>;
+  private readonly doraBenchmark: DoraBenchmarkYear;
 
   /**
    * A cluster-wide answer (the overview, a cluster page, the service list):
@@ -118,6 +124,7 @@ export class DeploymentQueries {
       from?: string;
       to?: string;
       bucket: 'day' | 'week';
+      benchmark?: DoraBenchmarkYear;
     },
     options:
       | { fromEntity: true }
@@ -142,7 +149,11 @@ export class DeploymentQueries {
         to: new Date(window.to).toISOString(),
         bucket: window.bucket,
       },
-      ...(await this.analyticsQueries.compute(scope, window)),
+      ...(await this.analyticsQueries.compute(
+        scope,
+        window,
+        query.benchmark ?? this.doraBenchmark,
+      )),
       definitions: ANALYTICS_DEFINITIONS,
     };
   }
@@ -379,7 +390,7 @@ export class DeploymentQueries {
 
   /** Every visible service's quality score over the window, best first. */
   scorecard(
-    query: { from?: string; to?: string },
+    query: { from?: string; to?: string; benchmark?: DoraBenchmarkYear },
     policy: ScorecardPolicy,
     visibility: Visibility,
   ): Promise<ScorecardResponse> {
@@ -390,7 +401,7 @@ export class DeploymentQueries {
   }
 
   private async scoreAll(
-    query: { from?: string; to?: string },
+    query: { from?: string; to?: string; benchmark?: DoraBenchmarkYear },
     policy: ScorecardPolicy,
     visibility: Visibility,
   ): Promise<ScorecardResponse> {
@@ -440,7 +451,7 @@ export class DeploymentQueries {
     entityRef: string,
     members: { serviceId: string; entityRef: string; title: string }[],
     truncated: boolean,
-    query: { from?: string; to?: string },
+    query: { from?: string; to?: string; benchmark?: DoraBenchmarkYear },
     policy: ScorecardPolicy,
   ): Promise<EntityRollupResponse> {
     const window = resolveWindow({ ...query, bucket: 'day' });
@@ -448,7 +459,11 @@ export class DeploymentQueries {
     const scope = { serviceIds };
     const [states, figures, inputs] = await Promise.all([
       this.store.listPairStates({ serviceIds, visibility: SEES_ALL }),
-      this.analyticsQueries.compute(scope, window),
+      this.analyticsQueries.compute(
+        scope,
+        window,
+        query.benchmark ?? this.doraBenchmark,
+      ),
       this.scorecardQueries.inputs(window, scope),
     ]);
     const gates = await this.store.getGates(

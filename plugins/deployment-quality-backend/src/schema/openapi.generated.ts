@@ -372,7 +372,7 @@ export const spec = {
         tags: ['Analytics'],
         summary: 'Delivery analytics per bucket, and the DORA figures.',
         description:
-          "Build attempts, test pass rates and deploys per bucket over the\nwindow, and the DORA figures of the whole window, for a service, a\ncluster, both, or everything (aggregates over every service).\nEvery bucket of the window is present; empty ones carry zeros or null\nrates. `definitions` in the answer states how each figure is\ncomputed:\n\n- **buckets**: UTC calendar days (or ISO weeks from Monday) covering\n  [from, to); every bucket is present, empty ones with zeros or null\n  rates.\n- **buildAttempts**: attempts counted in the bucket of their\n  startedAt: success = SUCCESS + LIVE, failed = FAILED, rollback =\n  ROLLBACK.\n- **testPassRates**: per suite, Σpassed / Σtotal × 100 over the test\n  runs executed (executedAt) in the bucket; null when none ran.\n- **deploys**: attempts that ended (endedAt) in the bucket as SUCCESS\n  or LIVE.\n- **leadTime**: endedAt − commitAt of a deploy when the event gave\n  commitAt, else endedAt − startedAt; avgLeadTimeMin is the mean over\n  the bucket's deploys.\n- **deploymentFrequency**: deploys in the window divided by the\n  number of days in it.\n- **leadTimeForChanges**: p50 and p90 (linear interpolation) of the\n  lead time of the deploys in the window, in minutes.\n- **changeFailureRate**: (FAILED + ROLLBACK) / all finished attempts\n  that ended in the window, as a ratio from 0 to 1; null with no\n  finished attempt.\n- **failedDeploymentRecoveryTime** (DORA's current name for time to\n  restore): for each run of consecutive failed attempts\n  (FAILED/ROLLBACK) of a service on a cluster whose first failure\n  ended in the window, the time from that failure's endedAt to the\n  endedAt of the next SUCCESS/LIVE attempt there; p50 in minutes.\n  Runs not yet recovered are counted as unrecovered, not timed.\n- **tier**: each figure's DORA tier (2023 thresholds) — deployment\n  frequency elite ≥ 1/day, high ≥ 1/week, medium ≥ 1/month; lead\n  time elite < 1 day, high < 1 week, medium < 1 month; change failure\n  rate elite ≤ 5 %, high ≤ 10 %, medium ≤ 15 %; recovery time elite\n  < 1 hour, high < 1 day, medium < 1 week; else low. The overall tier\n  is the worst tier among the figures that have samples.\n\nAn unknown cluster, or a service without attempts or hidden from the\ncaller, answers 404.\n",
+          "Build attempts, test pass rates and deploys per bucket over the\nwindow, and the DORA figures of the whole window, for a service, a\ncluster, both, or everything (aggregates over every service).\nEvery bucket of the window is present; empty ones carry zeros or null\nrates. `definitions` in the answer states how each figure is\ncomputed:\n\n- **buckets**: UTC calendar days (or ISO weeks from Monday) covering\n  [from, to); every bucket is present, empty ones with zeros or null\n  rates.\n- **buildAttempts**: attempts counted in the bucket of their\n  startedAt: success = SUCCESS + LIVE, failed = FAILED, rollback =\n  ROLLBACK.\n- **testPassRates**: per suite, Σpassed / Σtotal × 100 over the test\n  runs executed (executedAt) in the bucket; null when none ran.\n- **deploys**: attempts that ended (endedAt) in the bucket as SUCCESS\n  or LIVE.\n- **leadTime**: endedAt − commitAt of a deploy when the event gave\n  commitAt, else endedAt − startedAt; avgLeadTimeMin is the mean over\n  the bucket's deploys.\n- **deploymentFrequency**: deploys in the window divided by the\n  number of days in it.\n- **leadTimeForChanges**: p50 and p90 (linear interpolation) of the\n  lead time of the deploys in the window, in minutes.\n- **changeFailureRate**: (FAILED + ROLLBACK) / all finished attempts\n  that ended in the window, as a ratio from 0 to 1; null with no\n  finished attempt.\n- **failedDeploymentRecoveryTime** (DORA's current name for time to\n  restore): for each run of consecutive failed attempts\n  (FAILED/ROLLBACK) of a service on a cluster whose first failure\n  ended in the window, the time from that failure's endedAt to the\n  endedAt of the next SUCCESS/LIVE attempt there; p50 in minutes.\n  Runs not yet recovered are counted as unrecovered, not timed.\n- **deploymentReworkRate** (DORA 2024): rework attempts / all\n  finished attempts that ended in the window. An attempt is rework\n  when its trigger is rollback or hotfix, or when the latest failure\n  (FAILED/ROLLBACK) of its service on its cluster-region ended at\n  most `reworkWindowMinutes` (config, default 1440) before it, with\n  no SUCCESS/LIVE attempt there in between. No tiers were published\n  for it.\n- **tier**: each figure rated against the clusters of the DORA report\n  named by `benchmark` (2023 or 2024; default\n  `deploymentQuality.analytics.doraBenchmark`, else 2024): the best\n  tier whose limit the exact figure meets, else low. The answer\n  carries the thresholds (`dora.benchmark`) and the throughput /\n  instability profile; the overall tier is the worst tier among the\n  figures that have samples.\n\nAn unknown cluster, or a service without attempts or hidden from the\ncaller, answers 404.\n",
         parameters: [
           {
             $ref: '#/components/parameters/serviceIdQuery',
@@ -388,6 +388,9 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/bucket',
+          },
+          {
+            $ref: '#/components/parameters/benchmark',
           },
         ],
         responses: {
@@ -632,6 +635,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/to',
           },
+          {
+            $ref: '#/components/parameters/benchmark',
+          },
         ],
         responses: {
           '200': {
@@ -737,6 +743,9 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/bucket',
+          },
+          {
+            $ref: '#/components/parameters/benchmark',
           },
         ],
         responses: {
@@ -1617,6 +1626,18 @@ export const spec = {
           default: 'day',
         },
       },
+      benchmark: {
+        name: 'benchmark',
+        in: 'query',
+        required: false,
+        allowReserved: false,
+        description:
+          'The DORA report whose performance clusters rate the figures; default\n`deploymentQuality.analytics.doraBenchmark` (else 2024).\n',
+        schema: {
+          type: 'string',
+          enum: ['2023', '2024'],
+        },
+      },
     },
     responses: {
       BadRequest: {
@@ -1724,8 +1745,9 @@ export const spec = {
       },
       Trigger: {
         type: 'string',
-        description: 'What started the deployment.',
-        enum: ['merge', 'promotion', 'manual', 'rollback'],
+        description:
+          'What started the deployment. `rollback` and `hotfix` are unplanned\nwork because of a failure: they count as deployment rework.\n',
+        enum: ['merge', 'promotion', 'manual', 'rollback', 'hotfix'],
       },
       DoraTier: {
         type: 'string',
@@ -2690,9 +2712,13 @@ export const spec = {
           'deploymentFrequencyPerDay',
           'leadTimeMin',
           'changeFailureRate',
+          'deploymentReworkRate',
+          'failedDeploymentRecoveryTimeMin',
           'timeToRestoreMin',
+          'benchmark',
           'tier',
           'tiers',
+          'profile',
           'samples',
         ],
         properties: {
@@ -2726,25 +2752,51 @@ export const spec = {
             description:
               '(FAILED + ROLLBACK) / all finished attempts that ended in the window, as a ratio from 0 to 1; null with no finished attempt.',
           },
-          timeToRestoreMin: {
-            type: 'object',
+          deploymentReworkRate: {
+            type: 'number',
+            nullable: true,
+            minimum: 0,
+            maximum: 1,
             description:
-              "Failed deployment recovery time (DORA's current name for time to\nrestore): for each run of consecutive failed attempts of a service\non a cluster whose first failure ended in the window, the time\nfrom that failure's endedAt to the endedAt of the next SUCCESS/LIVE\nattempt there; p50 in minutes; null without recoveries.\n",
-            required: ['p50'],
-            properties: {
-              p50: {
-                type: 'number',
-                nullable: true,
+              'Rework attempts / all finished attempts that ended in the window, as a ratio from 0 to 1; null with no finished attempt (see definitions.deploymentReworkRate).',
+          },
+          failedDeploymentRecoveryTimeMin: {
+            $ref: '#/components/schemas/RecoveryTime',
+          },
+          timeToRestoreMin: {
+            allOf: [
+              {
+                $ref: '#/components/schemas/RecoveryTime',
               },
-            },
+            ],
+            deprecated: true,
+            description:
+              'The former name of failedDeploymentRecoveryTimeMin, with the same value.',
+          },
+          benchmark: {
+            $ref: '#/components/schemas/DoraBenchmark',
           },
           tier: {
             $ref: '#/components/schemas/DoraTier',
           },
+          profile: {
+            type: 'object',
+            description:
+              "DORA's 2024 grouping, each group's tier the worst among its rated figures.",
+            required: ['throughput', 'instability'],
+            properties: {
+              throughput: {
+                $ref: '#/components/schemas/DoraProfileGroup',
+              },
+              instability: {
+                $ref: '#/components/schemas/DoraProfileGroup',
+              },
+            },
+          },
           tiers: {
             type: 'object',
             description:
-              "Each figure's DORA tier (2023 thresholds); null when it has no samples.",
+              "Each figure's DORA tier in the benchmark; null when it has no samples.",
             required: [
               'deploymentFrequency',
               'leadTime',
@@ -2774,6 +2826,7 @@ export const spec = {
               'leadTime',
               'changeFailureRate',
               'failedDeploymentRecoveryTime',
+              'deploymentReworkRate',
             ],
             properties: {
               deploymentFrequency: {
@@ -2831,6 +2884,141 @@ export const spec = {
                   },
                 },
               },
+              deploymentReworkRate: {
+                type: 'object',
+                required: ['rework', 'finished', 'reworkWindowMinutes'],
+                properties: {
+                  rework: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  finished: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  reworkWindowMinutes: {
+                    type: 'integer',
+                    minimum: 0,
+                    description:
+                      'How soon after a failure a deployment of the pair is rework.',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      RecoveryTime: {
+        type: 'object',
+        description:
+          "Failed deployment recovery time: for each run of consecutive failed\nattempts of a service on a cluster whose first failure ended in the\nwindow, the time from that failure's endedAt to the endedAt of the\nnext SUCCESS/LIVE attempt there; p50 in minutes; null without\nrecoveries.\n",
+        required: ['p50'],
+        properties: {
+          p50: {
+            type: 'number',
+            nullable: true,
+          },
+        },
+      },
+      DoraProfileGroup: {
+        type: 'object',
+        required: ['tier', 'figures'],
+        properties: {
+          tier: {
+            $ref: '#/components/schemas/DoraTier',
+          },
+          figures: {
+            type: 'array',
+            description: 'The figures of the group (rework rate has no tier).',
+            items: {
+              type: 'string',
+            },
+          },
+        },
+      },
+      DoraThresholds: {
+        type: 'object',
+        description:
+          "One figure's limits: the figure is rated the best tier (elite, high,\nmedium) whose limit it meets — atLeast ≥, below <, atMost ≤ — else\nlow. `labels` are the report's words for each cluster.\n",
+        required: ['unit', 'meets', 'limits', 'labels'],
+        properties: {
+          unit: {
+            type: 'string',
+            enum: ['deploys per day', 'minutes', 'ratio'],
+          },
+          meets: {
+            type: 'string',
+            enum: ['atLeast', 'below', 'atMost'],
+          },
+          limits: {
+            type: 'object',
+            required: ['elite', 'high', 'medium'],
+            properties: {
+              elite: {
+                type: 'number',
+              },
+              high: {
+                type: 'number',
+              },
+              medium: {
+                type: 'number',
+              },
+            },
+          },
+          labels: {
+            type: 'object',
+            required: ['elite', 'high', 'medium', 'low'],
+            properties: {
+              elite: {
+                type: 'string',
+              },
+              high: {
+                type: 'string',
+              },
+              medium: {
+                type: 'string',
+              },
+              low: {
+                type: 'string',
+              },
+            },
+          },
+        },
+      },
+      DoraBenchmark: {
+        type: 'object',
+        description:
+          'The DORA report whose clusters rate the figures, with its thresholds.',
+        required: ['year', 'source', 'figures'],
+        properties: {
+          year: {
+            type: 'string',
+            enum: ['2023', '2024'],
+          },
+          source: {
+            type: 'string',
+          },
+          figures: {
+            type: 'object',
+            required: [
+              'deploymentFrequency',
+              'leadTime',
+              'changeFailureRate',
+              'failedDeploymentRecoveryTime',
+            ],
+            properties: {
+              deploymentFrequency: {
+                $ref: '#/components/schemas/DoraThresholds',
+              },
+              leadTime: {
+                $ref: '#/components/schemas/DoraThresholds',
+              },
+              changeFailureRate: {
+                $ref: '#/components/schemas/DoraThresholds',
+              },
+              failedDeploymentRecoveryTime: {
+                $ref: '#/components/schemas/DoraThresholds',
+              },
             },
           },
         },
@@ -2849,7 +3037,9 @@ export const spec = {
           'leadTimeForChanges',
           'changeFailureRate',
           'failedDeploymentRecoveryTime',
+          'deploymentReworkRate',
           'tier',
+          'profile',
         ],
         properties: {
           buckets: {
@@ -2897,10 +3087,20 @@ export const spec = {
             description:
               'DORA’s "failed deployment recovery time" (formerly time to restore): for each run of consecutive failed attempts (FAILED/ROLLBACK) of a service on a cluster whose first failure ended in the window, the time from that failure’s endedAt to the endedAt of the next SUCCESS/LIVE attempt there; p50 in minutes. Runs not yet recovered are counted as unrecovered, not timed.',
           },
+          deploymentReworkRate: {
+            type: 'string',
+            description:
+              'DORA’s "deployment rework rate" (2024): rework attempts / all finished attempts that ended in the window, as a ratio from 0 to 1; null with no finished attempt. A finished attempt is rework when its trigger is rollback or hotfix, or when it replaces a failure: the latest FAILED/ROLLBACK attempt of the same service on the same cluster-region that ended strictly before it ended at most reworkWindowMinutes (see samples) before it, and no SUCCESS/LIVE attempt there ended after that failure and strictly before it. DORA published no tiers for it.',
+          },
           tier: {
             type: 'string',
             description:
-              'Each figure’s DORA tier (2023 thresholds): deployment frequency elite ≥ 1/day, high ≥ 1/week, medium ≥ 1/month; lead time elite < 1 day, high < 1 week, medium < 1 month; change failure rate elite ≤ 5 %, high ≤ 10 %, medium ≤ 15 %; recovery time elite < 1 hour, high < 1 day, medium < 1 week; else low. The overall tier is the worst tier among the figures that have samples.',
+              'Each figure is rated against the clusters of the selected DORA report (benchmark.year; 2023 or 2024, thresholds in benchmark.figures): the best tier, elite then high then medium, whose limit the exact figure meets, else low; null without samples. 2023: deployment frequency ≥ 1/day, ≥ 1/week, ≥ 1/month; lead time < 1 day, < 1 week, < 1 month; change failure rate ≤ 5 %, ≤ 10 %, ≤ 15 %; recovery < 1 hour, < 1 day, < 1 week. 2024: the same frequency and lead time; change failure rate ≤ 5 %, ≤ 20 % (High), Medium’s 10 % already High; recovery < 1 hour, < 1 day (High and Medium alike). The overall tier is the worst tier among the figures that have samples.',
+          },
+          profile: {
+            type: 'string',
+            description:
+              'DORA’s 2024 grouping: throughput = deployment frequency, lead time and failed deployment recovery time; instability = change failure rate and deployment rework rate. Each group’s tier is the worst tier among its rated figures (rework rate has no tier).',
           },
         },
       },
@@ -3158,6 +3358,7 @@ export const spec = {
               'gatePassRate',
               'changeFailureRate',
               'leadTimeP50Min',
+              'failedDeploymentRecoveryTimeP50Min',
               'timeToRestoreP50Min',
               'deploys',
               'finished',
@@ -3192,10 +3393,17 @@ export const spec = {
                 nullable: true,
                 description: 'p50 lead time of the deploys, minutes.',
               },
-              timeToRestoreP50Min: {
+              failedDeploymentRecoveryTimeP50Min: {
                 type: 'number',
                 nullable: true,
                 description: 'p50 failed deployment recovery time, minutes.',
+              },
+              timeToRestoreP50Min: {
+                type: 'number',
+                nullable: true,
+                deprecated: true,
+                description:
+                  'The former name of failedDeploymentRecoveryTimeP50Min, with the same value.',
               },
               deploys: {
                 type: 'integer',

@@ -27,6 +27,7 @@ describe('scorecardCsv', () => {
             gatePassRate: null,
             changeFailureRate: 0.175,
             leadTimeP50Min: null,
+            failedDeploymentRecoveryTimeP50Min: null,
             timeToRestoreP50Min: null,
             deploys: 49,
             finished: 50,

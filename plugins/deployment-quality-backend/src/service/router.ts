@@ -8,6 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   deploymentQualityAdminPermission,
   analyticsQuerySchema,
+  rollupQuerySchema,
   attemptsQuerySchema,
   clusterAttemptsQuerySchema,
   clusterSummaryQuerySchema,
@@ -293,7 +294,7 @@ export async function createRouter(
   });
 
   api.get('/entities/:namespace/:kind/:name/rollup', async (req, res) => {
-    const query = parseQuery(scorecardQuerySchema, req.query);
+    const query = parseQuery(rollupQuerySchema, req.query);
     const { entityRef, members, truncated } = await access.resolveRollup(
       req.params,
       await credentialsOf(req),

@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   ANALYTICS_DEFINITIONS,
+  doraRating,
   AnalyticsResponse,
   AttemptStatus,
   AttemptWithGates,
@@ -252,19 +253,25 @@ export const analytics: AnalyticsResponse = {
     deploymentFrequencyPerDay: 2,
     leadTimeMin: { p50: 15, p90: 42 },
     changeFailureRate: 0.25,
+    deploymentReworkRate: 0.125,
+    failedDeploymentRecoveryTimeMin: { p50: 90 },
     timeToRestoreMin: { p50: 90 },
-    tier: 'low',
-    tiers: {
-      deploymentFrequency: 'elite',
-      leadTime: 'elite',
-      changeFailureRate: 'low',
-      failedDeploymentRecoveryTime: 'high',
-    },
+    ...doraRating({
+      deploymentFrequencyPerDay: 2,
+      leadTimeP50Min: 15,
+      changeFailureRate: 0.25,
+      recoveryP50Min: 90,
+    }),
     samples: {
       deploymentFrequency: { deploys: 6, days: 3 },
       leadTime: { n: 6 },
       changeFailureRate: { failures: 2, finished: 8 },
       failedDeploymentRecoveryTime: { n: 1, unrecovered: 1 },
+      deploymentReworkRate: {
+        rework: 1,
+        finished: 8,
+        reworkWindowMinutes: 1440,
+      },
     },
   },
   definitions: ANALYTICS_DEFINITIONS,
@@ -308,6 +315,7 @@ const scoreEntry = (
     gatePassRate: 97.5,
     changeFailureRate: 0.1,
     leadTimeP50Min: 30,
+    failedDeploymentRecoveryTimeP50Min: null,
     timeToRestoreP50Min: null,
     deploys: 10,
     finished: 12,

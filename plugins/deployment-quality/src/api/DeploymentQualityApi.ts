@@ -10,6 +10,7 @@ import { ResponseError } from '@backstage/errors';
 import createClient from 'openapi-fetch';
 import {
   AnalyticsQuery,
+  RollupQuery,
   ClusterSummaryQuery,
   ServicesQuery,
   AnalyticsResponse,
@@ -74,7 +75,7 @@ export interface DeploymentQualityApi {
   /** A Group's, System's or Domain's services rolled up. */
   getEntityRollup(
     entity: CompoundEntityRef,
-    window?: { from?: string; to?: string },
+    query?: RollupQuery,
   ): Promise<EntityRollupResponse>;
   getEntityAttempts(
     entity: CompoundEntityRef,
@@ -252,14 +253,11 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     return data!;
   }
 
-  async getEntityRollup(
-    entity: CompoundEntityRef,
-    window: { from?: string; to?: string } = {},
-  ) {
+  async getEntityRollup(entity: CompoundEntityRef, query: RollupQuery = {}) {
     const { data } = await (
       await this.client()
     ).GET('/entities/{namespace}/{kind}/{name}/rollup', {
-      params: { path: entityPath(entity), query: window },
+      params: { path: entityPath(entity), query },
     });
     return data!;
   }

@@ -222,12 +222,20 @@ export interface paths {
      *       ended in the window, the time from that failure's endedAt to the
      *       endedAt of the next SUCCESS/LIVE attempt there; p50 in minutes.
      *       Runs not yet recovered are counted as unrecovered, not timed.
-     *     - **tier**: each figure's DORA tier (2023 thresholds) — deployment
-     *       frequency elite ≥ 1/day, high ≥ 1/week, medium ≥ 1/month; lead
-     *       time elite < 1 day, high < 1 week, medium < 1 month; change failure
-     *       rate elite ≤ 5 %, high ≤ 10 %, medium ≤ 15 %; recovery time elite
-     *       < 1 hour, high < 1 day, medium < 1 week; else low. The overall tier
-     *       is the worst tier among the figures that have samples.
+     *     - **deploymentReworkRate** (DORA 2024): rework attempts / all
+     *       finished attempts that ended in the window. An attempt is rework
+     *       when its trigger is rollback or hotfix, or when the latest failure
+     *       (FAILED/ROLLBACK) of its service on its cluster-region ended at
+     *       most `reworkWindowMinutes` (config, default 1440) before it, with
+     *       no SUCCESS/LIVE attempt there in between. No tiers were published
+     *       for it.
+     *     - **tier**: each figure rated against the clusters of the DORA report
+     *       named by `benchmark` (2023 or 2024; default
+     *       `deploymentQuality.analytics.doraBenchmark`, else 2024): the best
+     *       tier whose limit the exact figure meets, else low. The answer
+     *       carries the thresholds (`dora.benchmark`) and the throughput /
+     *       instability profile; the overall tier is the worst tier among the
+     *       figures that have samples.
      *
      *     An unknown cluster, or a service without attempts or hidden from the
      *     caller, answers 404.
@@ -720,10 +728,11 @@ export interface components {
      */
     AttemptStatus: 'IN_PROGRESS' | 'SUCCESS' | 'FAILED' | 'ROLLBACK' | 'LIVE';
     /**
-     * @description What started the deployment.
+     * @description What started the deployment. `rollback` and `hotfix` are unplanned
+     *     work because of a failure: they count as deployment rework.
      * @enum {string}
      */
-    Trigger: 'merge' | 'promotion' | 'manual' | 'rollback';
+    Trigger: 'merge' | 'promotion' | 'manual' | 'rollback' | 'hotfix';
     /**
      * @description A DORA performance tier, best first; null when the figure has no samples.
      * @enum {string|null}
@@ -1123,18 +1132,22 @@ export interface components {
       };
       /** @description (FAILED + ROLLBACK) / all finished attempts that ended in the window, as a ratio from 0 to 1; null with no finished attempt. */
       changeFailureRate: number | null;
+      /** @description Rework attempts / all finished attempts that ended in the window, as a ratio from 0 to 1; null with no finished attempt (see definitions.deploymentReworkRate). */
+      deploymentReworkRate: number | null;
+      failedDeploymentRecoveryTimeMin: components['schemas']['RecoveryTime'];
       /**
-       * @description Failed deployment recovery time (DORA's current name for time to
-       *     restore): for each run of consecutive failed attempts of a service
-       *     on a cluster whose first failure ended in the window, the time
-       *     from that failure's endedAt to the endedAt of the next SUCCESS/LIVE
-       *     attempt there; p50 in minutes; null without recoveries.
+       * @deprecated
+       * @description The former name of failedDeploymentRecoveryTimeMin, with the same value.
        */
-      timeToRestoreMin: {
-        p50: number | null;
-      };
+      timeToRestoreMin: components['schemas']['RecoveryTime'];
+      benchmark: components['schemas']['DoraBenchmark'];
       tier: components['schemas']['DoraTier'];
-      /** @description Each figure's DORA tier (2023 thresholds); null when it has no samples. */
+      /** @description DORA's 2024 grouping, each group's tier the worst among its rated figures. */
+      profile: {
+        throughput: components['schemas']['DoraProfileGroup'];
+        instability: components['schemas']['DoraProfileGroup'];
+      };
+      /** @description Each figure's DORA tier in the benchmark; null when it has no samples. */
       tiers: {
         deploymentFrequency: components['schemas']['DoraTier'];
         leadTime: components['schemas']['DoraTier'];
@@ -1161,6 +1174,61 @@ export interface components {
           /** @description Failure runs not recovered yet. */
           unrecovered: number;
         };
+        deploymentReworkRate: {
+          rework: number;
+          finished: number;
+          /** @description How soon after a failure a deployment of the pair is rework. */
+          reworkWindowMinutes: number;
+        };
+      };
+    };
+    /**
+     * @description Failed deployment recovery time: for each run of consecutive failed
+     *     attempts of a service on a cluster whose first failure ended in the
+     *     window, the time from that failure's endedAt to the endedAt of the
+     *     next SUCCESS/LIVE attempt there; p50 in minutes; null without
+     *     recoveries.
+     */
+    RecoveryTime: {
+      p50: number | null;
+    };
+    DoraProfileGroup: {
+      tier: components['schemas']['DoraTier'];
+      /** @description The figures of the group (rework rate has no tier). */
+      figures: string[];
+    };
+    /**
+     * @description One figure's limits: the figure is rated the best tier (elite, high,
+     *     medium) whose limit it meets — atLeast ≥, below <, atMost ≤ — else
+     *     low. `labels` are the report's words for each cluster.
+     */
+    DoraThresholds: {
+      /** @enum {string} */
+      unit: 'deploys per day' | 'minutes' | 'ratio';
+      /** @enum {string} */
+      meets: 'atLeast' | 'below' | 'atMost';
+      limits: {
+        elite: number;
+        high: number;
+        medium: number;
+      };
+      labels: {
+        elite: string;
+        high: string;
+        medium: string;
+        low: string;
+      };
+    };
+    /** @description The DORA report whose clusters rate the figures, with its thresholds. */
+    DoraBenchmark: {
+      /** @enum {string} */
+      year: '2023' | '2024';
+      source: string;
+      figures: {
+        deploymentFrequency: components['schemas']['DoraThresholds'];
+        leadTime: components['schemas']['DoraThresholds'];
+        changeFailureRate: components['schemas']['DoraThresholds'];
+        failedDeploymentRecoveryTime: components['schemas']['DoraThresholds'];
       };
     };
     /** @description How each figure is computed, for tooltips and docs. The texts are part of the answer. */
@@ -1183,8 +1251,12 @@ export interface components {
       changeFailureRate: string;
       /** @description DORA’s "failed deployment recovery time" (formerly time to restore): for each run of consecutive failed attempts (FAILED/ROLLBACK) of a service on a cluster whose first failure ended in the window, the time from that failure’s endedAt to the endedAt of the next SUCCESS/LIVE attempt there; p50 in minutes. Runs not yet recovered are counted as unrecovered, not timed. */
       failedDeploymentRecoveryTime: string;
-      /** @description Each figure’s DORA tier (2023 thresholds): deployment frequency elite ≥ 1/day, high ≥ 1/week, medium ≥ 1/month; lead time elite < 1 day, high < 1 week, medium < 1 month; change failure rate elite ≤ 5 %, high ≤ 10 %, medium ≤ 15 %; recovery time elite < 1 hour, high < 1 day, medium < 1 week; else low. The overall tier is the worst tier among the figures that have samples. */
+      /** @description DORA’s "deployment rework rate" (2024): rework attempts / all finished attempts that ended in the window, as a ratio from 0 to 1; null with no finished attempt. A finished attempt is rework when its trigger is rollback or hotfix, or when it replaces a failure: the latest FAILED/ROLLBACK attempt of the same service on the same cluster-region that ended strictly before it ended at most reworkWindowMinutes (see samples) before it, and no SUCCESS/LIVE attempt there ended after that failure and strictly before it. DORA published no tiers for it. */
+      deploymentReworkRate: string;
+      /** @description Each figure is rated against the clusters of the selected DORA report (benchmark.year; 2023 or 2024, thresholds in benchmark.figures): the best tier, elite then high then medium, whose limit the exact figure meets, else low; null without samples. 2023: deployment frequency ≥ 1/day, ≥ 1/week, ≥ 1/month; lead time < 1 day, < 1 week, < 1 month; change failure rate ≤ 5 %, ≤ 10 %, ≤ 15 %; recovery < 1 hour, < 1 day, < 1 week. 2024: the same frequency and lead time; change failure rate ≤ 5 %, ≤ 20 % (High), Medium’s 10 % already High; recovery < 1 hour, < 1 day (High and Medium alike). The overall tier is the worst tier among the figures that have samples. */
       tier: string;
+      /** @description DORA’s 2024 grouping: throughput = deployment frequency, lead time and failed deployment recovery time; instability = change failure rate and deployment rework rate. Each group’s tier is the worst tier among its rated figures (rework rate has no tier). */
+      profile: string;
     };
     /** @description One suite's latest run on the attempt, against its threshold. */
     GateCheckSuite: {
@@ -1278,6 +1350,11 @@ export interface components {
         /** @description p50 lead time of the deploys, minutes. */
         leadTimeP50Min: number | null;
         /** @description p50 failed deployment recovery time, minutes. */
+        failedDeploymentRecoveryTimeP50Min: number | null;
+        /**
+         * @deprecated
+         * @description The former name of failedDeploymentRecoveryTimeP50Min, with the same value.
+         */
         timeToRestoreP50Min: number | null;
         deploys: number;
         finished: number;
@@ -1789,6 +1866,11 @@ export interface components {
     to: components['schemas']['DayOrTimestamp'];
     /** @description Bucket size of the series; weeks are ISO weeks from Monday. */
     bucket: 'day' | 'week';
+    /**
+     * @description The DORA report whose performance clusters rate the figures; default
+     *     `deploymentQuality.analytics.doraBenchmark` (else 2024).
+     */
+    benchmark: '2023' | '2024';
   };
   requestBodies: never;
   headers: never;
@@ -2079,6 +2161,11 @@ export interface operations {
         to?: components['parameters']['to'];
         /** @description Bucket size of the series; weeks are ISO weeks from Monday. */
         bucket?: components['parameters']['bucket'];
+        /**
+         * @description The DORA report whose performance clusters rate the figures; default
+         *     `deploymentQuality.analytics.doraBenchmark` (else 2024).
+         */
+        benchmark?: components['parameters']['benchmark'];
       };
       header?: never;
       path?: never;
@@ -2278,6 +2365,11 @@ export interface operations {
          * @example 2026-02-28
          */
         to?: components['parameters']['to'];
+        /**
+         * @description The DORA report whose performance clusters rate the figures; default
+         *     `deploymentQuality.analytics.doraBenchmark` (else 2024).
+         */
+        benchmark?: components['parameters']['benchmark'];
       };
       header?: never;
       path: {
@@ -2394,6 +2486,11 @@ export interface operations {
         to?: components['parameters']['to'];
         /** @description Bucket size of the series; weeks are ISO weeks from Monday. */
         bucket?: components['parameters']['bucket'];
+        /**
+         * @description The DORA report whose performance clusters rate the figures; default
+         *     `deploymentQuality.analytics.doraBenchmark` (else 2024).
+         */
+        benchmark?: components['parameters']['benchmark'];
       };
       header?: never;
       path: {

@@ -2,6 +2,7 @@ import { EmptyState } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box } from '@material-ui/core';
 import { useState } from 'react';
+import { DoraBenchmarkYear } from '@internal/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AnalyticsCharts, isEmptyAnalytics } from '../charts/AnalyticsCharts';
 import { AsyncView } from '../shared/AsyncView';
@@ -24,6 +25,7 @@ export const AnalyticsPage = () => {
   const [timeWindow, setTimeWindow] = useState<TimeWindow>(DEFAULT_WINDOW);
   const [serviceId, setServiceId] = useState('');
   const [clusterId, setClusterId] = useState('');
+  const [benchmark, setBenchmark] = useState<DoraBenchmarkYear>();
   const { from, to } = windowQuery(timeWindow);
 
   const state = useAutoRefresh(
@@ -33,8 +35,9 @@ export const AnalyticsPage = () => {
         to,
         serviceId: serviceId || undefined,
         clusterId: clusterId || undefined,
+        benchmark,
       }),
-    [api, from, to, serviceId, clusterId],
+    [api, from, to, serviceId, clusterId, benchmark],
   );
 
   return (
@@ -60,7 +63,12 @@ export const AnalyticsPage = () => {
           />
         }
       >
-        {analytics => <AnalyticsCharts analytics={analytics} />}
+        {analytics => (
+          <AnalyticsCharts
+            analytics={analytics}
+            onBenchmarkChange={setBenchmark}
+          />
+        )}
       </AsyncView>
     </Box>
   );

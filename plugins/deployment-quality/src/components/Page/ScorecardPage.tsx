@@ -26,7 +26,7 @@ const METRIC_LABEL: Record<(typeof SCORECARD_METRICS)[number], string> = {
   gatePassRate: 'gate pass rate',
   changeFailureRate: 'change failure rate',
   leadTime: 'lead time',
-  timeToRestore: 'time to restore',
+  timeToRestore: 'failed deployment recovery time',
 };
 
 /** "Weighted mean of …": how the score is made, from the policy in force. */
@@ -92,10 +92,10 @@ const columns = (policy: ScorecardPolicy): TableColumn<Row>[] => [
     render: r => formatMinutes(r.metrics.leadTimeP50Min),
   },
   {
-    title: 'Time to restore p50',
-    field: 'metrics.timeToRestoreP50Min',
-    customSort: byNullable(r => r.metrics.timeToRestoreP50Min),
-    render: r => formatMinutes(r.metrics.timeToRestoreP50Min),
+    title: 'Recovery time p50',
+    field: 'metrics.failedDeploymentRecoveryTimeP50Min',
+    customSort: byNullable(r => r.metrics.failedDeploymentRecoveryTimeP50Min),
+    render: r => formatMinutes(r.metrics.failedDeploymentRecoveryTimeP50Min),
   },
   { title: 'Deploys', field: 'metrics.deploys', type: 'numeric' },
 ];

@@ -22,8 +22,17 @@ describe('EntityQualityContent', () => {
       name: /^Change failure rate/,
     });
     expect(cfr).toHaveTextContent('25.0 %');
-    expect(cfr).toHaveTextContent('Low');
+    expect(cfr).toHaveTextContent('Low · 2024');
     expect(cfr).toHaveTextContent('2 failed / 8 finished');
+    const rework = screen.getByRole('region', {
+      name: /^Deployment rework rate/,
+    });
+    expect(rework).toHaveTextContent('12.5 %');
+    expect(rework).toHaveTextContent('1 rework / 8 finished');
+    expect(rework).toHaveTextContent('No DORA tiers');
+    const profile = screen.getByLabelText('DORA profile');
+    expect(profile).toHaveTextContent('ThroughputHigh · 2024');
+    expect(profile).toHaveTextContent('InstabilityLow · 2024');
     expect(
       screen.getByRole('region', { name: /^Deployment frequency/ }),
     ).toHaveTextContent('6 deploys / 3 days');
@@ -31,7 +40,7 @@ describe('EntityQualityContent', () => {
       screen.getByRole('region', { name: /^Lead time for changes/ }),
     ).toHaveTextContent('15 min (p90 42 min)');
     expect(
-      screen.getByRole('region', { name: /^Time to restore/ }),
+      screen.getByRole('region', { name: /^Failed deployment recovery time/ }),
     ).toHaveTextContent('n = 1, 1 unrecovered');
 
     expect(
@@ -95,6 +104,22 @@ describe('EntityQualityContent', () => {
       expect(api.getEntityAnalytics).toHaveBeenLastCalledWith(
         expect.anything(),
         { from: '2026-01-01', to: '2026-01-31', clusterId: undefined },
+      ),
+    );
+  });
+
+  it('reads the tiers against the DORA report chosen', async () => {
+    const api = fakeApi();
+    await render(api);
+    await screen.findByRole('region', { name: /^Change failure rate/ });
+    await userEvent.click(screen.getByRole('button', { name: /Benchmark/ }));
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'DORA 2023' }),
+    );
+    await waitFor(() =>
+      expect(api.getEntityAnalytics).toHaveBeenLastCalledWith(
+        expect.anything(),
+        expect.objectContaining({ benchmark: '2023' }),
       ),
     );
   });

@@ -2,6 +2,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Box } from '@material-ui/core';
 import { useState } from 'react';
+import { DoraBenchmarkYear } from '@internal/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AnalyticsCharts, isEmptyAnalytics } from '../charts/AnalyticsCharts';
 import { AsyncView } from '../shared/AsyncView';
@@ -29,6 +30,7 @@ export const EntityQualityContent = () => {
   const clusterOptions = useClusterOptions();
   const [timeWindow, setTimeWindow] = useState<TimeWindow>(DEFAULT_WINDOW);
   const [clusterId, setClusterId] = useState('');
+  const [benchmark, setBenchmark] = useState<DoraBenchmarkYear>();
   const { from, to } = windowQuery(timeWindow);
 
   const state = useAutoRefresh(
@@ -37,8 +39,9 @@ export const EntityQualityContent = () => {
         from,
         to,
         clusterId: clusterId || undefined,
+        benchmark,
       }),
-    [api, entityRef, from, to, clusterId],
+    [api, entityRef, from, to, clusterId, benchmark],
   );
 
   return (
@@ -62,7 +65,12 @@ export const EntityQualityContent = () => {
           />
         }
       >
-        {analytics => <AnalyticsCharts analytics={analytics} />}
+        {analytics => (
+          <AnalyticsCharts
+            analytics={analytics}
+            onBenchmarkChange={setBenchmark}
+          />
+        )}
       </AsyncView>
     </Box>
   );

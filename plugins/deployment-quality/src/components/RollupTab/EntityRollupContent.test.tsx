@@ -26,11 +26,11 @@ describe('EntityRollupContent', () => {
     expect(
       within(rows[0]).getByRole('link', { name: 'Authentication' }),
     ).toHaveAttribute('href', '/catalog/default/component/authentication');
-    expect(api.getEntityRollup).toHaveBeenCalledWith({
-      kind: 'Group',
-      namespace: 'default',
-      name: 'team-a',
-    });
+    expect(api.getEntityRollup).toHaveBeenCalledWith(
+      { kind: 'Group', namespace: 'default', name: 'team-a' },
+      // The server's default benchmark until one is picked.
+      { benchmark: undefined },
+    );
 
     const totals = screen.getByRole('list', { name: 'Roll-up totals' });
     expect(totals).toHaveTextContent('Services2');

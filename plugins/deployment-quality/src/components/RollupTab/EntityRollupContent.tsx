@@ -2,8 +2,10 @@ import { InfoCard, Table, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Grid, Typography } from '@material-ui/core';
+import { useState } from 'react';
 import {
   ANALYTICS_DEFINITIONS,
+  DoraBenchmarkYear,
   EntityRollupResponse,
   FAILURE_STATUSES,
 } from '@internal/plugin-deployment-quality-common';
@@ -98,9 +100,10 @@ const scoreColumns: TableColumn<EntityRollupResponse['scorecard'][number]>[] = [
 export const EntityRollupContent = () => {
   const entityRef = useEntityRef();
   const api = useApi(deploymentQualityApiRef);
+  const [benchmark, setBenchmark] = useState<DoraBenchmarkYear>();
   const state = useAutoRefresh(
-    () => api.getEntityRollup(entityRef),
-    [api, entityRef],
+    () => api.getEntityRollup(entityRef, { benchmark }),
+    [api, entityRef, benchmark],
   );
   return (
     <AsyncView
@@ -157,6 +160,7 @@ export const EntityRollupContent = () => {
                   dora: rollup.dora,
                   definitions: ANALYTICS_DEFINITIONS,
                 }}
+                onBenchmarkChange={setBenchmark}
               />
             </Grid>
             <Grid item xs={12}>

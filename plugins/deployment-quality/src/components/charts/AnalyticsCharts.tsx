@@ -1,5 +1,8 @@
 import { Grid } from '@material-ui/core';
-import { AnalyticsResponse } from '@internal/plugin-deployment-quality-common';
+import {
+  AnalyticsResponse,
+  DoraBenchmarkYear,
+} from '@internal/plugin-deployment-quality-common';
 import { DeployFrequencyChart } from './DeployFrequencyChart';
 import { DoraFigures } from './DoraFigures';
 import { OutcomesChart } from './OutcomesChart';
@@ -8,12 +11,17 @@ import { PassRateChart } from './PassRateChart';
 /** Everything one analytics answer shows: DORA figures and three charts. */
 export const AnalyticsCharts = ({
   analytics,
+  onBenchmarkChange,
 }: {
   analytics: AnalyticsResponse;
+  onBenchmarkChange?: (year: DoraBenchmarkYear) => void;
 }) => (
   <Grid container spacing={3}>
     <Grid item xs={12}>
-      <DoraFigures analytics={analytics} />
+      <DoraFigures
+        analytics={analytics}
+        onBenchmarkChange={onBenchmarkChange}
+      />
     </Grid>
     <Grid item xs={12} lg={6}>
       <OutcomesChart analytics={analytics} />
