@@ -1,7 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { readDeploymentQualityConfig } from './config';
+import { JsonObject } from '@backstage/types';
 
-const withAnalytics = (analytics?: Record<string, unknown>) =>
+const withAnalytics = (analytics?: JsonObject) =>
   mockServices.rootConfig({
     data: {
       deploymentQuality: {
