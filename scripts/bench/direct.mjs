@@ -29,6 +29,7 @@ export function directQueries(knex) {
   );
   const { KnexAnalytics } = pluginModule('analytics/KnexAnalytics.ts');
   const { KnexScorecard } = pluginModule('analytics/KnexScorecard.ts');
+  const { ClusterValidations } = pluginModule('database/ClusterValidations.ts');
   const { DeploymentQueries } = pluginModule('read/DeploymentQueries.ts');
   const { readerFor } = pluginModule('database/sqliteReader.ts');
   const { chunks } = pluginModule('database/chunks.ts');
@@ -57,6 +58,7 @@ export function directQueries(knex) {
     ),
     new KnexAnalytics(reads),
     new KnexScorecard(reads),
+    new ClusterValidations(reads),
     [],
     index,
     async () => {},

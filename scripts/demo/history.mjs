@@ -213,7 +213,46 @@ export function eventsOfDay(day, now) {
       }
     }
   });
+  // Every cluster-region validates itself each night (a cron job):
+  // conformance at 02:00, a smoke suite at 02:30; now and then a few tests
+  // fail, from a hash of the day so each night's result is stable.
+  for (const clusterId of STAGES.flatMap(stage => stage.clusters)) {
+    for (const [k, v] of VALIDATIONS.entries()) {
+      const executedAt = day * DAY + (120 + k * 30) * MIN;
+      const h = hash32(`${clusterId}:${v.suite}:${day}`);
+      const failed = h % 100 < v.failPercent ? 1 + (h % 4) : 0;
+      const skipped = h % 3;
+      emit(
+        executedAt,
+        `demo:validation:${clusterId}:${v.suite}:${day}`,
+        'cluster-test-result',
+        {
+          clusterId,
+          suite: v.suite,
+          total: v.total,
+          passed: v.total - failed - skipped,
+          failed,
+          skipped,
+          durationSec: v.durationSec + (h % 120),
+          executedAt: iso(executedAt),
+          reportUrl: `https://ci.example.com/validations/${clusterId}/${v.suite}/${day}`,
+          labels: { job: v.job, k8s: '1.31' },
+        },
+      );
+    }
+  }
   return events.sort((a, b) => a.at - b.at).map(e => e.event);
 }
+
+const VALIDATIONS = [
+  {
+    suite: 'conformance',
+    job: 'sonobuoy',
+    total: 402,
+    durationSec: 3600,
+    failPercent: 8,
+  },
+  { suite: 'smoke', job: 'k6', total: 36, durationSec: 240, failPercent: 4 },
+];
 
 export { DAY };

@@ -347,11 +347,31 @@ async function sendEvents(backendUrl) {
             reportUrl: `https://ci.example.com/billing/runs/1/${suiteType.toLowerCase()}`,
           },
         })),
+        // The cluster-region's own nightly conformance run, 4 tests red.
+        {
+          eventId: `e2e:validation:${cluster}:conformance`,
+          source: 'e2e-cron',
+          eventType: 'cluster-test-result',
+          payload: {
+            clusterId: cluster,
+            suite: 'conformance',
+            total: 402,
+            passed: 397,
+            failed: 4,
+            skipped: 1,
+            durationSec: 3620,
+            executedAt: iso(300 * MIN),
+            reportUrl: `https://ci.example.com/validations/${cluster}/conformance`,
+            labels: { job: 'sonobuoy' },
+          },
+        },
       ],
     },
     { 'x-webhook-secret': config.webhook },
   );
-  log(`webhook: deployment ${attemptId} and 2 test results stored`);
+  log(
+    `webhook: deployment ${attemptId}, 2 test results and a cluster validation stored`,
+  );
 
   // 2. GitHub: one deployment, reported in_progress then success.
   const base = fixture('github', 'deployment_status.created.success.json');
@@ -617,6 +637,38 @@ async function checkViews(page, appUrl) {
     );
     await shot(page, `e2e-cluster-${cluster}`);
   }
+
+  // The webhook cluster's own validation: on its page, and flagged on the
+  // overview.
+  await open(
+    page,
+    `${appUrl}/deployment-quality/clusters/${webhook.cluster}`,
+    page.getByText('Cluster validations'),
+  );
+  const validation = page.locator('tr').filter({ hasText: 'conformance' });
+  await validation.first().waitFor();
+  const validationText = await validation.first().innerText();
+  assert(
+    validationText.includes('4 failed of 402') &&
+      validationText.includes('job=sonobuoy'),
+    'the cluster page shows its nightly conformance run, 4 of 402 failed, with its labels',
+  );
+  await validation.first().scrollIntoViewIfNeeded();
+  await shot(page, 'e2e-cluster-validations');
+  await open(
+    page,
+    `${appUrl}/deployment-quality`,
+    page.getByText('Cluster-regions'),
+  );
+  const overviewRow = page
+    .locator('tr')
+    .filter({ hasText: webhook.cluster })
+    .first();
+  await overviewRow.waitFor();
+  assert(
+    (await overviewRow.innerText()).includes('1 of 1 failing'),
+    'the overview flags the cluster-region whose latest validation failed',
+  );
 
   // The owning team's and the system's roll-ups list the service with the
   // webhook build on its cluster-region, linked to the Component.

@@ -1,3 +1,4 @@
+import { Knex } from 'knex';
 import {
   TestDatabases,
   mockServices,
@@ -98,6 +99,11 @@ interface ExampleKind {
   attempt?: Record<string, unknown>;
   /** It uploads REPORT: its test run has the report's counts. */
   report?: Record<string, unknown>;
+  /**
+   * When it stores something else than a deployment and its test results:
+   * a read of it, and what the read must answer.
+   */
+  stored?: { read(target: Target): Promise<unknown>; expected: unknown };
 }
 
 const shell = (script: string, env: Record<string, string>): Step => ({
@@ -129,6 +135,23 @@ const fromTheJob = {
 const KINDS: Record<string, ExampleKind> = {
   curl: {
     steps: (code, target) => [shell(code, webhookEnv(target))],
+  },
+  'curl-cluster-validation': {
+    steps: (code, target) => [shell(code, webhookEnv(target))],
+    stored: {
+      read: async target =>
+        (
+          await request(target.server).get(
+            `${BASE}/clusters/mira-us-west-2/validations`,
+          )
+        ).body.suites,
+      expected: [
+        expect.objectContaining({
+          suite: 'conformance',
+          latest: expect.objectContaining({ failed: 3, ok: false }),
+        }),
+      ],
+    },
   },
   'curl-test-report': {
     steps: (code, target) => [
@@ -305,12 +328,50 @@ async function run(step: Step, dir: string): Promise<void> {
   }
 }
 
+/** What the example stored answers the kind's read as expected. */
+async function expectStored(
+  stored: NonNullable<ExampleKind['stored']>,
+  target: Target,
+) {
+  expect(await stored.read(target)).toEqual(stored.expected);
+}
+
+/** One attempt, as the CI's environment says, with its test runs linked. */
+async function expectDeploymentLinked(
+  kind: ExampleKind,
+  backend: { knex: Knex; server: Target['server'] },
+) {
+  const attempts = await backend.knex('dq_attempts').select('id');
+  expect(attempts).toHaveLength(1);
+  const [{ id }] = attempts;
+  const build = await request(backend.server)
+    .get(`${BASE}/builds/${encodeURIComponent(id)}`)
+    .expect(200);
+  expect(build.body.attempt).toMatchObject({ id, ...kind.attempt });
+  // Linked: every run stored is the attempt's, its service filled in
+  // (a run that came first would wait without one).
+  const runs = await backend
+    .knex('dq_test_runs')
+    .select('attempt_id', 'service_id');
+  expect(runs.length).toBeGreaterThan(0);
+  expect(runs).toEqual(
+    runs.map(() => ({
+      attempt_id: id,
+      service_id: build.body.attempt.serviceId,
+    })),
+  );
+  expect(build.body.testRuns).toEqual(
+    runs.map(() => expect.objectContaining({ attemptId: id, ...kind.report })),
+  );
+}
+
 describe('CI examples', () => {
   it('are all marked, and none went missing', () => {
     const counts: Record<string, number> = {};
     for (const { kind } of examples) counts[kind!] = (counts[kind!] ?? 0) + 1;
     expect(counts).toEqual({
       curl: 2,
+      'curl-cluster-validation': 1,
       'curl-test-report': 1,
       'github-actions': 1,
       jenkins: 1,
@@ -324,7 +385,7 @@ describe('CI examples', () => {
   it.each(
     examples.map((e): [string, string, CodeBlock] => [e.kind!, e.where, e]),
   )(
-    '%s at %s stores its deployment and test results, linked',
+    '%s at %s stores what it sends (a deployment and its test results, linked)',
     async (kindName, _where, { code }) => {
       const kind = KINDS[kindName];
       expect(kind).toBeDefined();
@@ -345,31 +406,9 @@ describe('CI examples', () => {
           // A message leaves the queue once the consumer has written it.
           await eventually(async () => (await sqs.depth(sqs.queueUrl)) === 0);
         }
-
-        const attempts = await backend.knex('dq_attempts').select('id');
-        expect(attempts).toHaveLength(1);
-        const [{ id }] = attempts;
-        const build = await request(backend.server)
-          .get(`${BASE}/builds/${encodeURIComponent(id)}`)
-          .expect(200);
-        expect(build.body.attempt).toMatchObject({ id, ...kind.attempt });
-        // Linked: every run stored is the attempt's, its service filled in
-        // (a run that came first would wait without one).
-        const runs = await backend
-          .knex('dq_test_runs')
-          .select('attempt_id', 'service_id');
-        expect(runs.length).toBeGreaterThan(0);
-        expect(runs).toEqual(
-          runs.map(() => ({
-            attempt_id: id,
-            service_id: build.body.attempt.serviceId,
-          })),
-        );
-        expect(build.body.testRuns).toEqual(
-          runs.map(() =>
-            expect.objectContaining({ attemptId: id, ...kind.report }),
-          ),
-        );
+        await (kind.stored
+          ? expectStored(kind.stored, target)
+          : expectDeploymentLinked(kind, backend));
       } finally {
         await backend.stop();
         await sqs?.stop();

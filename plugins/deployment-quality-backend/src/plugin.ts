@@ -13,6 +13,7 @@ import {
 } from '@internal/plugin-deployment-quality-node';
 import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
+import { ClusterValidations } from './database/ClusterValidations';
 import { readerFor } from './database/sqliteReader';
 import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
@@ -284,6 +285,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
                 cacheEntries: 64,
                 maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
               }),
+              new ClusterValidations(reads),
               dqConfig.clusters,
               index,
               (visibility, serviceId) =>

@@ -84,9 +84,48 @@ export type ClusterHealth = {
   latestAttemptAt: string | null;
 };
 
+/** A cluster-region's own validation suites, as the overview counts them. @public */
+export type ClusterValidationCounts = {
+  /** Suites ever reported for the cluster-region (their latest run kept). */
+  suites: number;
+  /** Suites whose latest run had a failed test. */
+  failing: number;
+};
+
 /** @public */
 export type ClustersResponse = {
-  clusters: Array<Cluster & { summary: ClusterHealth }>;
+  clusters: Array<
+    Cluster & { summary: ClusterHealth; validations: ClusterValidationCounts }
+  >;
+};
+
+/** One run of a suite against a whole cluster-region. @public */
+export type ClusterValidationRun = {
+  suite: string;
+  total: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  durationSec: number;
+  executedAt: string;
+  reportUrl?: string;
+  labels: Record<string, string>;
+  /** passed / total × 100, two decimals; null when total is 0. */
+  passRate: number | null;
+  /** No test failed. */
+  ok: boolean;
+};
+
+/** `GET /clusters/:clusterId/validations`. @public */
+export type ClusterValidationsResponse = {
+  clusterId: string;
+  /** The 50 most recently run suites, failing ones first, then by name. */
+  suites: Array<{
+    suite: string;
+    latest: ClusterValidationRun;
+    /** The last 30 runs, oldest first. */
+    recent: Array<{ executedAt: string; passRate: number | null; ok: boolean }>;
+  }>;
 };
 
 /** @public */

@@ -42,7 +42,13 @@ export const BOUNDS = {
     region: 100,
     failureReason: 4000,
     reportUrl: 2000,
+    /** A cluster validation's suite name, e.g. `conformance` or `smoke`. */
+    validationSuite: 100,
+    labelKey: 63,
+    labelValue: 256,
   },
+  /** Most labels one cluster validation run may carry. */
+  maxLabels: 20,
   /**
    * Most tests one run may count (`total`, and so each of `passed`, `failed`
    * and `skipped`): fits PostgreSQL's 32-bit integer columns, and a day's
@@ -85,6 +91,7 @@ export const MAX_COMMIT_AGE_MS = BOUNDS.maxCommitAgeDays * DAY_MS;
 const TIME_FIELDS: Record<string, readonly string[]> = {
   deployment: ['startedAt', 'endedAt', 'commitAt'],
   'test-result': ['executedAt'],
+  'cluster-test-result': ['executedAt'],
   promotion: ['promotedAt'],
 };
 

@@ -56,6 +56,7 @@ export const EVENT_TYPES = [
   'test-result',
   'promotion',
   'cluster-config',
+  'cluster-test-result',
 ] as const;
 /** @public */
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -272,6 +273,64 @@ export const clusterConfigPayloadSchema = z.object({
 /** @public */
 export type ClusterConfigPayload = z.infer<typeof clusterConfigPayloadSchema>;
 
+/**
+ * A suite run against a whole cluster-region rather than one service's
+ * build: a nightly conformance or smoke job from a cron.
+ * @public
+ */
+export const clusterTestResultPayloadSchema = z
+  .object({
+    clusterId: clusterId('clusterId'),
+    suite: z
+      .string()
+      .min(1)
+      .max(L.validationSuite)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/,
+        "suite must start with a letter or digit and contain only letters, digits, spaces, '.', '_', ':' and '-'",
+      ),
+    total: count,
+    passed: count,
+    failed: count,
+    skipped: count,
+    durationSec: z.number().min(0).max(BOUNDS.maxDurationSec),
+    /** Left out: the time of receipt, as for a service's test result. */
+    executedAt: timestamp.optional(),
+    reportUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(L.reportUrl)
+      .optional(),
+    labels: z
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(L.labelKey)
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+            "label names must start with a letter or digit and contain only letters, digits, '.', '_', '/' and '-'",
+          ),
+        text(L.labelValue),
+      )
+      .refine(l => Object.keys(l).length <= BOUNDS.maxLabels, {
+        message: `at most ${BOUNDS.maxLabels} labels`,
+      })
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.passed + p.failed + p.skipped > p.total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['total'],
+        message: 'passed + failed + skipped must not exceed total',
+      });
+    }
+  });
+/** @public */
+export type ClusterTestResultPayload = z.infer<
+  typeof clusterTestResultPayloadSchema
+>;
+
 const eventHeader = {
   source: text(L.source).min(1),
   eventId: text(L.eventId).min(1).optional(),
@@ -302,6 +361,11 @@ export const webhookEventSchema = z.discriminatedUnion('eventType', [
     eventType: z.literal('cluster-config'),
     payload: clusterConfigPayloadSchema,
   }),
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('cluster-test-result'),
+    payload: clusterTestResultPayloadSchema,
+  }),
 ]);
 /** @public */
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
@@ -324,9 +388,15 @@ export const webhookBatchSchema = z.object({
  * @public
  */
 export type ReceivedEvent =
-  | Exclude<WebhookEvent, { eventType: 'test-result' }>
+  | Exclude<WebhookEvent, { eventType: 'test-result' | 'cluster-test-result' }>
   | (Omit<Extract<WebhookEvent, { eventType: 'test-result' }>, 'payload'> & {
       payload: ReceivedTestResultPayload;
+    })
+  | (Omit<
+      Extract<WebhookEvent, { eventType: 'cluster-test-result' }>,
+      'payload'
+    > & {
+      payload: ClusterTestResultPayload & { executedAt: string };
     });
 
 /**
@@ -340,9 +410,15 @@ export function withReceiptDefaults(
   event: WebhookEvent,
   receivedAt: string,
 ): ReceivedEvent {
-  if (event.eventType !== 'test-result') return event;
-  const { executedAt = receivedAt } = event.payload;
-  return { ...event, payload: { ...event.payload, executedAt } };
+  if (event.eventType === 'test-result') {
+    const { executedAt = receivedAt } = event.payload;
+    return { ...event, payload: { ...event.payload, executedAt } };
+  }
+  if (event.eventType === 'cluster-test-result') {
+    const { executedAt = receivedAt } = event.payload;
+    return { ...event, payload: { ...event.payload, executedAt } };
+  }
+  return event;
 }
 
 /**

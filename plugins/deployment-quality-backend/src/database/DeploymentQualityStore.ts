@@ -133,6 +133,8 @@ export type RetentionCounts = {
   ingestedEvents: number;
   /** (cluster, service) pairs left without any attempt. */
   servicePairs: number;
+  /** Cluster validation runs; each suite's latest is kept. */
+  clusterValidations: number;
 };
 
 export type RetentionRun = {

@@ -41,6 +41,7 @@ import {
 } from './rollups';
 import { writeEvents } from './writeEvents';
 import { ensurePairStates, refreshPairStates, setsVersion } from './pairStates';
+import { latestValidationsKept } from './ClusterValidations';
 import { isolateRefused } from './isolateRefused';
 import { RejectedEventLog } from './RejectedEventLog';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
@@ -781,6 +782,13 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
               .where('a.service_id', db.ref('dq_promotions.service_id'))
               .where('a.build_version', db.ref('dq_promotions.build_version')),
           ),
+      ),
+      clusterValidations: await batches(
+        'dq_cluster_test_runs',
+        'id',
+        'executed_at',
+        undefined,
+        latestValidationsKept,
       ),
       rejectedEvents: await batches('dq_rejected_events', 'id', 'received_at'),
       ingestedEvents: await batches(

@@ -10,6 +10,7 @@ import { IngestOutcome } from './DeploymentQualityStore';
 import { INSERT_ROWS, chunks } from './chunks';
 import { TouchedDays, markStale } from './rollups';
 import { refreshPairStates } from './pairStates';
+import { writeClusterTestResults } from './ClusterValidations';
 import {
   FAILED_STATES,
   enqueueNotifications,
@@ -35,6 +36,7 @@ function eventTime(event: EventEnvelope): number | undefined {
     case 'deployment':
       return toMs(event.payload.startedAt);
     case 'test-result':
+    case 'cluster-test-result':
       return toMs(event.payload.executedAt);
     case 'promotion':
       return toMs(event.payload.promotedAt);
@@ -182,6 +184,9 @@ export async function writeEvents(
   for (const event of ofType('cluster-config')) {
     await writeClusterConfig(tx, event.payload, toMs(event.receivedAt));
   }
+  const validations = ofType('cluster-test-result');
+  await writeClusterTestResults(tx, validations);
+  validations.forEach(e => options.changedClusters?.add(e.payload.clusterId));
   await markStale(tx, touched);
   await refreshPairStates(tx, touched.pairs());
   return outcomes;

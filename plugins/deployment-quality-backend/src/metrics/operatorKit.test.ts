@@ -41,6 +41,7 @@ async function exportedNames(): Promise<Set<string>> {
       rejectedEvents: 0,
       ingestedEvents: 0,
       servicePairs: 0,
+      clusterValidations: 0,
     });
     m.observeQueueDepths(() => ({ queue: 3, dlq: 1 }));
     m.observeWorkers({

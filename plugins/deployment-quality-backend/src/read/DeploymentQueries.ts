@@ -9,7 +9,9 @@ import {
   AttemptsPage,
   BuildDetailResponse,
   Cluster,
+  ClusterHealth,
   ClusterSummaryResponse,
+  ClusterValidationsResponse,
   ClustersResponse,
   EntityRollupResponse,
   EntitySummaryResponse,
@@ -29,6 +31,7 @@ import {
 import { CatalogIndex } from '../visibility/CatalogIndex';
 import { SEES_ALL, Visibility, visibilityKey } from '../visibility/Visibility';
 import { FiguresCache } from '../analytics/FiguresCache';
+import { ClusterValidations } from '../database/ClusterValidations';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
@@ -46,6 +49,13 @@ const unregisteredCluster = (id: string): Cluster => ({
   configured: false,
 });
 
+const NO_SERVICES: ClusterHealth = {
+  services: 0,
+  healthy: 0,
+  attention: 0,
+  latestAttemptAt: null,
+};
+
 /**
  * The read side: composes store queries, configured clusters and catalog
  * links into the answers of the contract. Knows nothing about HTTP or
@@ -58,6 +68,7 @@ export class DeploymentQueries {
     private readonly store: DeploymentQualityStore,
     private readonly analyticsQueries: KnexAnalytics,
     private readonly scorecardQueries: KnexScorecard,
+    private readonly validations: ClusterValidations,
     private readonly configuredClusters: Cluster[],
     private readonly index: Pick<CatalogIndex, 'links' | 'generation'>,
     private readonly visible: (
@@ -192,13 +203,22 @@ export class DeploymentQueries {
   private async getCluster(clusterId: string): Promise<Cluster> {
     const configured = this.configuredClusters.find(c => c.id === clusterId);
     if (configured) return configured;
-    const [registered, seen] = await Promise.all([
+    const [registered, seen, validated] = await Promise.all([
       this.store.getRegisteredCluster(clusterId),
       this.store.hasCluster(clusterId),
+      this.validations.hasCluster(clusterId),
     ]);
     if (registered) return { ...registered, configured: true };
-    if (seen) return unregisteredCluster(clusterId);
+    if (seen || validated) return unregisteredCluster(clusterId);
     throw new NotFoundError(`No cluster ${clusterId}`);
+  }
+
+  /** A cluster-region's own validation suites: latest run and recent strip. */
+  async clusterValidations(
+    clusterId: string,
+  ): Promise<ClusterValidationsResponse> {
+    await this.getCluster(clusterId);
+    return this.validations.forCluster(clusterId);
   }
 
   /** The catalog links of a page of services. */
@@ -206,28 +226,41 @@ export class DeploymentQueries {
     return this.index.links(states.map(s => s.serviceId));
   }
 
-  listClusters(visibility: Visibility): Promise<ClustersResponse> {
-    return this.fleetRead(['clusters'], visibility, () =>
-      this.clusters(visibility),
-    );
+  /**
+   * The clusters with their services' health (a fleet read) and their own
+   * validations, read afresh each time: one row per (cluster, suite), and
+   * their writes don't move the rollups' generation that the fleet read
+   * waits for.
+   */
+  async listClusters(visibility: Visibility): Promise<ClustersResponse> {
+    const [clusters, validations] = await Promise.all([
+      this.fleetRead(['clusters'], visibility, () => this.clusters(visibility)),
+      this.validations.summaries(),
+    ]);
+    const known = new Set(clusters.map(c => c.id));
+    const validatedOnly = [...validations.keys()]
+      .filter(id => !known.has(id))
+      .sort()
+      .map(id => ({ ...unregisteredCluster(id), summary: NO_SERVICES }));
+    return {
+      clusters: [...clusters, ...validatedOnly].map(c => ({
+        ...c,
+        validations: validations.get(c.id) ?? { suites: 0, failing: 0 },
+      })),
+    };
   }
 
-  private async clusters(visibility: Visibility): Promise<ClustersResponse> {
+  private async clusters(
+    visibility: Visibility,
+  ): Promise<Array<Cluster & { summary: ClusterHealth }>> {
     const [clusters, counts] = await Promise.all([
       this.allClusters(),
       this.store.countPairsByCluster(visibility),
     ]);
-    return {
-      clusters: clusters.map(cluster => ({
-        ...cluster,
-        summary: counts.get(cluster.id) ?? {
-          services: 0,
-          healthy: 0,
-          attention: 0,
-          latestAttemptAt: null,
-        },
-      })),
-    };
+    return clusters.map(cluster => ({
+      ...cluster,
+      summary: counts.get(cluster.id) ?? NO_SERVICES,
+    }));
   }
 
   clusterSummary(

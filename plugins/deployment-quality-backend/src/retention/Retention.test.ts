@@ -145,6 +145,7 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       rejectedEvents: 1,
       ingestedEvents: 3,
       servicePairs: 0,
+      clusterValidations: 0,
     });
     expect(await knex('dq_attempts').orderBy('id').pluck('id')).toEqual([
       'mira-us-west-2:kept:1.0.0:1',
@@ -365,6 +366,7 @@ describe('Retention', () => {
         rejectedEvents: 0,
         ingestedEvents: 0,
         servicePairs: 0,
+        clusterValidations: 0,
       })),
       recordRetentionRun: jest.fn(async () => {}),
     };

@@ -29,6 +29,7 @@ const ALIASES: Record<string, keyof typeof BOUNDS | keyof typeof L> = {
   'ClusterConfigPayload.type': 'clusterType',
   'ClusterConfigPayload.role': 'clusterRole',
   'ClusterConfigPayload.description': 'clusterDescription',
+  'ClusterTestResultPayload.suite': 'validationSuite',
 };
 
 const boundOf = (name: string): number | undefined => {
@@ -64,6 +65,7 @@ describe('the bounds in the OpenAPI spec', () => {
       'TestResultPayload',
       'PromotionPayload',
       'ClusterConfigPayload',
+      'ClusterTestResultPayload',
       'DeploymentEvent',
     ];
     for (const name of payloads) {
@@ -71,6 +73,24 @@ describe('the bounds in the OpenAPI spec', () => {
         schemas[name].properties,
       )) {
         if (property === 'payload' || property === 'eventType') continue;
+        // A map of labels: its size, its names' and its values' lengths.
+        if (schema.additionalProperties) {
+          const map: Record<string, number | undefined> = {
+            maxLabels: schema.maxProperties,
+            // OpenAPI 3.0 has no propertyNames: the names' bound is in words.
+            labelKey: Number(
+              /names up to (\d+) characters/.exec(schema.description)?.[1] ??
+                NaN,
+            ),
+            labelValue: schema.additionalProperties.maxLength,
+          };
+          for (const [key, n] of Object.entries(map)) {
+            if (n === undefined || Number.isNaN(n)) {
+              unbounded.push(`${name}.${property} ${key}`);
+            } else (stated[key] ??= []).push(n);
+          }
+          continue;
+        }
         const numbers = statedBounds(schema);
         const isTime = schema.format === 'date-time';
         const isEnum = Boolean(schema.enum);
@@ -105,7 +125,7 @@ describe('the bounds in the OpenAPI spec', () => {
       ),
     );
     expect(
-      [...Object.keys(L), 'maxCount', 'maxDurationSec'].filter(
+      [...Object.keys(L), 'maxCount', 'maxDurationSec', 'maxLabels'].filter(
         k => !statedKeys.has(k) && k !== 'sourceKey',
       ),
     ).toEqual([]);

@@ -75,7 +75,7 @@ export const spec = {
         tags: ['Clusters'],
         summary: 'List clusters with their health.',
         description:
-          'Clusters declared in app-config (in their configured order), then\nclusters registered by `cluster-config` events, then cluster ids only\nseen in attempts (`configured: false`, name = id). Each with a health\nsummary over the services the caller may see.\n',
+          'Clusters declared in app-config (in their configured order), then\nclusters registered by `cluster-config` events, then cluster ids only\nseen in attempts or in validations (`configured: false`, name = id).\nEach with a health summary over the services the caller may see, and\nthe counts of its own validation suites (`cluster-test-result`\nevents), which belong to no service and are shown to every reader.\n',
         responses: {
           '200': {
             description: 'The clusters.',
@@ -177,6 +177,41 @@ export const spec = {
           },
           '403': {
             $ref: '#/components/responses/Forbidden',
+          },
+        },
+      },
+    },
+    '/clusters/{clusterId}/validations': {
+      get: {
+        operationId: 'getClusterValidations',
+        tags: ['Clusters'],
+        summary: "A cluster-region's own validation suites.",
+        description:
+          "Suites run against the whole cluster-region (`cluster-test-result`\nevents, e.g. a nightly conformance or smoke job): the 50 most\nrecently run suites, failing ones first (a failed test in the latest\nrun), then by name; each with its latest run and its last 30 runs,\noldest first, for a pass-rate strip. Each suite's latest run is kept\nby retention whatever its age. An unknown cluster answers 404.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/clusterIdPath',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The validations.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ClusterValidationsResponse',
+                },
+              },
+            },
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
           },
         },
       },
@@ -2228,14 +2263,144 @@ export const spec = {
           },
           {
             type: 'object',
-            required: ['summary'],
+            required: ['summary', 'validations'],
             properties: {
               summary: {
                 $ref: '#/components/schemas/ClusterHealth',
               },
+              validations: {
+                type: 'object',
+                description: "The cluster-region's own validation suites.",
+                required: ['suites', 'failing'],
+                properties: {
+                  suites: {
+                    type: 'integer',
+                    minimum: 0,
+                    description:
+                      "Suites ever reported (each suite's latest run is kept).",
+                  },
+                  failing: {
+                    type: 'integer',
+                    minimum: 0,
+                    description: 'Suites whose latest run had a failed test.',
+                  },
+                },
+              },
             },
           },
         ],
+      },
+      ClusterValidationRun: {
+        type: 'object',
+        required: [
+          'suite',
+          'total',
+          'passed',
+          'failed',
+          'skipped',
+          'durationSec',
+          'executedAt',
+          'labels',
+          'passRate',
+          'ok',
+        ],
+        properties: {
+          suite: {
+            type: 'string',
+          },
+          total: {
+            type: 'integer',
+            minimum: 0,
+          },
+          passed: {
+            type: 'integer',
+            minimum: 0,
+          },
+          failed: {
+            type: 'integer',
+            minimum: 0,
+          },
+          skipped: {
+            type: 'integer',
+            minimum: 0,
+          },
+          durationSec: {
+            type: 'number',
+            minimum: 0,
+          },
+          executedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          reportUrl: {
+            type: 'string',
+          },
+          labels: {
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          passRate: {
+            type: 'number',
+            nullable: true,
+            minimum: 0,
+            maximum: 100,
+            description:
+              'passed / total × 100, two decimals; null when total is 0.',
+          },
+          ok: {
+            type: 'boolean',
+            description: 'No test failed.',
+          },
+        },
+      },
+      ClusterValidationsResponse: {
+        type: 'object',
+        required: ['clusterId', 'suites'],
+        properties: {
+          clusterId: {
+            type: 'string',
+          },
+          suites: {
+            type: 'array',
+            maxItems: 50,
+            items: {
+              type: 'object',
+              required: ['suite', 'latest', 'recent'],
+              properties: {
+                suite: {
+                  type: 'string',
+                },
+                latest: {
+                  $ref: '#/components/schemas/ClusterValidationRun',
+                },
+                recent: {
+                  type: 'array',
+                  maxItems: 30,
+                  description: 'The last 30 runs, oldest first.',
+                  items: {
+                    type: 'object',
+                    required: ['executedAt', 'passRate', 'ok'],
+                    properties: {
+                      executedAt: {
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      passRate: {
+                        type: 'number',
+                        nullable: true,
+                      },
+                      ok: {
+                        type: 'boolean',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
       },
       ClustersResponse: {
         type: 'object',
@@ -4105,6 +4270,79 @@ export const spec = {
           },
         },
       },
+      ClusterTestResultPayload: {
+        type: 'object',
+        description:
+          "A suite run against a whole cluster-region, not a service's build\n(a nightly conformance or smoke job from a cron).\npassed + failed + skipped must not exceed total.\n",
+        required: [
+          'clusterId',
+          'suite',
+          'total',
+          'passed',
+          'failed',
+          'skipped',
+          'durationSec',
+        ],
+        properties: {
+          clusterId: {
+            $ref: '#/components/schemas/ClusterId',
+          },
+          suite: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+            pattern: '^[A-Za-z0-9][A-Za-z0-9 ._:-]*$',
+            example: 'conformance',
+          },
+          total: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000000000,
+          },
+          passed: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000000000,
+          },
+          failed: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000000000,
+          },
+          skipped: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000000000,
+          },
+          durationSec: {
+            type: 'number',
+            minimum: 0,
+            maximum: 2592000,
+          },
+          executedAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              'When the suite ran; the time of receipt when left out.',
+          },
+          reportUrl: {
+            type: 'string',
+            format: 'uri',
+            maxLength: 2000,
+            description: 'An http or https URL.',
+          },
+          labels: {
+            type: 'object',
+            description:
+              "Up to 20 labels (names up to 63 characters of letters, digits, '.', '_', '/' and '-'; values up to 256 characters).",
+            maxProperties: 20,
+            additionalProperties: {
+              type: 'string',
+              maxLength: 256,
+            },
+          },
+        },
+      },
       DeploymentEvent: {
         type: 'object',
         required: ['source', 'eventType', 'payload'],
@@ -4181,6 +4419,25 @@ export const spec = {
           },
         },
       },
+      ClusterTestResultEvent: {
+        type: 'object',
+        required: ['source', 'eventType', 'payload'],
+        properties: {
+          source: {
+            $ref: '#/components/schemas/EventSource',
+          },
+          eventId: {
+            $ref: '#/components/schemas/EventId',
+          },
+          eventType: {
+            type: 'string',
+            enum: ['cluster-test-result'],
+          },
+          payload: {
+            $ref: '#/components/schemas/ClusterTestResultPayload',
+          },
+        },
+      },
       EventSource: {
         type: 'string',
         description:
@@ -4211,6 +4468,9 @@ export const spec = {
           {
             $ref: '#/components/schemas/ClusterConfigEvent',
           },
+          {
+            $ref: '#/components/schemas/ClusterTestResultEvent',
+          },
         ],
         discriminator: {
           propertyName: 'eventType',
@@ -4219,6 +4479,8 @@ export const spec = {
             'test-result': '#/components/schemas/TestResultEvent',
             promotion: '#/components/schemas/PromotionEvent',
             'cluster-config': '#/components/schemas/ClusterConfigEvent',
+            'cluster-test-result':
+              '#/components/schemas/ClusterTestResultEvent',
           },
         },
       },

@@ -264,6 +264,22 @@ const SEED_EVENTS: object[] = [
       region: 'eu-central-1',
     },
   },
+  {
+    source: 'nightly-cron',
+    eventType: 'cluster-test-result',
+    payload: {
+      clusterId: 'mira-us-west-2',
+      suite: 'conformance',
+      total: 402,
+      passed: 398,
+      failed: 3,
+      skipped: 1,
+      durationSec: 3620,
+      executedAt: '2026-02-24T02:00:00Z',
+      reportUrl: 'https://ci.example.com/validations/mira/conformance',
+      labels: { job: 'sonobuoy' },
+    },
+  },
 ];
 
 /** A GET route call, its expected status, and whether a 400 is one the spec can't express. */
@@ -280,6 +296,8 @@ const GET_CASES: GetCase[] = [
   { url: '/clusters/aquila-eu-west-1/summary', status: 200 },
   { url: '/clusters/lyra-eu-central-1/summary', status: 200 },
   { url: '/clusters/nowhere/summary', status: 404 },
+  { url: '/clusters/mira-us-west-2/validations', status: 200 },
+  { url: '/clusters/nowhere/validations', status: 404 },
   { url: '/attempts', status: 200 },
   { url: '/attempts?status=FAILED&limit=50', status: 200 },
   { url: '/attempts?limit=501', status: 400 },
@@ -424,6 +442,7 @@ const GET_CASES: GetCase[] = [
 const SAMPLE_URLS: Record<string, string> = {
   listClusters: '/clusters',
   getClusterSummary: '/clusters/mira-us-west-2/summary',
+  getClusterValidations: '/clusters/mira-us-west-2/validations',
   listAttempts: '/attempts',
   listClusterAttempts: '/clusters/mira-us-west-2/attempts',
   listServices: '/services',

@@ -179,6 +179,12 @@ export async function createRouter(
     );
   });
 
+  api.get('/clusters/:clusterId/validations', async (req, res) => {
+    // They belong to no service: any reader sees them, none hides them.
+    await readerOf(req);
+    res.json(await queries.clusterValidations(req.params.clusterId));
+  });
+
   api.get('/attempts', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(attemptsQuerySchema, req.query);

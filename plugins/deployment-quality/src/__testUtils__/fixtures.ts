@@ -8,6 +8,7 @@ import {
   BuildDetailResponse,
   ClusterSummaryResponse,
   ClustersResponse,
+  ClusterValidationsResponse,
   DEFAULT_SCORECARD_POLICY,
   EntityRollupResponse,
   EntitySummaryResponse,
@@ -124,6 +125,7 @@ export const clusters: ClustersResponse = {
         attention: 1,
         latestAttemptAt: hoursAgo(2),
       },
+      validations: { suites: 2, failing: 1 },
     },
     {
       ...vega,
@@ -133,6 +135,7 @@ export const clusters: ClustersResponse = {
         attention: 0,
         latestAttemptAt: hoursAgo(72),
       },
+      validations: { suites: 0, failing: 0 },
     },
   ],
 };
@@ -410,12 +413,59 @@ export const status: StatusResponse = {
 };
 
 /** A fake client answering with the fixtures; tests override single calls. */
+const run = (suite: string, daysAgo: number, failed: number) => ({
+  suite,
+  total: 120,
+  passed: 120 - failed,
+  failed,
+  skipped: 0,
+  durationSec: 840,
+  executedAt: hoursAgo(24 * daysAgo),
+  labels: {},
+  passRate: Math.round(((120 - failed) / 120) * 10_000) / 100,
+  ok: failed === 0,
+});
+
+/** mira's validations: conformance failing last night, smoke passing. */
+export const clusterValidations: ClusterValidationsResponse = {
+  clusterId: 'mira-us-west-2',
+  suites: [
+    {
+      suite: 'conformance',
+      latest: {
+        ...run('conformance', 0, 3),
+        reportUrl: 'https://ci.example.com/nightly/42',
+        labels: { k8s: '1.31' },
+      },
+      recent: [
+        run('conformance', 2, 0),
+        run('conformance', 1, 0),
+        run('conformance', 0, 3),
+      ].map(r => ({
+        executedAt: r.executedAt,
+        passRate: r.passRate,
+        ok: r.ok,
+      })),
+    },
+    {
+      suite: 'smoke',
+      latest: run('smoke', 0, 0),
+      recent: [run('smoke', 0, 0)].map(r => ({
+        executedAt: r.executedAt,
+        passRate: r.passRate,
+        ok: r.ok,
+      })),
+    },
+  ],
+};
+
 export function fakeApi(
   overrides: Partial<DeploymentQualityApi> = {},
 ): jest.Mocked<DeploymentQualityApi> {
   return {
     getClusters: jest.fn(async () => clusters),
     getClusterSummary: jest.fn(async () => clusterSummary),
+    getClusterValidations: jest.fn(async () => clusterValidations),
     getAttempts: jest.fn(async () => ({
       attempts: [attempt(3, { status: 'FAILED' })],
     })),

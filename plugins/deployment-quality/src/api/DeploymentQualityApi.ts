@@ -10,6 +10,7 @@ import { ResponseError } from '@backstage/errors';
 import createClient from 'openapi-fetch';
 import {
   AnalyticsQuery,
+  ClusterValidationsResponse,
   RollupQuery,
   ClusterSummaryQuery,
   ServicesQuery,
@@ -45,6 +46,8 @@ export interface DeploymentQualityApi {
     clusterId: string,
     page?: ClusterSummaryQuery,
   ): Promise<ClusterSummaryResponse>;
+  /** A cluster-region's own validation suites: latest run and recent strip. */
+  getClusterValidations(clusterId: string): Promise<ClusterValidationsResponse>;
   /** Every cluster's attempts, newest first (e.g. the fleet's failures). */
   getAttempts(
     options?: Omit<AttemptListOptions, 'clusterId'>,
@@ -140,6 +143,15 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
       await this.client()
     ).GET('/clusters/{clusterId}/summary', {
       params: { path: { clusterId }, query: page },
+    });
+    return data!;
+  }
+
+  async getClusterValidations(clusterId: string) {
+    const { data } = await (
+      await this.client()
+    ).GET('/clusters/{clusterId}/validations', {
+      params: { path: { clusterId } },
     });
     return data!;
   }

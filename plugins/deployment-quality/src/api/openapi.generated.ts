@@ -15,8 +15,10 @@ export interface paths {
      * List clusters with their health.
      * @description Clusters declared in app-config (in their configured order), then
      *     clusters registered by `cluster-config` events, then cluster ids only
-     *     seen in attempts (`configured: false`, name = id). Each with a health
-     *     summary over the services the caller may see.
+     *     seen in attempts or in validations (`configured: false`, name = id).
+     *     Each with a health summary over the services the caller may see, and
+     *     the counts of its own validation suites (`cluster-test-result`
+     *     events), which belong to no service and are shown to every reader.
      */
     get: operations['listClusters'];
     put?: never;
@@ -80,6 +82,31 @@ export interface paths {
      *     `nextCursor` is the last.
      */
     get: operations['listAttempts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/clusters/{clusterId}/validations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A cluster-region's own validation suites.
+     * @description Suites run against the whole cluster-region (`cluster-test-result`
+     *     events, e.g. a nightly conformance or smoke job): the 50 most
+     *     recently run suites, failing ones first (a failed test in the latest
+     *     run), then by name; each with its latest run and its last 30 runs,
+     *     oldest first, for a pass-rate strip. Each suite's latest run is kept
+     *     by retention whatever its age. An unknown cluster answers 404.
+     */
+    get: operations['getClusterValidations'];
     put?: never;
     post?: never;
     delete?: never;
@@ -950,6 +977,45 @@ export interface components {
     };
     ClusterWithHealth: components['schemas']['Cluster'] & {
       summary: components['schemas']['ClusterHealth'];
+      /** @description The cluster-region's own validation suites. */
+      validations: {
+        /** @description Suites ever reported (each suite's latest run is kept). */
+        suites: number;
+        /** @description Suites whose latest run had a failed test. */
+        failing: number;
+      };
+    };
+    ClusterValidationRun: {
+      suite: string;
+      total: number;
+      passed: number;
+      failed: number;
+      skipped: number;
+      durationSec: number;
+      /** Format: date-time */
+      executedAt: string;
+      reportUrl?: string;
+      labels: {
+        [key: string]: string;
+      };
+      /** @description passed / total × 100, two decimals; null when total is 0. */
+      passRate: number | null;
+      /** @description No test failed. */
+      ok: boolean;
+    };
+    ClusterValidationsResponse: {
+      clusterId: string;
+      suites: {
+        suite: string;
+        latest: components['schemas']['ClusterValidationRun'];
+        /** @description The last 30 runs, oldest first. */
+        recent: {
+          /** Format: date-time */
+          executedAt: string;
+          passRate: number | null;
+          ok: boolean;
+        }[];
+      }[];
     };
     ClustersResponse: {
       clusters: components['schemas']['ClusterWithHealth'][];
@@ -1620,6 +1686,35 @@ export interface components {
       description: string;
       region?: string;
     };
+    /**
+     * @description A suite run against a whole cluster-region, not a service's build
+     *     (a nightly conformance or smoke job from a cron).
+     *     passed + failed + skipped must not exceed total.
+     */
+    ClusterTestResultPayload: {
+      clusterId: components['schemas']['ClusterId'];
+      /** @example conformance */
+      suite: string;
+      total: number;
+      passed: number;
+      failed: number;
+      skipped: number;
+      durationSec: number;
+      /**
+       * Format: date-time
+       * @description When the suite ran; the time of receipt when left out.
+       */
+      executedAt?: string;
+      /**
+       * Format: uri
+       * @description An http or https URL.
+       */
+      reportUrl?: string;
+      /** @description Up to 20 labels (names up to 63 characters of letters, digits, '.', '_', '/' and '-'; values up to 256 characters). */
+      labels?: {
+        [key: string]: string;
+      };
+    };
     DeploymentEvent: {
       source: components['schemas']['EventSource'];
       eventId?: components['schemas']['EventId'];
@@ -1660,6 +1755,16 @@ export interface components {
       eventType: 'cluster-config';
       payload: components['schemas']['ClusterConfigPayload'];
     };
+    ClusterTestResultEvent: {
+      source: components['schemas']['EventSource'];
+      eventId?: components['schemas']['EventId'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      eventType: 'cluster-test-result';
+      payload: components['schemas']['ClusterTestResultPayload'];
+    };
     /**
      * @description The system that sent the event, e.g. `github-actions`, `argocd`, `spinnaker`, `jenkins`, `k8s-controller`.
      * @example github-actions
@@ -1672,7 +1777,8 @@ export interface components {
       | components['schemas']['DeploymentEvent']
       | components['schemas']['TestResultEvent']
       | components['schemas']['PromotionEvent']
-      | components['schemas']['ClusterConfigEvent'];
+      | components['schemas']['ClusterConfigEvent']
+      | components['schemas']['ClusterTestResultEvent'];
     /** @description Up to 500 events, each validated on its own. */
     WebhookBatch: {
       events: components['schemas']['WebhookEvent'][];
@@ -1971,6 +2077,35 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+    };
+  };
+  getClusterValidations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description A cluster id, as configured or as reported in events.
+         * @example mira-us-west-2
+         */
+        clusterId: components['parameters']['clusterIdPath'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The validations. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterValidationsResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   listClusterAttempts: {

@@ -25,6 +25,7 @@ import { RelativeTime } from '../shared/RelativeTime';
 import { StatTiles } from '../shared/StatTiles';
 import { onCluster, useAutoRefresh } from '../shared/useAutoRefresh';
 import { usePageLinks } from './links';
+import { ClusterValidations } from './ClusterValidations';
 
 const useServiceColumns = (): TableColumn<ServiceOnCluster>[] => {
   const links = usePageLinks();
@@ -198,6 +199,9 @@ export const ClusterDetailPage = () => {
                 />
               )}
             </InfoCard>
+          </Grid>
+          <Grid item xs={12}>
+            <ClusterValidations clusterId={clusterId} />
           </Grid>
           <Grid item xs={12}>
             <AttemptsTable

@@ -54,6 +54,22 @@ const useColumns = (): TableColumn<Row>[] => {
         ),
     },
     {
+      title: 'Validations',
+      field: 'validations.failing',
+      type: 'numeric',
+      render: c => {
+        const { suites, failing } = c.validations;
+        if (suites === 0) return '—';
+        return failing > 0 ? (
+          <StatusError>
+            {failing} of {suites} failing
+          </StatusError>
+        ) : (
+          <StatusOK>{suites} passing</StatusOK>
+        );
+      },
+    },
+    {
       title: 'Latest attempt',
       field: 'summary.latestAttemptAt',
       render: c => <RelativeTime iso={c.summary.latestAttemptAt} />,

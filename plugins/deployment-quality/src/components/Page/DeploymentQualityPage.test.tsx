@@ -49,12 +49,13 @@ describe('DeploymentQualityPage', () => {
         .map(r =>
           within(r)
             .getAllByRole('cell')
-            .slice(0, 4)
+            .slice(0, 5)
             .map(c => c.textContent),
         );
+      // Services, healthy, needing attention, the cluster's own validations.
       expect(rows.map(r => r.slice(1))).toEqual([
-        ['4', '3', '1'],
-        ['2', '2', '0'],
+        ['4', '3', '1', '1 of 2 failing'],
+        ['2', '2', '0', '—'],
       ]);
       expect(rows[0][0]).toMatch(/^Mira US-West-2/);
     });
@@ -178,6 +179,28 @@ describe('DeploymentQualityPage', () => {
         limit: 25,
         offset: 0,
       });
+    });
+
+    it('shows the cluster-region’s own validations, failing first, with their last runs', async () => {
+      const api = fakeApi();
+      await open('/deployment-quality/clusters/mira-us-west-2', api);
+      const conformance = await screen.findByRole('img', {
+        name: 'conformance: last 3 runs, 2 passed, 1 failed',
+      });
+      const row = conformance.closest('tr')!;
+      expect(row).toHaveTextContent('3 failed of 120');
+      expect(row).toHaveTextContent('97.5 %');
+      expect(row).toHaveTextContent('k8s=1.31');
+      expect(within(row).getByRole('link', { name: /^Report/ })).toHaveAttribute(
+        'href',
+        'https://ci.example.com/nightly/42',
+      );
+      expect(
+        screen.getByRole('img', {
+          name: 'smoke: last 1 runs, 1 passed, 0 failed',
+        }),
+      ).toBeInTheDocument();
+      expect(api.getClusterValidations).toHaveBeenCalledWith('mira-us-west-2');
     });
 
     it('filters the attempts by service', async () => {

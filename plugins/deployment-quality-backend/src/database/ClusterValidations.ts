@@ -1,0 +1,207 @@
+import {
+  ClusterTestResultPayload,
+  ClusterValidationRun,
+  ClusterValidationsResponse,
+} from '@internal/plugin-deployment-quality-common';
+import { Knex } from 'knex';
+import { INSERT_ROWS, chunks } from './chunks';
+
+type Row = Record<string, any>;
+
+/** Suites one cluster page shows: the most recently run. */
+export const MAX_VALIDATION_SUITES = 50;
+/** Runs of each suite in its pass-rate strip. */
+export const VALIDATION_HISTORY = 30;
+
+/** A received cluster test result: `executedAt` is always set. */
+export type ClusterTestResult = ClusterTestResultPayload & {
+  executedAt: string;
+};
+
+const isNewer = (a: Row, b: Row) =>
+  Number(a.executed_at) > Number(b.executed_at) ||
+  (Number(a.executed_at) === Number(b.executed_at) &&
+    Number(a.id) > Number(b.id));
+
+/**
+ * Stores cluster test results (each event once: the caller's event log
+ * tells which are new) and moves each (cluster, suite)'s latest run forward
+ * when a newer one arrives, whatever the arrival order.
+ */
+export async function writeClusterTestResults(
+  tx: Knex.Transaction,
+  events: Array<{ eventId: string; payload: ClusterTestResult }>,
+): Promise<void> {
+  if (events.length === 0) return;
+  const inserted: Row[] = [];
+  for (const chunk of chunks(events, INSERT_ROWS)) {
+    inserted.push(
+      ...(await tx('dq_cluster_test_runs')
+        .insert(
+          chunk.map(({ eventId, payload: p }) => ({
+            event_id: eventId,
+            cluster_id: p.clusterId,
+            suite: p.suite,
+            total: p.total,
+            passed: p.passed,
+            failed: p.failed,
+            skipped: p.skipped,
+            duration_sec: p.durationSec,
+            executed_at: Date.parse(p.executedAt),
+            report_url: p.reportUrl ?? null,
+            labels: p.labels ? JSON.stringify(p.labels) : null,
+          })),
+        )
+        .returning(['id', 'cluster_id', 'suite', 'executed_at', 'failed'])),
+    );
+  }
+  // The newest of the batch per key first, then against the stored one.
+  const newest = new Map<string, Row>();
+  for (const r of inserted) {
+    const key = `${r.cluster_id}\u0000${r.suite}`;
+    const seen = newest.get(key);
+    if (!seen || isNewer(r, seen)) newest.set(key, r);
+  }
+  for (const r of newest.values()) {
+    await tx('dq_cluster_validation_latest')
+      .insert({
+        cluster_id: r.cluster_id,
+        suite: r.suite,
+        run_id: r.id,
+        executed_at: r.executed_at,
+        failed: r.failed,
+      })
+      .onConflict(['cluster_id', 'suite'])
+      .merge()
+      .where(q =>
+        q
+          .where(
+            'dq_cluster_validation_latest.executed_at',
+            '<',
+            Number(r.executed_at),
+          )
+          .orWhere(tie =>
+            tie
+              .where(
+                'dq_cluster_validation_latest.executed_at',
+                Number(r.executed_at),
+              )
+              .where('dq_cluster_validation_latest.run_id', '<', Number(r.id)),
+          ),
+      );
+  }
+}
+
+function runOf(r: Row): ClusterValidationRun {
+  const total = Number(r.total);
+  const passed = Number(r.passed);
+  const failed = Number(r.failed);
+  return {
+    suite: r.suite,
+    total,
+    passed,
+    failed,
+    skipped: Number(r.skipped),
+    durationSec: Number(r.duration_sec),
+    executedAt: new Date(Number(r.executed_at)).toISOString(),
+    ...(r.report_url ? { reportUrl: r.report_url } : {}),
+    labels: r.labels ? JSON.parse(r.labels) : {},
+    passRate: total > 0 ? Math.round((passed / total) * 10_000) / 100 : null,
+    ok: failed === 0,
+  };
+}
+
+/** Reads of the cluster validations. */
+export class ClusterValidations {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * A cluster's most recently run suites (at most MAX_VALIDATION_SUITES),
+   * failing ones first, each with its latest run and its last
+   * VALIDATION_HISTORY runs oldest first.
+   */
+  async forCluster(clusterId: string): Promise<ClusterValidationsResponse> {
+    const db = this.db;
+    const suites = db('dq_cluster_validation_latest')
+      .select('suite')
+      .where('cluster_id', clusterId)
+      .orderBy('executed_at', 'desc')
+      .orderBy('suite')
+      .limit(MAX_VALIDATION_SUITES);
+    const ranked = db('dq_cluster_test_runs')
+      .select(
+        '*',
+        db.raw(
+          'row_number() over (partition by suite order by executed_at desc, id desc) as rn',
+        ),
+      )
+      .where('cluster_id', clusterId)
+      .whereIn('suite', suites);
+    const rows: Row[] = await db
+      .from(ranked.as('ranked'))
+      .where('rn', '<=', VALIDATION_HISTORY)
+      .orderBy([
+        { column: 'suite', order: 'asc' },
+        { column: 'rn', order: 'desc' },
+      ]);
+    const bySuite = new Map<string, ClusterValidationRun[]>();
+    for (const r of rows) {
+      bySuite.set(r.suite, [...(bySuite.get(r.suite) ?? []), runOf(r)]);
+    }
+    return {
+      clusterId,
+      suites: [...bySuite.entries()]
+        .map(([suite, runs]) => ({
+          suite,
+          latest: runs[runs.length - 1],
+          recent: runs.map(r => ({
+            executedAt: r.executedAt,
+            passRate: r.passRate,
+            ok: r.ok,
+          })),
+        }))
+        .sort(
+          (a, b) =>
+            Number(a.latest.ok) - Number(b.latest.ok) ||
+            (a.suite < b.suite ? -1 : Number(a.suite > b.suite)),
+        ),
+    };
+  }
+
+  async hasCluster(clusterId: string): Promise<boolean> {
+    const row = await this.db('dq_cluster_validation_latest')
+      .select('suite')
+      .where('cluster_id', clusterId)
+      .first();
+    return row !== undefined;
+  }
+
+  /** Per cluster: suites reported, and those whose latest run failed. */
+  async summaries(): Promise<Map<string, { suites: number; failing: number }>> {
+    const rows: Row[] = await this.db('dq_cluster_validation_latest')
+      .select('cluster_id')
+      .count({ suites: '*' })
+      .sum({
+        failing: this.db.raw('case when failed > 0 then 1 else 0 end'),
+      })
+      .groupBy('cluster_id');
+    return new Map(
+      rows.map(r => [
+        r.cluster_id,
+        { suites: Number(r.suites), failing: Number(r.failing) },
+      ]),
+    );
+  }
+}
+
+/**
+ * Retention's "kept" filter: a run goes only when a newer run of its
+ * (cluster, suite) exists, so each suite's latest result stays whatever
+ * its age.
+ */
+export const latestValidationsKept = (db: Knex) => (q: Knex.QueryBuilder) =>
+  q.whereNotExists(
+    db('dq_cluster_validation_latest as l')
+      .select(db.raw('1'))
+      .where('l.run_id', db.ref('dq_cluster_test_runs.id')),
+  );

@@ -1,0 +1,232 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
+import {
+  BASE,
+  SECRET,
+  startPluginBackend,
+} from '../__testUtils__/pluginBackend';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+const validation = (
+  payload: Record<string, unknown>,
+  eventId?: string,
+): Record<string, unknown> => ({
+  source: 'nightly-cron',
+  eventType: 'cluster-test-result',
+  ...(eventId ? { eventId } : {}),
+  payload: {
+    clusterId: 'mira-us-west-2',
+    suite: 'conformance',
+    total: 120,
+    passed: 120,
+    failed: 0,
+    skipped: 0,
+    durationSec: 840,
+    executedAt: '2026-03-02T02:00:00.000Z',
+    ...payload,
+  },
+});
+
+describe.each(databases.eachSupportedId())(
+  'cluster validations (cluster-test-result events) on %p',
+  (databaseId: TestDatabaseId) => {
+    it('stores a valid one once, refuses an invalid one naming the field, and shows the latest of each suite', async () => {
+      const { server, knex, stop } = await startPluginBackend(
+        databases,
+        databaseId,
+      );
+      const send = (body: unknown) =>
+        request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send(body as object);
+      try {
+        // Valid, then the same event again: one row, the second a duplicate.
+        const first = await send(
+          validation(
+            {
+              reportUrl: 'https://ci.example.com/nightly/1',
+              labels: { k8s: '1.31', job: 'sonobuoy' },
+            },
+            'nightly-1',
+          ),
+        ).expect(202);
+        expect(first.body).toMatchObject({ status: 'stored' });
+        const again = await send(validation({}, 'nightly-1')).expect(202);
+        expect(again.body).toMatchObject({ duplicate: true });
+        // Without an id, the same body is the same event.
+        const smoke = await send(validation({ suite: 'smoke' })).expect(202);
+        expect(smoke.body.duplicate).toBeUndefined();
+        const retried = await send(validation({ suite: 'smoke' })).expect(202);
+        expect(retried.body).toMatchObject({
+          eventId: smoke.body.eventId,
+          duplicate: true,
+        });
+        expect(
+          Number(
+            (await knex('dq_cluster_test_runs').count({ n: '*' }).first())?.n,
+          ),
+        ).toBe(2);
+
+        // Invalid: 400 naming each field, nothing stored.
+        for (const [payload, path] of [
+          [{ suite: '' }, 'payload.suite'],
+          [{ clusterId: 'bad/id' }, 'payload.clusterId'],
+          [{ passed: 100, failed: 30 }, 'payload.total'],
+          [{ total: -1 }, 'payload.total'],
+          [{ reportUrl: 'ftp://ci.example.com/report' }, 'payload.reportUrl'],
+          [
+            {
+              labels: Object.fromEntries(
+                Array.from({ length: 21 }, (_, i) => [`l${i}`, 'x']),
+              ),
+            },
+            'payload.labels',
+          ],
+          [{ labels: { 'bad label': 'x' } }, 'payload.labels'],
+          [{ executedAt: '2099-01-01T00:00:00.000Z' }, 'payload.executedAt'],
+        ] as const) {
+          const bad = await send(validation(payload)).expect(400);
+          expect(JSON.stringify(bad.body)).toContain(path);
+        }
+        expect(
+          Number(
+            (await knex('dq_cluster_test_runs').count({ n: '*' }).first())?.n,
+          ),
+        ).toBe(2);
+
+        // A failing run newer than the passing one, then an older run that
+        // arrives last: the latest stays the newest by executedAt.
+        await send(
+          validation({
+            failed: 3,
+            passed: 117,
+            executedAt: '2026-03-03T02:00:00.000Z',
+          }),
+        ).expect(202);
+        await send(
+          validation({ executedAt: '2026-03-01T02:00:00.000Z' }),
+        ).expect(202);
+
+        const res = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/validations`)
+          .expect(200);
+        expect(res.body.clusterId).toBe('mira-us-west-2');
+        expect(res.body.suites.map((s: any) => s.suite)).toEqual([
+          // Failing first.
+          'conformance',
+          'smoke',
+        ]);
+        const [conformance, smokeSuite] = res.body.suites;
+        expect(conformance.latest).toMatchObject({
+          suite: 'conformance',
+          total: 120,
+          passed: 117,
+          failed: 3,
+          passRate: 97.5,
+          ok: false,
+          executedAt: '2026-03-03T02:00:00.000Z',
+          labels: {},
+        });
+        expect(conformance.recent).toEqual([
+          {
+            executedAt: '2026-03-01T02:00:00.000Z',
+            passRate: 100,
+            ok: true,
+          },
+          {
+            executedAt: '2026-03-02T02:00:00.000Z',
+            passRate: 100,
+            ok: true,
+          },
+          {
+            executedAt: '2026-03-03T02:00:00.000Z',
+            passRate: 97.5,
+            ok: false,
+          },
+        ]);
+        expect(smokeSuite.latest.ok).toBe(true);
+
+        const clusters = await request(server)
+          .get(`${BASE}/clusters`)
+          .expect(200);
+        expect(
+          clusters.body.clusters.find((c: any) => c.id === 'mira-us-west-2')
+            .validations,
+        ).toEqual({ suites: 2, failing: 1 });
+
+        // A cluster known only from its validations is listed and served.
+        await send(
+          validation({ clusterId: 'lyra-eu-west-1', failed: 0 }),
+        ).expect(202);
+        const listed = await request(server)
+          .get(`${BASE}/clusters`)
+          .expect(200);
+        expect(
+          listed.body.clusters.find((c: any) => c.id === 'lyra-eu-west-1'),
+        ).toMatchObject({
+          configured: false,
+          summary: { services: 0 },
+          validations: { suites: 1, failing: 0 },
+        });
+        await request(server)
+          .get(`${BASE}/clusters/nowhere/validations`)
+          .expect(404);
+      } finally {
+        await stop();
+      }
+    });
+
+    it('keeps each suite’s latest run through retention, whatever its age', async () => {
+      const { knex, store } = await createTestStore(databases, databaseId);
+      const day = (n: number) =>
+        new Date(Date.now() - n * 86_400_000).toISOString();
+      for (const [suite, age] of [
+        ['conformance', 200],
+        ['conformance', 120],
+        ['conformance', 10],
+        ['smoke', 150],
+        ['smoke', 120],
+      ] as const) {
+        await store.ingest({
+          eventId: `${suite}-${age}`,
+          eventType: 'cluster-test-result',
+          source: 'test',
+          receivedAt: day(age),
+          payload: {
+            clusterId: 'mira-us-west-2',
+            suite,
+            total: 10,
+            passed: 10,
+            failed: 0,
+            skipped: 0,
+            durationSec: 1,
+            executedAt: day(age),
+          },
+        });
+      }
+      const deleted = await store.deleteOlderThan(
+        new Date(Date.now() - 30 * 86_400_000),
+        { batchSize: 1 },
+      );
+      expect(deleted.clusterValidations).toBe(3);
+      const left = await knex('dq_cluster_test_runs')
+        .orderBy('executed_at')
+        .select('suite', 'executed_at');
+      expect(
+        left.map(r => [
+          r.suite,
+          Math.round((Date.now() - Number(r.executed_at)) / 86_400_000),
+        ]),
+      ).toEqual([
+        // smoke last ran 120 days ago: its latest run stays.
+        ['smoke', 120],
+        ['conformance', 10],
+      ]);
+    });
+  },
+);
