@@ -191,10 +191,9 @@ describe('DeploymentQualityPage', () => {
       expect(row).toHaveTextContent('3 failed of 120');
       expect(row).toHaveTextContent('97.5 %');
       expect(row).toHaveTextContent('k8s=1.31');
-      expect(within(row).getByRole('link', { name: /^Report/ })).toHaveAttribute(
-        'href',
-        'https://ci.example.com/nightly/42',
-      );
+      expect(
+        within(row).getByRole('link', { name: /^Report/ }),
+      ).toHaveAttribute('href', 'https://ci.example.com/nightly/42');
       expect(
         screen.getByRole('img', {
           name: 'smoke: last 1 runs, 1 passed, 0 failed',
