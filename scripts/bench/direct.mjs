@@ -30,6 +30,7 @@ export function directQueries(knex) {
   const { KnexAnalytics } = pluginModule('analytics/KnexAnalytics.ts');
   const { KnexScorecard } = pluginModule('analytics/KnexScorecard.ts');
   const { ClusterValidations } = pluginModule('database/ClusterValidations.ts');
+  const { ExternalScorecards } = pluginModule('database/ExternalScorecards.ts');
   const { DeploymentQueries } = pluginModule('read/DeploymentQueries.ts');
   const { readerFor } = pluginModule('database/sqliteReader.ts');
   const { chunks } = pluginModule('database/chunks.ts');
@@ -59,6 +60,7 @@ export function directQueries(knex) {
     new KnexAnalytics(reads),
     new KnexScorecard(reads),
     new ClusterValidations(reads),
+    new ExternalScorecards(reads),
     [],
     index,
     async () => {},

@@ -241,8 +241,63 @@ export function eventsOfDay(day, now) {
       );
     }
   }
+  // Two other tools score every service each morning: a production
+  // readiness scorecard (checks that come and go) and a security score.
+  SERVICES.forEach(s => {
+    for (const tool of EXTERNAL_SCORECARDS) {
+      const measuredAt = day * DAY + (6 * 60 + tool.minute) * MIN;
+      const checks = tool.checks.map((name, k) => ({
+        name,
+        passed:
+          hash32(`${s.id}:${tool.name}:${name}:${Math.floor(day / 7)}`) % 100 >=
+          20 + k * 5,
+      }));
+      const score = tool.checks.length
+        ? checks.filter(c => c.passed).length
+        : 40 + (hash32(`${s.id}:${tool.name}:${day}`) % 61);
+      emit(
+        measuredAt,
+        `demo:scorecard:${s.id}:${tool.name}:${day}`,
+        'scorecard',
+        {
+          serviceId: s.id,
+          name: tool.name,
+          score,
+          maxScore: tool.checks.length || 100,
+          measuredAt: iso(measuredAt),
+          url: `https://${tool.host}/services/${s.id}`,
+          ...(tool.checks.length
+            ? {
+                checks: checks.map(c => ({
+                  ...c,
+                  url: `https://${tool.host}/services/${
+                    s.id
+                  }/checks/${c.name.replace(/\W+/g, '-')}`,
+                })),
+              }
+            : {}),
+        },
+      );
+    }
+  });
   return events.sort((a, b) => a.at - b.at).map(e => e.event);
 }
+
+const EXTERNAL_SCORECARDS = [
+  {
+    name: 'soundcheck: production readiness',
+    host: 'soundcheck.example.com',
+    minute: 0,
+    checks: [
+      'has runbook',
+      'alerts routed to on-call',
+      'SLOs defined',
+      'owner on call rotation',
+      'dependencies pinned',
+    ],
+  },
+  { name: 'snyk: security', host: 'snyk.example.com', minute: 15, checks: [] },
+];
 
 const VALIDATIONS = [
   {

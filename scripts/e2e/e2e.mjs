@@ -365,12 +365,30 @@ async function sendEvents(backendUrl) {
             labels: { job: 'sonobuoy' },
           },
         },
+        // Another tool's scorecard of the service.
+        {
+          eventId: `e2e:scorecard:${E2E.service}`,
+          source: 'soundcheck',
+          eventType: 'scorecard',
+          payload: {
+            serviceId: E2E.service,
+            name: 'soundcheck: production readiness',
+            score: 4,
+            maxScore: 5,
+            measuredAt: iso(60 * MIN),
+            url: `https://soundcheck.example.com/services/${E2E.service}`,
+            checks: [
+              { name: 'has runbook', passed: true },
+              { name: 'SLOs defined', passed: false },
+            ],
+          },
+        },
       ],
     },
     { 'x-webhook-secret': config.webhook },
   );
   log(
-    `webhook: deployment ${attemptId}, 2 test results and a cluster validation stored`,
+    `webhook: deployment ${attemptId}, 2 test results, a cluster validation and a scorecard stored`,
   );
 
   // 2. GitHub: one deployment, reported in_progress then success.
@@ -605,6 +623,15 @@ async function checkViews(page, appUrl) {
   assert(
     / · 2024/.test(quality),
     'every tier names its benchmark year, 2024 by default',
+  );
+  const external = page.getByRole('region', {
+    name: 'soundcheck: production readiness: 4 of 5',
+  });
+  await external.waitFor();
+  assert(
+    /4 \/ 5/.test(await external.innerText()) &&
+      /✗ SLOs defined/.test(await external.innerText()),
+    'Quality tab shows the scorecard another tool sent, with its failing check',
   );
   await page.getByRole('button', { name: /Benchmark/ }).click();
   await page.getByRole('option', { name: 'DORA 2023' }).click();

@@ -31,7 +31,7 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('dq_cluster_validation_latest', table => {
     table.string('cluster_id', 64).notNullable();
     table.string('suite', 100).notNullable();
-    table.bigInteger('run_id').notNullable();
+    table.bigInteger('row_id').notNullable();
     table.bigInteger('executed_at').notNullable();
     table.integer('failed').notNullable();
     table.primary(['cluster_id', 'suite']);

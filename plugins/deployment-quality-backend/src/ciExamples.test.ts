@@ -4,6 +4,7 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { serviceEntity } from './__testUtils__/entities';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -153,6 +154,27 @@ const KINDS: Record<string, ExampleKind> = {
       ],
     },
   },
+  'curl-scorecard': {
+    steps: (code, target) => [shell(code, webhookEnv(target))],
+    stored: {
+      read: async target =>
+        (
+          await request(target.server).get(
+            `${BASE}/entities/default/component/authentication/external-scorecards`,
+          )
+        ).body.scorecards,
+      expected: [
+        expect.objectContaining({
+          name: 'soundcheck: production readiness',
+          latest: expect.objectContaining({
+            score: 4,
+            maxScore: 5,
+            percent: 80,
+          }),
+        }),
+      ],
+    },
+  },
   'curl-test-report': {
     steps: (code, target) => [
       shell(code, { ...webhookEnv(target), VERSION, CI_JOB_URL }),
@@ -277,7 +299,9 @@ async function startBackend(sqs: LocalSqs | undefined) {
     features: [
       deploymentQualityPlugin,
       mockServices.database.factory({ knex }),
-      catalogServiceMock.factory({ entities: [] }),
+      catalogServiceMock.factory({
+        entities: [serviceEntity('authentication', { serviceId: 'authn' })],
+      }),
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
@@ -372,6 +396,7 @@ describe('CI examples', () => {
     expect(counts).toEqual({
       curl: 2,
       'curl-cluster-validation': 1,
+      'curl-scorecard': 1,
       'curl-test-report': 1,
       'github-actions': 1,
       jenkins: 1,
@@ -385,7 +410,7 @@ describe('CI examples', () => {
   it.each(
     examples.map((e): [string, string, CodeBlock] => [e.kind!, e.where, e]),
   )(
-    '%s at %s stores what it sends (a deployment and its test results, linked)',
+    '%s at %s stores what it sends, as the answer to its read says',
     async (kindName, _where, { code }) => {
       const kind = KINDS[kindName];
       expect(kind).toBeDefined();

@@ -14,6 +14,7 @@ import {
 import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
 import { ClusterValidations } from './database/ClusterValidations';
+import { ExternalScorecards } from './database/ExternalScorecards';
 import { readerFor } from './database/sqliteReader';
 import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
@@ -286,6 +287,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
                 maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
               }),
               new ClusterValidations(reads),
+              new ExternalScorecards(reads),
               dqConfig.clusters,
               index,
               (visibility, serviceId) =>

@@ -116,6 +116,30 @@ export type ClusterValidationRun = {
   ok: boolean;
 };
 
+/** A scorecard another tool sent for a service, as measured once. @public */
+export type ExternalScore = {
+  name: string;
+  score: number;
+  maxScore: number;
+  /** score / maxScore × 100, one decimal. */
+  percent: number;
+  measuredAt: string;
+};
+
+/** `GET /entities/:namespace/:kind/:name/external-scorecards`. @public */
+export type ExternalScorecardsResponse = {
+  /** Newest per name, most recently measured first (at most 20 names). */
+  scorecards: Array<{
+    name: string;
+    latest: ExternalScore & {
+      url?: string;
+      checks: Array<{ name: string; passed: boolean; url?: string }>;
+    };
+    /** The last 30 measurements, oldest first. */
+    history: Array<{ measuredAt: string; percent: number }>;
+  }>;
+};
+
 /** `GET /clusters/:clusterId/validations`. @public */
 export type ClusterValidationsResponse = {
   clusterId: string;

@@ -46,7 +46,14 @@ export const BOUNDS = {
     validationSuite: 100,
     labelKey: 63,
     labelValue: 256,
+    /** An external scorecard's name, e.g. `soundcheck: production readiness`. */
+    scorecardName: 100,
+    checkName: 200,
   },
+  /** Most checks one external scorecard may carry. */
+  maxChecks: 100,
+  /** Highest score (and maximum) an external scorecard may state. */
+  maxScore: 1_000_000,
   /** Most labels one cluster validation run may carry. */
   maxLabels: 20,
   /**
@@ -92,6 +99,7 @@ const TIME_FIELDS: Record<string, readonly string[]> = {
   deployment: ['startedAt', 'endedAt', 'commitAt'],
   'test-result': ['executedAt'],
   'cluster-test-result': ['executedAt'],
+  scorecard: ['measuredAt'],
   promotion: ['promotedAt'],
 };
 

@@ -57,6 +57,7 @@ export const EVENT_TYPES = [
   'promotion',
   'cluster-config',
   'cluster-test-result',
+  'scorecard',
 ] as const;
 /** @public */
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -331,6 +332,52 @@ export type ClusterTestResultPayload = z.infer<
   typeof clusterTestResultPayloadSchema
 >;
 
+const httpUrl = z.url({ protocol: /^https?$/ }).max(L.reportUrl);
+
+/**
+ * A scorecard another tool computed for a service (Soundcheck, Tech
+ * Insights, a security scanner): shown beside our own score, never mixed in.
+ * @public
+ */
+export const scorecardPayloadSchema = z
+  .object({
+    serviceId,
+    name: z
+      .string()
+      .min(1)
+      .max(L.scorecardName)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9 ._:/-]*$/,
+        "name must start with a letter or digit and contain only letters, digits, spaces, '.', '_', ':', '/' and '-'",
+      ),
+    score: z.number().min(0).max(BOUNDS.maxScore),
+    maxScore: z.number().gt(0).max(BOUNDS.maxScore),
+    /** Left out: the time of receipt. */
+    measuredAt: timestamp.optional(),
+    url: httpUrl.optional(),
+    checks: z
+      .array(
+        z.object({
+          name: text(L.checkName).min(1),
+          passed: z.boolean(),
+          url: httpUrl.optional(),
+        }),
+      )
+      .max(BOUNDS.maxChecks)
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.score > p.maxScore) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['score'],
+        message: 'score must not exceed maxScore',
+      });
+    }
+  });
+/** @public */
+export type ScorecardPayload = z.infer<typeof scorecardPayloadSchema>;
+
 const eventHeader = {
   source: text(L.source).min(1),
   eventId: text(L.eventId).min(1).optional(),
@@ -366,6 +413,11 @@ export const webhookEventSchema = z.discriminatedUnion('eventType', [
     eventType: z.literal('cluster-test-result'),
     payload: clusterTestResultPayloadSchema,
   }),
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('scorecard'),
+    payload: scorecardPayloadSchema,
+  }),
 ]);
 /** @public */
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
@@ -388,7 +440,10 @@ export const webhookBatchSchema = z.object({
  * @public
  */
 export type ReceivedEvent =
-  | Exclude<WebhookEvent, { eventType: 'test-result' | 'cluster-test-result' }>
+  | Exclude<
+      WebhookEvent,
+      { eventType: 'test-result' | 'cluster-test-result' | 'scorecard' }
+    >
   | (Omit<Extract<WebhookEvent, { eventType: 'test-result' }>, 'payload'> & {
       payload: ReceivedTestResultPayload;
     })
@@ -397,6 +452,9 @@ export type ReceivedEvent =
       'payload'
     > & {
       payload: ClusterTestResultPayload & { executedAt: string };
+    })
+  | (Omit<Extract<WebhookEvent, { eventType: 'scorecard' }>, 'payload'> & {
+      payload: ScorecardPayload & { measuredAt: string };
     });
 
 /**
@@ -417,6 +475,10 @@ export function withReceiptDefaults(
   if (event.eventType === 'cluster-test-result') {
     const { executedAt = receivedAt } = event.payload;
     return { ...event, payload: { ...event.payload, executedAt } };
+  }
+  if (event.eventType === 'scorecard') {
+    const { measuredAt = receivedAt } = event.payload;
+    return { ...event, payload: { ...event.payload, measuredAt } };
   }
   return event;
 }

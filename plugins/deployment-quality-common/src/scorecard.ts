@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ExternalScore } from './api';
 
 /** The figures a service's quality score is built from. @public */
 export const SCORECARD_METRICS = [
@@ -80,6 +81,11 @@ export type ScorecardEntry = {
   };
   /** Each metric's 0–100 sub-score (null: no data, left out of the mean). */
   subScores: Record<ScorecardMetric, number | null>;
+  /**
+   * Scorecards other tools sent for the service, newest per name (at most
+   * 20), shown beside the score and never part of it.
+   */
+  external: ExternalScore[];
 };
 
 /** The answer of `GET /scorecard`. @public */

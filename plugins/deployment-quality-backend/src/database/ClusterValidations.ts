@@ -5,6 +5,7 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
+import { advanceLatest } from './latestRows';
 
 type Row = Record<string, any>;
 
@@ -17,11 +18,6 @@ export const VALIDATION_HISTORY = 30;
 export type ClusterTestResult = ClusterTestResultPayload & {
   executedAt: string;
 };
-
-const isNewer = (a: Row, b: Row) =>
-  Number(a.executed_at) > Number(b.executed_at) ||
-  (Number(a.executed_at) === Number(b.executed_at) &&
-    Number(a.id) > Number(b.id));
 
 /**
  * Stores cluster test results (each event once: the caller's event log
@@ -55,41 +51,18 @@ export async function writeClusterTestResults(
         .returning(['id', 'cluster_id', 'suite', 'executed_at', 'failed'])),
     );
   }
-  // The newest of the batch per key first, then against the stored one.
-  const newest = new Map<string, Row>();
-  for (const r of inserted) {
-    const key = `${r.cluster_id}\u0000${r.suite}`;
-    const seen = newest.get(key);
-    if (!seen || isNewer(r, seen)) newest.set(key, r);
-  }
-  for (const r of newest.values()) {
-    await tx('dq_cluster_validation_latest')
-      .insert({
-        cluster_id: r.cluster_id,
-        suite: r.suite,
-        run_id: r.id,
-        executed_at: r.executed_at,
-        failed: r.failed,
-      })
-      .onConflict(['cluster_id', 'suite'])
-      .merge()
-      .where(q =>
-        q
-          .where(
-            'dq_cluster_validation_latest.executed_at',
-            '<',
-            Number(r.executed_at),
-          )
-          .orWhere(tie =>
-            tie
-              .where(
-                'dq_cluster_validation_latest.executed_at',
-                Number(r.executed_at),
-              )
-              .where('dq_cluster_validation_latest.run_id', '<', Number(r.id)),
-          ),
-      );
-  }
+  await advanceLatest(
+    tx,
+    'dq_cluster_validation_latest',
+    { key: ['cluster_id', 'suite'], time: 'executed_at' },
+    inserted.map(r => ({
+      cluster_id: r.cluster_id,
+      suite: r.suite,
+      row_id: r.id,
+      executed_at: r.executed_at,
+      failed: r.failed,
+    })),
+  );
 }
 
 function runOf(r: Row): ClusterValidationRun {
@@ -203,5 +176,5 @@ export const latestValidationsKept = (db: Knex) => (q: Knex.QueryBuilder) =>
   q.whereNotExists(
     db('dq_cluster_validation_latest as l')
       .select(db.raw('1'))
-      .where('l.run_id', db.ref('dq_cluster_test_runs.id')),
+      .where('l.row_id', db.ref('dq_cluster_test_runs.id')),
   );

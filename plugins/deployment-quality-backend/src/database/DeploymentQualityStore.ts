@@ -135,6 +135,8 @@ export type RetentionCounts = {
   servicePairs: number;
   /** Cluster validation runs; each suite's latest is kept. */
   clusterValidations: number;
+  /** External scorecard measurements; each name's newest is kept. */
+  externalScorecards: number;
 };
 
 export type RetentionRun = {

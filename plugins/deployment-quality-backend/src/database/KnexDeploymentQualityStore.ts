@@ -42,6 +42,7 @@ import {
 import { writeEvents } from './writeEvents';
 import { ensurePairStates, refreshPairStates, setsVersion } from './pairStates';
 import { latestValidationsKept } from './ClusterValidations';
+import { latestScorecardsKept } from './ExternalScorecards';
 import { isolateRefused } from './isolateRefused';
 import { RejectedEventLog } from './RejectedEventLog';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
@@ -789,6 +790,13 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         'executed_at',
         undefined,
         latestValidationsKept,
+      ),
+      externalScorecards: await batches(
+        'dq_external_scorecards',
+        'id',
+        'measured_at',
+        undefined,
+        latestScorecardsKept,
       ),
       rejectedEvents: await batches('dq_rejected_events', 'id', 'received_at'),
       ingestedEvents: await batches(

@@ -11,6 +11,7 @@ import { INSERT_ROWS, chunks } from './chunks';
 import { TouchedDays, markStale } from './rollups';
 import { refreshPairStates } from './pairStates';
 import { writeClusterTestResults } from './ClusterValidations';
+import { writeExternalScorecards } from './ExternalScorecards';
 import {
   FAILED_STATES,
   enqueueNotifications,
@@ -38,6 +39,8 @@ function eventTime(event: EventEnvelope): number | undefined {
     case 'test-result':
     case 'cluster-test-result':
       return toMs(event.payload.executedAt);
+    case 'scorecard':
+      return toMs(event.payload.measuredAt);
     case 'promotion':
       return toMs(event.payload.promotedAt);
     default:
@@ -187,6 +190,7 @@ export async function writeEvents(
   const validations = ofType('cluster-test-result');
   await writeClusterTestResults(tx, validations);
   validations.forEach(e => options.changedClusters?.add(e.payload.clusterId));
+  await writeExternalScorecards(tx, ofType('scorecard'));
   await markStale(tx, touched);
   await refreshPairStates(tx, touched.pairs());
   return outcomes;

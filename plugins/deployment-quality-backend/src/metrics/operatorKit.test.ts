@@ -42,6 +42,7 @@ async function exportedNames(): Promise<Set<string>> {
       ingestedEvents: 0,
       servicePairs: 0,
       clusterValidations: 0,
+      externalScorecards: 0,
     });
     m.observeQueueDepths(() => ({ queue: 3, dlq: 1 }));
     m.observeWorkers({

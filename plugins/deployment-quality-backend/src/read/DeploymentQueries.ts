@@ -13,6 +13,7 @@ import {
   ClusterSummaryResponse,
   ClusterValidationsResponse,
   ClustersResponse,
+  ExternalScorecardsResponse,
   EntityRollupResponse,
   EntitySummaryResponse,
   FAILURE_STATUSES,
@@ -32,6 +33,7 @@ import { CatalogIndex } from '../visibility/CatalogIndex';
 import { SEES_ALL, Visibility, visibilityKey } from '../visibility/Visibility';
 import { FiguresCache } from '../analytics/FiguresCache';
 import { ClusterValidations } from '../database/ClusterValidations';
+import { ExternalScorecards } from '../database/ExternalScorecards';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
@@ -69,6 +71,7 @@ export class DeploymentQueries {
     private readonly analyticsQueries: KnexAnalytics,
     private readonly scorecardQueries: KnexScorecard,
     private readonly validations: ClusterValidations,
+    private readonly externalScorecards: ExternalScorecards,
     private readonly configuredClusters: Cluster[],
     private readonly index: Pick<CatalogIndex, 'links' | 'generation'>,
     private readonly visible: (
@@ -422,22 +425,41 @@ export class DeploymentQueries {
   }
 
   /** Every visible service's quality score over the window, best first. */
-  scorecard(
-    query: { from?: string; to?: string; benchmark?: DoraBenchmarkYear },
+  /**
+   * Every visible service's score (a fleet read: scoring and linking
+   * thousands of rows), with the scorecards other tools sent beside it,
+   * read afresh: their writes don't move the rollups' generation.
+   */
+  async scorecard(
+    query: { from?: string; to?: string },
     policy: ScorecardPolicy,
     visibility: Visibility,
   ): Promise<ScorecardResponse> {
-    // Scoring and linking thousands of rows is fleet work too.
-    return this.fleetRead(['scorecard', query, policy], visibility, () =>
-      this.scoreAll(query, policy, visibility),
+    const card = await this.fleetRead(
+      ['scorecard', query, policy],
+      visibility,
+      () => this.scoreAll(query, policy, visibility),
     );
+    return { ...card, services: await this.withExternal(card.services) };
+  }
+
+  /** One service's scorecards from other tools, newest per name. */
+  externalScorecardsOf(serviceId: string): Promise<ExternalScorecardsResponse> {
+    return this.externalScorecards.forService(serviceId);
+  }
+
+  private async withExternal(rows: ScoredRow[]): Promise<ScorecardEntry[]> {
+    const external = await this.externalScorecards.latestFor(
+      rows.map(r => r.serviceId),
+    );
+    return rows.map(r => ({ ...r, external: external.get(r.serviceId) ?? [] }));
   }
 
   private async scoreAll(
-    query: { from?: string; to?: string; benchmark?: DoraBenchmarkYear },
+    query: { from?: string; to?: string },
     policy: ScorecardPolicy,
     visibility: Visibility,
-  ): Promise<ScorecardResponse> {
+  ): Promise<Omit<ScorecardResponse, 'services'> & { services: ScoredRow[] }> {
     const window = resolveWindow({ ...query, bucket: 'day' });
     const inputs = await this.scorecardQueries.inputs(window, { visibility });
     const links = await this.index.links([...inputs.keys()]);
@@ -529,7 +551,7 @@ export class DeploymentQueries {
         FAILURE_STATUSES.includes(s.latestAttempt.status),
       ).length,
       dora: figures.dora,
-      scorecard: scoreRows(inputs, links, policy),
+      scorecard: await this.withExternal(scoreRows(inputs, links, policy)),
     };
   }
 
@@ -568,7 +590,7 @@ function scoreRows(
   inputs: Map<string, ScorecardInputs>,
   links: Map<string, { entityRef: string }>,
   policy: ScorecardPolicy,
-): ScorecardEntry[] {
+): ScoredRow[] {
   return [...inputs]
     .map(([serviceId, metrics]) => {
       const link = links.get(serviceId);
@@ -581,6 +603,9 @@ function scoreRows(
     })
     .sort(byScore);
 }
+
+/** A scorecard row before the other tools' scorecards are added. */
+type ScoredRow = Omit<ScorecardEntry, 'external'>;
 
 /** Best score first, then by service id; services without data last. */
 function byScore(

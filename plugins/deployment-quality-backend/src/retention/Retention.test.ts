@@ -146,6 +146,7 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       ingestedEvents: 3,
       servicePairs: 0,
       clusterValidations: 0,
+      externalScorecards: 0,
     });
     expect(await knex('dq_attempts').orderBy('id').pluck('id')).toEqual([
       'mira-us-west-2:kept:1.0.0:1',
@@ -367,6 +368,7 @@ describe('Retention', () => {
         ingestedEvents: 0,
         servicePairs: 0,
         clusterValidations: 0,
+        externalScorecards: 0,
       })),
       recordRetentionRun: jest.fn(async () => {}),
     };

@@ -30,6 +30,10 @@ const ALIASES: Record<string, keyof typeof BOUNDS | keyof typeof L> = {
   'ClusterConfigPayload.role': 'clusterRole',
   'ClusterConfigPayload.description': 'clusterDescription',
   'ClusterTestResultPayload.suite': 'validationSuite',
+  'ScorecardPayload.name': 'scorecardName',
+  'ScorecardPayload.url': 'reportUrl',
+  score: 'maxScore',
+  maxScore: 'maxScore',
 };
 
 const boundOf = (name: string): number | undefined => {
@@ -66,6 +70,7 @@ describe('the bounds in the OpenAPI spec', () => {
       'PromotionPayload',
       'ClusterConfigPayload',
       'ClusterTestResultPayload',
+      'ScorecardPayload',
       'DeploymentEvent',
     ];
     for (const name of payloads) {
@@ -88,6 +93,19 @@ describe('the bounds in the OpenAPI spec', () => {
             if (n === undefined || Number.isNaN(n)) {
               unbounded.push(`${name}.${property} ${key}`);
             } else (stated[key] ??= []).push(n);
+          }
+          continue;
+        }
+        // A list of checks: its length, and each check's fields.
+        if (schema.type === 'array') {
+          const items = schema.items.properties;
+          for (const [key, n] of Object.entries({
+            maxChecks: schema.maxItems,
+            checkName: items.name.maxLength,
+            reportUrl: items.url.maxLength,
+          })) {
+            if (n === undefined) unbounded.push(`${name}.${property} ${key}`);
+            else (stated[key] ??= []).push(n);
           }
           continue;
         }
@@ -125,9 +143,14 @@ describe('the bounds in the OpenAPI spec', () => {
       ),
     );
     expect(
-      [...Object.keys(L), 'maxCount', 'maxDurationSec', 'maxLabels'].filter(
-        k => !statedKeys.has(k) && k !== 'sourceKey',
-      ),
+      [
+        ...Object.keys(L),
+        'maxCount',
+        'maxDurationSec',
+        'maxLabels',
+        'maxChecks',
+        'maxScore',
+      ].filter(k => !statedKeys.has(k) && k !== 'sourceKey'),
     ).toEqual([]);
   });
 

@@ -854,6 +854,44 @@ export const spec = {
         },
       },
     },
+    '/entities/{namespace}/{kind}/{name}/external-scorecards': {
+      get: {
+        operationId: 'getEntityExternalScorecards',
+        tags: ['Entities'],
+        summary: "Scorecards other tools sent for the entity's service.",
+        description:
+          "`scorecard` events of the entity's service (Soundcheck, Tech\nInsights, a security scanner…), shown beside our own score and never\npart of it: the 20 most recently measured names, most recent first,\neach with its newest measurement (checks and link included) and its\nlast 30 measurements, oldest first. Each name's newest measurement\nis kept by retention whatever its age.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The scorecards.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ExternalScorecardsResponse',
+                },
+              },
+            },
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
     '/diagnostics/rejected-events': {
       get: {
         operationId: 'listRejectedEvents',
@@ -3490,7 +3528,14 @@ export const spec = {
       ScorecardEntry: {
         type: 'object',
         description: "One service's row of the scorecard.",
-        required: ['serviceId', 'score', 'grade', 'metrics', 'subScores'],
+        required: [
+          'serviceId',
+          'score',
+          'grade',
+          'metrics',
+          'subScores',
+          'external',
+        ],
         properties: {
           serviceId: {
             type: 'string',
@@ -3614,6 +3659,112 @@ export const spec = {
               },
               timeToRestore: {
                 $ref: '#/components/schemas/SubScore',
+              },
+            },
+          },
+          external: {
+            type: 'array',
+            maxItems: 20,
+            description:
+              'Scorecards other tools sent for the service, newest per name, most recent first; beside the score, never part of it.',
+            items: {
+              $ref: '#/components/schemas/ExternalScore',
+            },
+          },
+        },
+      },
+      ExternalScore: {
+        type: 'object',
+        required: ['name', 'score', 'maxScore', 'percent', 'measuredAt'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          score: {
+            type: 'number',
+            minimum: 0,
+          },
+          maxScore: {
+            type: 'number',
+          },
+          percent: {
+            type: 'number',
+            minimum: 0,
+            maximum: 100,
+            description: 'score / maxScore × 100, one decimal.',
+          },
+          measuredAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
+      ExternalScorecardsResponse: {
+        type: 'object',
+        required: ['scorecards'],
+        properties: {
+          scorecards: {
+            type: 'array',
+            maxItems: 20,
+            items: {
+              type: 'object',
+              required: ['name', 'latest', 'history'],
+              properties: {
+                name: {
+                  type: 'string',
+                },
+                latest: {
+                  allOf: [
+                    {
+                      $ref: '#/components/schemas/ExternalScore',
+                    },
+                    {
+                      type: 'object',
+                      required: ['checks'],
+                      properties: {
+                        url: {
+                          type: 'string',
+                        },
+                        checks: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            required: ['name', 'passed'],
+                            properties: {
+                              name: {
+                                type: 'string',
+                              },
+                              passed: {
+                                type: 'boolean',
+                              },
+                              url: {
+                                type: 'string',
+                              },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  ],
+                },
+                history: {
+                  type: 'array',
+                  maxItems: 30,
+                  description: 'The last 30 measurements, oldest first.',
+                  items: {
+                    type: 'object',
+                    required: ['measuredAt', 'percent'],
+                    properties: {
+                      measuredAt: {
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      percent: {
+                        type: 'number',
+                      },
+                    },
+                  },
+                },
               },
             },
           },
@@ -4343,6 +4494,70 @@ export const spec = {
           },
         },
       },
+      ScorecardPayload: {
+        type: 'object',
+        description:
+          'A scorecard another tool computed for a service, shown beside ours.\nscore must not exceed maxScore.\n',
+        required: ['serviceId', 'name', 'score', 'maxScore'],
+        properties: {
+          serviceId: {
+            $ref: '#/components/schemas/ServiceId',
+          },
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+            pattern: '^[A-Za-z0-9][A-Za-z0-9 ._:/-]*$',
+            example: 'soundcheck: production readiness',
+          },
+          score: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1000000,
+          },
+          maxScore: {
+            type: 'number',
+            description: 'Greater than 0.',
+            minimum: 0,
+            maximum: 1000000,
+          },
+          measuredAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              'When it was measured; the time of receipt when left out.',
+          },
+          url: {
+            type: 'string',
+            format: 'uri',
+            maxLength: 2000,
+            description: "The tool's page for it; an http or https URL.",
+          },
+          checks: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              type: 'object',
+              required: ['name', 'passed'],
+              properties: {
+                name: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: 200,
+                },
+                passed: {
+                  type: 'boolean',
+                },
+                url: {
+                  type: 'string',
+                  format: 'uri',
+                  maxLength: 2000,
+                },
+              },
+            },
+          },
+        },
+      },
       DeploymentEvent: {
         type: 'object',
         required: ['source', 'eventType', 'payload'],
@@ -4438,6 +4653,25 @@ export const spec = {
           },
         },
       },
+      ScorecardEvent: {
+        type: 'object',
+        required: ['source', 'eventType', 'payload'],
+        properties: {
+          source: {
+            $ref: '#/components/schemas/EventSource',
+          },
+          eventId: {
+            $ref: '#/components/schemas/EventId',
+          },
+          eventType: {
+            type: 'string',
+            enum: ['scorecard'],
+          },
+          payload: {
+            $ref: '#/components/schemas/ScorecardPayload',
+          },
+        },
+      },
       EventSource: {
         type: 'string',
         description:
@@ -4471,6 +4705,9 @@ export const spec = {
           {
             $ref: '#/components/schemas/ClusterTestResultEvent',
           },
+          {
+            $ref: '#/components/schemas/ScorecardEvent',
+          },
         ],
         discriminator: {
           propertyName: 'eventType',
@@ -4481,6 +4718,7 @@ export const spec = {
             'cluster-config': '#/components/schemas/ClusterConfigEvent',
             'cluster-test-result':
               '#/components/schemas/ClusterTestResultEvent',
+            scorecard: '#/components/schemas/ScorecardEvent',
           },
         },
       },

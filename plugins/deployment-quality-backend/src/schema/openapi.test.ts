@@ -280,6 +280,26 @@ const SEED_EVENTS: object[] = [
       labels: { job: 'sonobuoy' },
     },
   },
+  {
+    source: 'soundcheck',
+    eventType: 'scorecard',
+    payload: {
+      serviceId: 'authn',
+      name: 'soundcheck: production readiness',
+      score: 8,
+      maxScore: 10,
+      measuredAt: '2026-02-24T06:00:00Z',
+      url: 'https://soundcheck.example.com/authn',
+      checks: [
+        { name: 'has runbook', passed: true },
+        {
+          name: 'alerts routed',
+          passed: false,
+          url: 'https://soundcheck.example.com/authn/alerts',
+        },
+      ],
+    },
+  },
 ];
 
 /** A GET route call, its expected status, and whether a 400 is one the spec can't express. */
@@ -431,6 +451,11 @@ const GET_CASES: GetCase[] = [
     semantic: true,
   },
   { url: '/entities/default/component/ghost/promotions', status: 404 },
+  {
+    url: '/entities/default/component/authentication/external-scorecards',
+    status: 200,
+  },
+  { url: '/entities/default/component/ghost/external-scorecards', status: 404 },
   { url: '/diagnostics/rejected-events', status: 200 },
   { url: '/diagnostics/rejected-events?limit=500', status: 200 },
   { url: '/diagnostics/rejected-events?limit=0', status: 400 },
@@ -457,6 +482,8 @@ const SAMPLE_URLS: Record<string, string> = {
   listEntityAttempts: '/entities/default/component/authentication/attempts',
   getEntityAnalytics: '/entities/default/component/authentication/analytics',
   listEntityPromotions: '/entities/default/component/authentication/promotions',
+  getEntityExternalScorecards:
+    '/entities/default/component/authentication/external-scorecards',
   getEntityRollup: '/entities/default/group/team-b/rollup',
   listRejectedEvents: '/diagnostics/rejected-events',
   getStatus: '/status',

@@ -34,6 +34,7 @@ describe('scorecardCsv', () => {
             testRuns: 0,
             recoveries: 0,
           },
+          external: [],
         },
       ],
     });

@@ -277,6 +277,14 @@ export async function createRouter(
     );
   });
 
+  api.get(
+    '/entities/:namespace/:kind/:name/external-scorecards',
+    async (req, res) => {
+      const { serviceId } = await entityOf(req);
+      res.json(await queries.externalScorecardsOf(serviceId));
+    },
+  );
+
   api.get('/entities/:namespace/:kind/:name/promotions', async (req, res) => {
     const query = parseQuery(promotionsQuerySchema, req.query);
     const { serviceId } = await entityOf(req);

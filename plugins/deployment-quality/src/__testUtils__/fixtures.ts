@@ -9,6 +9,7 @@ import {
   ClusterSummaryResponse,
   ClustersResponse,
   ClusterValidationsResponse,
+  ExternalScorecardsResponse,
   DEFAULT_SCORECARD_POLICY,
   EntityRollupResponse,
   EntitySummaryResponse,
@@ -332,6 +333,18 @@ const scoreEntry = (
     leadTime: 100,
     timeToRestore: null,
   },
+  external:
+    serviceId === 'authn'
+      ? [
+          {
+            name: 'soundcheck: production readiness',
+            score: 8,
+            maxScore: 10,
+            percent: 80,
+            measuredAt: hoursAgo(20),
+          },
+        ]
+      : [],
 });
 
 export const scorecard: ScorecardResponse = {
@@ -459,6 +472,36 @@ export const clusterValidations: ClusterValidationsResponse = {
   ],
 };
 
+/** authn's Soundcheck card: 8 of 10 now, one check failing. */
+export const externalScorecards: ExternalScorecardsResponse = {
+  scorecards: [
+    {
+      name: 'soundcheck: production readiness',
+      latest: {
+        name: 'soundcheck: production readiness',
+        score: 8,
+        maxScore: 10,
+        percent: 80,
+        measuredAt: hoursAgo(20),
+        url: 'https://soundcheck.example.com/authn',
+        checks: [
+          { name: 'has runbook', passed: true },
+          {
+            name: 'alerts routed',
+            passed: false,
+            url: 'https://soundcheck.example.com/authn/alerts',
+          },
+        ],
+      },
+      history: [
+        { measuredAt: hoursAgo(68), percent: 60 },
+        { measuredAt: hoursAgo(44), percent: 70 },
+        { measuredAt: hoursAgo(20), percent: 80 },
+      ],
+    },
+  ],
+};
+
 export function fakeApi(
   overrides: Partial<DeploymentQualityApi> = {},
 ): jest.Mocked<DeploymentQualityApi> {
@@ -499,6 +542,7 @@ export function fakeApi(
     })),
     getEntityAnalytics: jest.fn(async () => analytics),
     getEntityPromotions: jest.fn(async () => promotions),
+    getEntityExternalScorecards: jest.fn(async () => externalScorecards),
     getStatus: jest.fn(async () => status),
     ...overrides,
   } as jest.Mocked<DeploymentQualityApi>;

@@ -11,6 +11,7 @@ import createClient from 'openapi-fetch';
 import {
   AnalyticsQuery,
   ClusterValidationsResponse,
+  ExternalScorecardsResponse,
   RollupQuery,
   ClusterSummaryQuery,
   ServicesQuery,
@@ -92,6 +93,10 @@ export interface DeploymentQualityApi {
     entity: CompoundEntityRef,
     options?: { limit?: number; cursor?: string },
   ): Promise<PromotionsPage>;
+  /** Scorecards other tools sent for the entity's service, newest per name. */
+  getEntityExternalScorecards(
+    entity: CompoundEntityRef,
+  ): Promise<ExternalScorecardsResponse>;
   /** Whether the backend can take and store events right now, and why not. */
   getStatus(): Promise<StatusResponse>;
 }
@@ -233,6 +238,15 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
       await this.client()
     ).GET('/entities/{namespace}/{kind}/{name}/analytics', {
       params: { path: entityPath(entity), query },
+    });
+    return data!;
+  }
+
+  async getEntityExternalScorecards(entity: CompoundEntityRef) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/external-scorecards', {
+      params: { path: entityPath(entity) },
     });
     return data!;
   }

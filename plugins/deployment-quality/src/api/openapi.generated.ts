@@ -468,6 +468,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{namespace}/{kind}/{name}/external-scorecards': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Scorecards other tools sent for the entity's service.
+     * @description `scorecard` events of the entity's service (Soundcheck, Tech
+     *     Insights, a security scanner…), shown beside our own score and never
+     *     part of it: the 20 most recently measured names, most recent first,
+     *     each with its newest measurement (checks and link included) and its
+     *     last 30 measurements, oldest first. Each name's newest measurement
+     *     is kept by retention whatever its age.
+     */
+    get: operations['getEntityExternalScorecards'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/diagnostics/rejected-events': {
     parameters: {
       query?: never;
@@ -1435,6 +1460,36 @@ export interface components {
         leadTime: components['schemas']['SubScore'];
         timeToRestore: components['schemas']['SubScore'];
       };
+      /** @description Scorecards other tools sent for the service, newest per name, most recent first; beside the score, never part of it. */
+      external: components['schemas']['ExternalScore'][];
+    };
+    ExternalScore: {
+      name: string;
+      score: number;
+      maxScore: number;
+      /** @description score / maxScore × 100, one decimal. */
+      percent: number;
+      /** Format: date-time */
+      measuredAt: string;
+    };
+    ExternalScorecardsResponse: {
+      scorecards: {
+        name: string;
+        latest: components['schemas']['ExternalScore'] & {
+          url?: string;
+          checks: {
+            name: string;
+            passed: boolean;
+            url?: string;
+          }[];
+        };
+        /** @description The last 30 measurements, oldest first. */
+        history: {
+          /** Format: date-time */
+          measuredAt: string;
+          percent: number;
+        }[];
+      }[];
     };
     SubScore: number | null;
     ScorecardResponse: {
@@ -1715,6 +1770,34 @@ export interface components {
         [key: string]: string;
       };
     };
+    /**
+     * @description A scorecard another tool computed for a service, shown beside ours.
+     *     score must not exceed maxScore.
+     */
+    ScorecardPayload: {
+      serviceId: components['schemas']['ServiceId'];
+      /** @example soundcheck: production readiness */
+      name: string;
+      score: number;
+      /** @description Greater than 0. */
+      maxScore: number;
+      /**
+       * Format: date-time
+       * @description When it was measured; the time of receipt when left out.
+       */
+      measuredAt?: string;
+      /**
+       * Format: uri
+       * @description The tool's page for it; an http or https URL.
+       */
+      url?: string;
+      checks?: {
+        name: string;
+        passed: boolean;
+        /** Format: uri */
+        url?: string;
+      }[];
+    };
     DeploymentEvent: {
       source: components['schemas']['EventSource'];
       eventId?: components['schemas']['EventId'];
@@ -1765,6 +1848,16 @@ export interface components {
       eventType: 'cluster-test-result';
       payload: components['schemas']['ClusterTestResultPayload'];
     };
+    ScorecardEvent: {
+      source: components['schemas']['EventSource'];
+      eventId?: components['schemas']['EventId'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      eventType: 'scorecard';
+      payload: components['schemas']['ScorecardPayload'];
+    };
     /**
      * @description The system that sent the event, e.g. `github-actions`, `argocd`, `spinnaker`, `jenkins`, `k8s-controller`.
      * @example github-actions
@@ -1778,7 +1871,8 @@ export interface components {
       | components['schemas']['TestResultEvent']
       | components['schemas']['PromotionEvent']
       | components['schemas']['ClusterConfigEvent']
-      | components['schemas']['ClusterTestResultEvent'];
+      | components['schemas']['ClusterTestResultEvent']
+      | components['schemas']['ScorecardEvent'];
     /** @description Up to 500 events, each validated on its own. */
     WebhookBatch: {
       events: components['schemas']['WebhookEvent'][];
@@ -2707,6 +2801,44 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEntityExternalScorecards: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The scorecards. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExternalScorecardsResponse'];
+        };
+      };
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
     };

@@ -446,6 +446,8 @@ describe('DeploymentQualityPage', () => {
       expect(authn).toHaveTextContent('99.0 %');
       expect(authn).toHaveTextContent('97.5 %');
       expect(authn).toHaveTextContent('30 min');
+      // Another tool's scorecard beside ours.
+      expect(authn).toHaveTextContent('soundcheck: production readiness 80 %');
       const ranked = screen
         .getAllByRole('row')
         .slice(1)

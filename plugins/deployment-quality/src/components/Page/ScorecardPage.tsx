@@ -1,7 +1,7 @@
 import { EmptyState, Table, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Box, Button, Typography } from '@material-ui/core';
+import { Box, Button, Chip, Typography } from '@material-ui/core';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import {
   SCORECARD_METRICS,
@@ -98,6 +98,28 @@ const columns = (policy: ScorecardPolicy): TableColumn<Row>[] => [
     render: r => formatMinutes(r.metrics.failedDeploymentRecoveryTimeP50Min),
   },
   { title: 'Deploys', field: 'metrics.deploys', type: 'numeric' },
+  {
+    title: 'Other tools',
+    sorting: false,
+    render: r =>
+      r.external.length === 0 ? (
+        '—'
+      ) : (
+        <Box display="flex" flexWrap="wrap" style={{ gap: 4 }}>
+          {r.external.map(e => (
+            <Chip
+              key={e.name}
+              size="small"
+              variant="outlined"
+              label={`${e.name} ${e.percent} %`}
+              title={`${e.score} of ${e.maxScore}, measured ${e.measuredAt
+                .slice(0, 16)
+                .replace('T', ' ')} UTC`}
+            />
+          ))}
+        </Box>
+      ),
+  },
 ];
 
 /** Fetches the CSV of the same window and saves it. */

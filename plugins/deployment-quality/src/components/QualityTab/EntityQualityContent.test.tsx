@@ -108,6 +108,40 @@ describe('EntityQualityContent', () => {
     );
   });
 
+  it('shows the scorecards other tools sent, with their checks and history', async () => {
+    await render();
+    const card = await screen.findByRole('region', {
+      name: 'soundcheck: production readiness: 8 of 10',
+    });
+    expect(card).toHaveTextContent('8 / 10');
+    expect(card).toHaveTextContent('✓ has runbook');
+    expect(card).toHaveTextContent('✗ alerts routed');
+    expect(
+      within(card).getByRole('img', {
+        name: 'soundcheck: production readiness: last 3 measurements, from 60 % to 80 %',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      within(card).getByRole('link', {
+        name: /soundcheck: production readiness/,
+      }),
+    ).toHaveAttribute('href', 'https://soundcheck.example.com/authn');
+  });
+
+  it('shows no such card while no other tool sent one', async () => {
+    const api = fakeApi({
+      getEntityExternalScorecards: jest.fn(async () => ({ scorecards: [] })),
+    });
+    await render(api);
+    await screen.findByRole('region', { name: /^Change failure rate/ });
+    await waitFor(() =>
+      expect(api.getEntityExternalScorecards).toHaveBeenCalled(),
+    );
+    expect(
+      screen.queryByText('Scorecards from other tools'),
+    ).not.toBeInTheDocument();
+  });
+
   it('reads the tiers against the DORA report chosen', async () => {
     const api = fakeApi();
     await render(api);

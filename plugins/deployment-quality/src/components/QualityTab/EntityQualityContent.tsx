@@ -6,6 +6,7 @@ import { DoraBenchmarkYear } from '@internal/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AnalyticsCharts, isEmptyAnalytics } from '../charts/AnalyticsCharts';
 import { AsyncView } from '../shared/AsyncView';
+import { ExternalScorecards } from './ExternalScorecards';
 import {
   NoDeploymentsGuidance,
   serviceIdOf,
@@ -72,6 +73,9 @@ export const EntityQualityContent = () => {
           />
         )}
       </AsyncView>
+      <Box mt={3}>
+        <ExternalScorecards />
+      </Box>
     </Box>
   );
 };
