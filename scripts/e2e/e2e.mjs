@@ -491,8 +491,14 @@ async function shot(page, name, locator) {
   await page.mouse.move(900, 10);
   // Let charts finish their entry animation.
   await page.waitForTimeout(800);
-  if (locator) await locator.screenshot({ path });
-  else await page.screenshot({ path, fullPage: true });
+  if (locator) {
+    // The fixed sidebar would cover the left of an element scrolled to.
+    const hide = await page.addStyleTag({
+      content: 'nav[aria-label="sidebar nav"] { display: none !important; }',
+    });
+    await locator.screenshot({ path });
+    await hide.evaluate(style => style.remove());
+  } else await page.screenshot({ path, fullPage: true });
   log(`screenshot ${path}`);
 }
 
@@ -823,6 +829,17 @@ async function demoScreenshots(page, appUrl) {
     page.getByText(/Deployment frequency/i),
   );
   await shot(page, 'quality-tab');
+  const readiness = page.getByRole('region', {
+    name: /^soundcheck: production readiness: /,
+  });
+  await readiness.waitFor();
+  // MUI's class names carry a suffix in the app: match their prefix.
+  const otherTools = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ has: readiness })
+    .last();
+  await otherTools.scrollIntoViewIfNeeded();
+  await shot(page, 'external-scorecards', otherTools);
 
   await open(page, entity, page.getByText(/Deployments/).first());
   // The dev server's overlay shows runtime errors of other cards; close it.
@@ -857,6 +874,13 @@ async function demoScreenshots(page, appUrl) {
     page.getByText(/Aquila US-East-1/),
   );
   await shot(page, 'cluster-detail');
+  const validations = page
+    .locator('[class*="MuiPaper-root"]')
+    .filter({ has: page.getByText('Cluster validations', { exact: true }) })
+    .last();
+  await validations.getByText('conformance').first().waitFor();
+  await validations.scrollIntoViewIfNeeded();
+  await shot(page, 'cluster-validations', validations);
 
   // Build detail page: the cluster page's first attempt link.
   const build = page.locator('a[href*="/deployment-quality/builds/"]').first();

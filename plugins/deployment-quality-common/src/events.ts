@@ -199,6 +199,36 @@ export const deploymentPayloadSchema = z
 /** @public */
 export type DeploymentPayload = z.infer<typeof deploymentPayloadSchema>;
 
+const httpUrl = z.url({ protocol: /^https?$/ }).max(L.reportUrl);
+
+/**
+ * The counts of one suite run, a service's or a whole cluster-region's.
+ * `executedAt` is optional so a CI can report as soon as its tests end: the
+ * receiver fills in the time it received the event (withReceiptDefaults).
+ */
+const suiteRunFields = {
+  total: count,
+  passed: count,
+  failed: count,
+  skipped: count,
+  durationSec: z.number().min(0).max(BOUNDS.maxDurationSec),
+  executedAt: timestamp.optional(),
+  reportUrl: httpUrl.optional(),
+};
+
+function countsWithinTotal(
+  p: { total: number; passed: number; failed: number; skipped: number },
+  ctx: z.RefinementCtx,
+) {
+  if (p.passed + p.failed + p.skipped > p.total) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['total'],
+      message: 'passed + failed + skipped must not exceed total',
+    });
+  }
+}
+
 /** @public */
 export const testResultPayloadSchema = z
   .object({
@@ -212,18 +242,7 @@ export const testResultPayloadSchema = z
         new RegExp(`^[A-Z][A-Z0-9_]{0,${L.suiteType - 1}}$`),
         'suiteType must be an upper-case name such as FUNCTIONAL, SANITY or REGRESSION',
       ),
-    total: count,
-    passed: count,
-    failed: count,
-    skipped: count,
-    durationSec: z.number().min(0).max(BOUNDS.maxDurationSec),
-    // Optional so a CI can report as soon as its tests end; the receiver
-    // fills in the time it received the event (see withReceiptDefaults).
-    executedAt: timestamp.optional(),
-    reportUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(L.reportUrl)
-      .optional(),
+    ...suiteRunFields,
   })
   .superRefine((p, ctx) => {
     if (!p.attemptId && !(p.clusterId && p.serviceId && p.buildVersion)) {
@@ -234,13 +253,7 @@ export const testResultPayloadSchema = z
           'either attemptId or all of clusterId, serviceId and buildVersion are required',
       });
     }
-    if (p.passed + p.failed + p.skipped > p.total) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['total'],
-        message: 'passed + failed + skipped must not exceed total',
-      });
-    }
+    countsWithinTotal(p, ctx);
   });
 /** A test result as sent: `executedAt` may be left out. @public */
 export type TestResultPayload = z.infer<typeof testResultPayloadSchema>;
@@ -290,17 +303,7 @@ export const clusterTestResultPayloadSchema = z
         /^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/,
         "suite must start with a letter or digit and contain only letters, digits, spaces, '.', '_', ':' and '-'",
       ),
-    total: count,
-    passed: count,
-    failed: count,
-    skipped: count,
-    durationSec: z.number().min(0).max(BOUNDS.maxDurationSec),
-    /** Left out: the time of receipt, as for a service's test result. */
-    executedAt: timestamp.optional(),
-    reportUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(L.reportUrl)
-      .optional(),
+    ...suiteRunFields,
     labels: z
       .record(
         z
@@ -318,21 +321,11 @@ export const clusterTestResultPayloadSchema = z
       })
       .optional(),
   })
-  .superRefine((p, ctx) => {
-    if (p.passed + p.failed + p.skipped > p.total) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['total'],
-        message: 'passed + failed + skipped must not exceed total',
-      });
-    }
-  });
+  .superRefine(countsWithinTotal);
 /** @public */
 export type ClusterTestResultPayload = z.infer<
   typeof clusterTestResultPayloadSchema
 >;
-
-const httpUrl = z.url({ protocol: /^https?$/ }).max(L.reportUrl);
 
 /**
  * A scorecard another tool computed for a service (Soundcheck, Tech

@@ -5,7 +5,7 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
-import { advanceLatest } from './latestRows';
+import { advanceLatest, recentRowsPerKey } from './latestRows';
 
 type Row = Record<string, any>;
 
@@ -94,38 +94,21 @@ export class ClusterValidations {
    * VALIDATION_HISTORY runs oldest first.
    */
   async forCluster(clusterId: string): Promise<ClusterValidationsResponse> {
-    const db = this.db;
-    const suites = db('dq_cluster_validation_latest')
-      .select('suite')
-      .where('cluster_id', clusterId)
-      .orderBy('executed_at', 'desc')
-      .orderBy('suite')
-      .limit(MAX_VALIDATION_SUITES);
-    const ranked = db('dq_cluster_test_runs')
-      .select(
-        '*',
-        db.raw(
-          'row_number() over (partition by suite order by executed_at desc, id desc) as rn',
-        ),
-      )
-      .where('cluster_id', clusterId)
-      .whereIn('suite', suites);
-    const rows: Row[] = await db
-      .from(ranked.as('ranked'))
-      .where('rn', '<=', VALIDATION_HISTORY)
-      .orderBy([
-        { column: 'suite', order: 'asc' },
-        { column: 'rn', order: 'desc' },
-      ]);
-    const bySuite = new Map<string, ClusterValidationRun[]>();
-    for (const r of rows) {
-      bySuite.set(r.suite, [...(bySuite.get(r.suite) ?? []), runOf(r)]);
-    }
+    const bySuite = await recentRowsPerKey(this.db, {
+      history: 'dq_cluster_test_runs',
+      latest: 'dq_cluster_validation_latest',
+      owner: { column: 'cluster_id', value: clusterId },
+      key: 'suite',
+      time: 'executed_at',
+      maxKeys: MAX_VALIDATION_SUITES,
+      perKey: VALIDATION_HISTORY,
+    });
     return {
       clusterId,
-      suites: [...bySuite.entries()]
-        .map(([suite, runs]) => ({
-          suite,
+      suites: [...bySuite.values()]
+        .map(rows => rows.map(runOf))
+        .map(runs => ({
+          suite: runs[0].suite,
           latest: runs[runs.length - 1],
           recent: runs.map(r => ({
             executedAt: r.executedAt,

@@ -5,7 +5,7 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
-import { advanceLatest } from './latestRows';
+import { advanceLatest, recentRowsPerKey } from './latestRows';
 
 type Row = Record<string, any>;
 
@@ -92,32 +92,15 @@ export class ExternalScorecards {
    * its last EXTERNAL_HISTORY measurements, oldest first.
    */
   async forService(serviceId: string): Promise<ExternalScorecardsResponse> {
-    const db = this.db;
-    const names = db('dq_external_scorecard_latest')
-      .select('name')
-      .where('service_id', serviceId)
-      .orderBy('measured_at', 'desc')
-      .orderBy('name')
-      .limit(MAX_EXTERNAL_NAMES);
-    const ranked = db('dq_external_scorecards')
-      .select(
-        '*',
-        db.raw(
-          'row_number() over (partition by name order by measured_at desc, id desc) as rn',
-        ),
-      )
-      .where('service_id', serviceId)
-      .whereIn('name', names);
-    const rows: Row[] = await db
-      .from(ranked.as('ranked'))
-      .where('rn', '<=', EXTERNAL_HISTORY)
-      .orderBy([
-        { column: 'name', order: 'asc' },
-        { column: 'rn', order: 'desc' },
-      ]);
-    const byName = new Map<string, Row[]>();
-    for (const r of rows)
-      byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+    const byName = await recentRowsPerKey(this.db, {
+      history: 'dq_external_scorecards',
+      latest: 'dq_external_scorecard_latest',
+      owner: { column: 'service_id', value: serviceId },
+      key: 'name',
+      time: 'measured_at',
+      maxKeys: MAX_EXTERNAL_NAMES,
+      perKey: EXTERNAL_HISTORY,
+    });
     return {
       scorecards: [...byName.values()]
         .map(history => {

@@ -41,3 +41,49 @@ export async function advanceLatest(
       );
   }
 }
+
+/**
+ * One owner's history rows (a cluster's validation runs, a service's
+ * scorecards) for its `maxKeys` most recently seen keys (their "latest"
+ * records tell which), the last `perKey` rows of each, oldest first.
+ */
+export async function recentRowsPerKey(
+  db: Knex,
+  spec: {
+    history: string;
+    latest: string;
+    owner: { column: string; value: string };
+    key: string;
+    time: string;
+    maxKeys: number;
+    perKey: number;
+  },
+): Promise<Map<string, Row[]>> {
+  const keys = db(spec.latest)
+    .select(spec.key)
+    .where(spec.owner.column, spec.owner.value)
+    .orderBy(spec.time, 'desc')
+    .orderBy(spec.key)
+    .limit(spec.maxKeys);
+  const ranked = db(spec.history)
+    .select(
+      '*',
+      db.raw(
+        `row_number() over (partition by ${spec.key} order by ${spec.time} desc, id desc) as rn`,
+      ),
+    )
+    .where(spec.owner.column, spec.owner.value)
+    .whereIn(spec.key, keys);
+  const rows: Row[] = await db
+    .from(ranked.as('ranked'))
+    .where('rn', '<=', spec.perKey)
+    .orderBy([
+      { column: spec.key, order: 'asc' },
+      { column: 'rn', order: 'desc' },
+    ]);
+  const byKey = new Map<string, Row[]>();
+  for (const r of rows) {
+    byKey.set(r[spec.key], [...(byKey.get(r[spec.key]) ?? []), r]);
+  }
+  return byKey;
+}
