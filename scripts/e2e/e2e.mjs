@@ -850,7 +850,7 @@ async function demoScreenshots(page, appUrl) {
     );
   }
   const card = page
-    .locator('.MuiCard-root')
+    .locator('[class*="MuiCard-root"]')
     .filter({ has: page.getByRole('heading', { name: 'Deployments' }) });
   await card
     .first()
