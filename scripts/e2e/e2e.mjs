@@ -740,6 +740,91 @@ async function checkViews(page, appUrl) {
  * the guest as a notification (deploymentQuality.notifications in
  * app-config.yaml; the notifier looks every 10 s).
  */
+/**
+ * At a phone's width (390 px) each view fits the screen: nothing scrolls
+ * sideways, and a row's status and gates lie inside the viewport (tables
+ * become one card per row there).
+ */
+async function checkPhone(page, appUrl) {
+  const WIDTH = 390;
+  await page.setViewportSize({ width: WIDTH, height: 844 });
+  const { webhook } = E2E;
+  const inside = async (locator, what) => {
+    await locator.first().waitFor();
+    const box = await locator.first().boundingBox();
+    assert(
+      box && box.x >= 0 && box.x + box.width <= WIDTH + 1,
+      `at ${WIDTH} px, ${what} is on screen (x ${box?.x?.toFixed(
+        0,
+      )}, width ${box?.width?.toFixed(0)})`,
+    );
+  };
+  const noSideways = async view => {
+    const wide = await page.evaluate(
+      () => document.scrollingElement.scrollWidth - window.innerWidth,
+    );
+    assert(
+      wide <= 1,
+      `at ${WIDTH} px, the ${view} doesn't scroll sideways (${wide} px)`,
+    );
+  };
+  const views = [
+    [
+      'Deployments tab',
+      `${appUrl}${E2E.entity}/deployments`,
+      'phone-deployments-tab',
+    ],
+    [
+      'cluster page',
+      `${appUrl}/deployment-quality/clusters/${webhook.cluster}`,
+      'phone-cluster',
+    ],
+  ];
+  for (const [view, url, name] of views) {
+    await open(page, url, page.getByText(webhook.version));
+    await noSideways(view);
+    const card = page
+      .locator('li')
+      .filter({ hasText: webhook.version })
+      .filter({ hasText: 'functional 117/120' })
+      .first();
+    await inside(
+      card.getByText('Success').first(),
+      `the ${view}'s status of ${webhook.version}`,
+    );
+    await inside(
+      card.getByText('functional 117/120'),
+      `the ${view}'s gates of ${webhook.version}`,
+    );
+    await shot(page, name);
+  }
+  for (const [view, url, ready, name] of [
+    [
+      'overview',
+      `${appUrl}/deployment-quality`,
+      'Cluster-regions',
+      'phone-overview',
+    ],
+    [
+      'Quality tab',
+      `${appUrl}${E2E.entity}/quality`,
+      'Deployment rework rate',
+      'phone-quality-tab',
+    ],
+    [
+      'scorecard',
+      `${appUrl}/deployment-quality/scorecard`,
+      'Export CSV',
+      'phone-scorecard',
+    ],
+  ]) {
+    await open(page, url, page.getByText(ready));
+    await noSideways(view);
+    await shot(page, name);
+  }
+  await page.setViewportSize({ width: 1440, height: 1000 });
+}
+
 async function checkNotification(page, appUrl, backendUrl) {
   const version = '9.9.9-e2e';
   await post(
@@ -916,6 +1001,16 @@ async function demoScreenshots(page, appUrl) {
     );
     await shot(page, name);
   }
+
+  // A phone: the tables become one card per row.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(
+    page,
+    `${entity}/deployments`,
+    page.getByText('Deployment attempts'),
+  );
+  await shot(page, 'phone-deployments-tab', page.locator('main').first());
+  await page.setViewportSize({ width: 1440, height: 1000 });
 }
 
 // ---------------------------------------------------------------- fleet
@@ -1082,6 +1177,7 @@ try {
   else {
     await checkViews(page, appUrl);
     await checkNotification(page, appUrl, backendUrl);
+    await checkPhone(page, appUrl);
   }
   log(
     `PASS in ${((Date.now() - started) / 1000).toFixed(

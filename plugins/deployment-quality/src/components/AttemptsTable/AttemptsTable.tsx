@@ -1,4 +1,5 @@
-import { Table, TableColumn } from '@backstage/core-components';
+import { TableColumn } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { Box, Button, Typography } from '@material-ui/core';
 import {
   AttemptsPage,
@@ -151,7 +152,7 @@ export const AttemptsTable = ({
 
   return (
     <Box>
-      <Box display="flex" style={{ gap: 16 }} mb={2}>
+      <Box display="flex" flexWrap="wrap" style={{ gap: 16 }} mb={2}>
         {clusterOptions && (
           <SelectFilter
             label="Cluster-region"
@@ -177,7 +178,7 @@ export const AttemptsTable = ({
       </Box>
       <AsyncView state={state}>
         {page => (
-          <Table<AttemptWithGates>
+          <ResponsiveTable<AttemptWithGates>
             title={title}
             columns={columns}
             data={page.attempts}

@@ -2,9 +2,9 @@ import {
   InfoCard,
   Link,
   StructuredMetadataTable,
-  Table,
   TableColumn,
 } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { Box, Grid, Typography } from '@material-ui/core';
 import {
   BuildDetailResponse,
@@ -116,7 +116,7 @@ export const BuildDetail = ({ build }: { build: BuildDetailResponse }) => {
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
-        <Table<TestRun>
+        <ResponsiveTable<TestRun>
           title="Test runs"
           columns={testRunColumns}
           data={testRuns}

@@ -1,4 +1,5 @@
-import { InfoCard, Table, TableColumn } from '@backstage/core-components';
+import { InfoCard, TableColumn } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { Typography } from '@material-ui/core';
 import { EntitySummaryResponse } from '@internal/plugin-deployment-quality-common';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
@@ -49,7 +50,7 @@ const columns: TableColumn<Row>[] = [
 /** Cluster-region × current version × latest status × gates for one entity. */
 export const ClusterMatrix = ({ clusters }: { clusters: Row[] }) => (
   <InfoCard title="Cluster-regions" noPadding>
-    <Table<Row>
+    <ResponsiveTable<Row>
       columns={columns}
       data={clusters}
       options={{

@@ -1,4 +1,5 @@
-import { InfoCard, Link, Table, TableColumn } from '@backstage/core-components';
+import { InfoCard, Link, TableColumn } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi, useRouteRefParams } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
@@ -165,7 +166,7 @@ export const ClusterDetailPage = () => {
                   />
                 </Box>
               )}
-              <Table<ServiceOnCluster>
+              <ResponsiveTable<ServiceOnCluster>
                 columns={serviceColumns}
                 data={services}
                 options={{

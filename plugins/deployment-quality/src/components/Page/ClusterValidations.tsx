@@ -3,9 +3,9 @@ import {
   Link,
   StatusError,
   StatusOK,
-  Table,
   TableColumn,
 } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Chip, Typography, useTheme } from '@material-ui/core';
 import { ClusterValidationsResponse } from '@internal/plugin-deployment-quality-common';
@@ -126,7 +126,7 @@ export const ClusterValidations = ({ clusterId }: { clusterId: string }) => {
       }
     >
       {({ suites }) => (
-        <Table<Suite>
+        <ResponsiveTable<Suite>
           title="Cluster validations"
           columns={columns}
           data={suites}

@@ -3,9 +3,9 @@ import {
   Link,
   StatusError,
   StatusOK,
-  Table,
   TableColumn,
 } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { Grid, Typography } from '@material-ui/core';
 import { ClustersResponse } from '@internal/plugin-deployment-quality-common';
@@ -98,7 +98,7 @@ const Clusters = ({
     {({ clusters }) => (
       <Grid container spacing={3}>
         <Grid item xs={12}>
-          <Table<Row>
+          <ResponsiveTable<Row>
             title="Cluster-regions"
             columns={columns}
             data={clusters}

@@ -1,4 +1,5 @@
-import { Link, Table, TableColumn } from '@backstage/core-components';
+import { Link, TableColumn } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Typography } from '@material-ui/core';
 import {
@@ -86,7 +87,7 @@ export const RecentProblems = () => {
   return (
     <AsyncView state={state}>
       {attempts => (
-        <Table<AttemptWithGates>
+        <ResponsiveTable<AttemptWithGates>
           title="Failures and rollbacks in the last 24 hours"
           columns={columns}
           data={attempts}

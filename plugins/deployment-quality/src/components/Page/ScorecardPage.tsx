@@ -1,4 +1,5 @@
-import { EmptyState, Table, TableColumn } from '@backstage/core-components';
+import { EmptyState, TableColumn } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Box, Button, Chip, Typography } from '@material-ui/core';
@@ -186,7 +187,7 @@ export const ScorecardPage = () => {
         }
       >
         {scorecard => (
-          <Table<Row>
+          <ResponsiveTable<Row>
             title={`Quality scorecard, ${scorecard.window.from.slice(
               0,
               10,

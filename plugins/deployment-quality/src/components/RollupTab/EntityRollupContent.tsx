@@ -1,4 +1,5 @@
-import { InfoCard, Table, TableColumn } from '@backstage/core-components';
+import { InfoCard, TableColumn } from '@backstage/core-components';
+import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Grid, Typography } from '@material-ui/core';
@@ -142,7 +143,7 @@ export const EntityRollupContent = () => {
               )}
             </Grid>
             <Grid item xs={12}>
-              <Table<Row>
+              <ResponsiveTable<Row>
                 title="Services per cluster-region"
                 options={{
                   paging: rows.length > 20,
@@ -165,7 +166,7 @@ export const EntityRollupContent = () => {
             </Grid>
             <Grid item xs={12}>
               <InfoCard title="Scorecard">
-                <Table
+                <ResponsiveTable
                   options={{
                     paging: rollup.scorecard.length > 20,
                     pageSize: 20,
