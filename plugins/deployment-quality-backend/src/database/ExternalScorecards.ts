@@ -127,24 +127,36 @@ export class ExternalScorecards {
   }
 
   /**
-   * The newest score of each name for these services (a scorecard page's
-   * rows), at most MAX_EXTERNAL_NAMES per service, most recent first.
+   * The newest score of each name for these services (a scorecard's rows),
+   * at most MAX_EXTERNAL_NAMES per service, most recent first. For a whole
+   * fleet's rows it reads the table of newest scores once rather than
+   * thousands of ids in chunks: that table has a row per service and name.
    */
   async latestFor(serviceIds: string[]): Promise<Map<string, ExternalScore[]>> {
+    const order = [
+      { column: 'service_id' },
+      { column: 'measured_at', order: 'desc' },
+      { column: 'name' },
+    ];
+    const wanted = new Set(serviceIds);
+    const rows: Row[] = [];
+    if (serviceIds.length > 500) {
+      rows.push(
+        ...(await this.db('dq_external_scorecard_latest').orderBy(order)),
+      );
+    } else if (serviceIds.length > 0) {
+      rows.push(
+        ...(await this.db('dq_external_scorecard_latest')
+          .whereIn('service_id', serviceIds)
+          .orderBy(order)),
+      );
+    }
     const out = new Map<string, ExternalScore[]>();
-    for (const chunk of chunks(serviceIds, 500)) {
-      const rows: Row[] = await this.db('dq_external_scorecard_latest')
-        .whereIn('service_id', chunk)
-        .orderBy([
-          { column: 'service_id' },
-          { column: 'measured_at', order: 'desc' },
-          { column: 'name' },
-        ]);
-      for (const r of rows) {
-        const list = out.get(r.service_id) ?? [];
-        if (list.length < MAX_EXTERNAL_NAMES) list.push(scoreOf(r));
-        out.set(r.service_id, list);
-      }
+    for (const r of rows) {
+      if (!wanted.has(r.service_id)) continue;
+      const list = out.get(r.service_id) ?? [];
+      if (list.length < MAX_EXTERNAL_NAMES) list.push(scoreOf(r));
+      out.set(r.service_id, list);
     }
     return out;
   }

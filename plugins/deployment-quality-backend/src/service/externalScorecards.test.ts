@@ -2,6 +2,7 @@ import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { webhookDeployment } from '../__testUtils__/events';
+import { ExternalScorecards } from '../database/ExternalScorecards';
 import {
   BASE,
   SECRET,
@@ -208,6 +209,43 @@ describe.each(databases.eachSupportedId())(
         ['snyk', 120],
         ['soundcheck', 5],
       ]);
+    });
+
+    it('answers a fleet’s rows as it answers a page of them', async () => {
+      const { knex, store } = await createTestStore(databases, databaseId);
+      for (const [serviceId, name, score] of [
+        ['svc-7', 'soundcheck', 3],
+        ['svc-7', 'snyk', 70],
+        ['svc-599', 'snyk', 90],
+        ['not-asked', 'snyk', 10],
+      ] as const) {
+        await store.ingest({
+          eventId: `${serviceId}-${name}`,
+          eventType: 'scorecard',
+          source: 'test',
+          receivedAt: '2026-02-24T06:00:00.000Z',
+          payload: {
+            serviceId,
+            name,
+            score,
+            maxScore: name === 'snyk' ? 100 : 5,
+            measuredAt: `2026-02-2${name === 'snyk' ? 4 : 3}T06:00:00.000Z`,
+          },
+        });
+      }
+      const external = new ExternalScorecards(knex);
+      const fleet = Array.from({ length: 600 }, (_, i) => `svc-${i}`);
+      const page = ['svc-7', 'svc-599', 'svc-1'];
+      const [forFleet, forPage] = await Promise.all([
+        external.latestFor(fleet),
+        external.latestFor(page),
+      ]);
+      expect([...forFleet.entries()]).toEqual([...forPage.entries()]);
+      expect(forPage.get('svc-7')?.map(e => [e.name, e.percent])).toEqual([
+        ['snyk', 70],
+        ['soundcheck', 60],
+      ]);
+      expect(forFleet.has('not-asked')).toBe(false);
     });
   },
 );
