@@ -20,10 +20,8 @@ export type Attempt = {
   commitAt?: string;
 };
 
-/** @public */
-export type TestRun = {
-  attemptId: string;
-  suiteType: string;
+/** The counts of one suite run, a build's or a whole cluster-region's. @public */
+export type SuiteRunCounts = {
   total: number;
   passed: number;
   failed: number;
@@ -31,6 +29,12 @@ export type TestRun = {
   durationSec: number;
   executedAt: string;
   reportUrl?: string;
+};
+
+/** @public */
+export type TestRun = SuiteRunCounts & {
+  attemptId: string;
+  suiteType: string;
 };
 
 /** @public */
@@ -100,15 +104,8 @@ export type ClustersResponse = {
 };
 
 /** One run of a suite against a whole cluster-region. @public */
-export type ClusterValidationRun = {
+export type ClusterValidationRun = SuiteRunCounts & {
   suite: string;
-  total: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  durationSec: number;
-  executedAt: string;
-  reportUrl?: string;
   labels: Record<string, string>;
   /** passed / total × 100, two decimals; null when total is 0. */
   passRate: number | null;
