@@ -35,6 +35,10 @@ const serviceIdOf = (i: number) =>
 const teamOf = (i: number) => i % TEAMS;
 /** Services whose latest attempt on a cluster failed. */
 const failsOn = (i: number, c: number) => (i + c) % 9 === 0;
+/** Deployments sent as hotfixes: rework, in the DORA figures. */
+const hotfixOn = (i: number, c: number) => (i + c) % 7 === 0;
+/** Services another tool sent a scorecard for. */
+const scoredByOthers = (i: number) => i % 5 === 0;
 /** Components of the payments System: some of alice's team, some of team 1. */
 const inPayments = (i: number) => i % 100 === ALICE_TEAM || i % 100 === 1;
 /** Services that report without any Component: everyone with the plugin's permission sees them. */
@@ -96,6 +100,8 @@ function fleetEntities(): Entity[] {
 type Expected = {
   services: string[];
   attempts: number;
+  rework: number;
+  scoredByOthers: number;
   perCluster: Map<string, { services: number; attention: number }>;
 };
 
@@ -105,17 +111,27 @@ function expectedFor(visible: (i: number) => boolean): Expected {
     CLUSTERS.map(c => [c, { services: ORPHANS.length, attention: 0 }]),
   );
   let attempts = ORPHANS.length * CLUSTERS.length;
+  let rework = 0;
+  let scored = 0;
   for (let i = 0; i < SERVICES; i++) {
     if (!visible(i)) continue;
     services.push(serviceIdOf(i));
     attempts += CLUSTERS.length;
+    if (scoredByOthers(i)) scored++;
     CLUSTERS.forEach((c, ci) => {
       const summary = perCluster.get(c)!;
       summary.services++;
       if (failsOn(i, ci)) summary.attention++;
+      if (hotfixOn(i, ci)) rework++;
     });
   }
-  return { services: services.sort(), attempts, perCluster };
+  return {
+    services: services.sort(),
+    attempts,
+    rework,
+    scoredByOthers: scored,
+    perCluster,
+  };
 }
 
 async function ingestFleet(backends: RealBackends) {
@@ -132,6 +148,7 @@ async function ingestFleet(backends: RealBackends) {
           clusterId,
           runNumber: 1,
           status: failsOn(i, ci) && i < SERVICES ? 'FAILED' : 'SUCCESS',
+          trigger: hotfixOn(i, ci) && i < SERVICES ? 'hotfix' : 'merge',
           // Inside every default window: the last day.
           startedAt: new Date(Date.now() - 3_600_000).toISOString(),
           endedAt: new Date(Date.now() - 3_000_000).toISOString(),
@@ -139,6 +156,33 @@ async function ingestFleet(backends: RealBackends) {
       ),
     ),
   );
+  for (let i = 0; i < SERVICES; i++) {
+    if (!scoredByOthers(i)) continue;
+    events.push({
+      source: 'soundcheck',
+      eventType: 'scorecard',
+      payload: {
+        serviceId: serviceIdOf(i),
+        name: 'soundcheck',
+        score: 3,
+        maxScore: 4,
+      },
+    });
+  }
+  // A cluster-region's own validation: no service's, so everyone's.
+  events.push({
+    source: 'nightly-cron',
+    eventType: 'cluster-test-result',
+    payload: {
+      clusterId: CLUSTERS[0],
+      suite: 'conformance',
+      total: 10,
+      passed: 9,
+      failed: 1,
+      skipped: 0,
+      durationSec: 60,
+    },
+  });
   for (let i = 0; i < events.length; i += 500) {
     await request(backends.server)
       .post(`${BASE}/ingest/webhook`)
@@ -214,13 +258,20 @@ describe.each(databases.eachSupportedId())(
 
         const clusters = await get('/clusters').expect(200);
         for (const cluster of CLUSTERS) {
-          const { summary } = clusters.body.clusters.find(
+          const { summary, validations } = clusters.body.clusters.find(
             (c: any) => c.id === cluster,
           );
           expect({ cluster, ...summary }).toMatchObject({
             cluster,
             services: want.perCluster.get(cluster)!.services,
             attention: want.perCluster.get(cluster)!.attention,
+          });
+          expect({ cluster, validations }).toEqual({
+            cluster,
+            validations:
+              cluster === CLUSTERS[0]
+                ? { suites: 1, failing: 1 }
+                : { suites: 0, failing: 0 },
           });
         }
 
@@ -294,11 +345,19 @@ describe.each(databases.eachSupportedId())(
         const { success, failed, rollback } = analytics.body.buildAttempts;
         const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
         expect(sum(success) + sum(failed) + sum(rollback)).toBe(want.attempts);
+        // Rework counts the caller's services only, like every figure.
+        expect(analytics.body.dora.samples.deploymentReworkRate).toMatchObject({
+          rework: want.rework,
+          finished: want.attempts,
+        });
 
         const scorecard = await get('/scorecard').expect(200);
         expect(
           scorecard.body.services.map((s: any) => s.serviceId).sort(),
         ).toEqual(want.services);
+        expect(
+          scorecard.body.services.filter((s: any) => s.external.length > 0),
+        ).toHaveLength(want.scoredByOthers);
         const csv = await get('/scorecard/csv').expect(200);
         expect(csv.text.trim().split('\r\n')).toHaveLength(
           want.services.length + 1,
@@ -323,6 +382,7 @@ describe.each(databases.eachSupportedId())(
         `/analytics?serviceId=${hidden}`,
         `/entities/default/component/${hidden}/summary`,
         `/entities/default/component/${hidden}/attempts`,
+        `/entities/default/component/${hidden}/external-scorecards`,
         // A System named like the service, which alice's team owns.
         `/entities/default/system/${hidden}/summary`,
       ]) {
@@ -340,6 +400,7 @@ describe.each(databases.eachSupportedId())(
         gatesOf(own),
         `/services/${own}/attempts`,
         `/entities/default/component/${own}/summary`,
+        `/entities/default/component/${own}/external-scorecards`,
       ]) {
         const res = await alice(path);
         expect({ path, status: res.status }).toEqual({ path, status: 200 });
