@@ -1,6 +1,7 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
+import { afterRetention, daysAgo } from '../__testUtils__/retention';
 import { webhookDeployment } from '../__testUtils__/events';
 import { ExternalScorecards } from '../database/ExternalScorecards';
 import {
@@ -170,8 +171,6 @@ describe.each(databases.eachSupportedId())(
 
     it('keeps each name’s newest measurement through retention, whatever its age', async () => {
       const { knex, store } = await createTestStore(databases, databaseId);
-      const day = (n: number) =>
-        new Date(Date.now() - n * 86_400_000).toISOString();
       for (const [name, age] of [
         ['soundcheck', 200],
         ['soundcheck', 5],
@@ -182,30 +181,24 @@ describe.each(databases.eachSupportedId())(
           eventId: `${name}-${age}`,
           eventType: 'scorecard',
           source: 'test',
-          receivedAt: day(age),
+          receivedAt: daysAgo(age),
           payload: {
             serviceId: 'authn',
             name,
             score: 1,
             maxScore: 2,
-            measuredAt: day(age),
+            measuredAt: daysAgo(age),
           },
         });
       }
-      const deleted = await store.deleteOlderThan(
-        new Date(Date.now() - 30 * 86_400_000),
-        { batchSize: 1 },
-      );
+      const { deleted, kept } = await afterRetention(store, knex, {
+        days: 30,
+        table: 'dq_external_scorecards',
+        key: 'name',
+        time: 'measured_at',
+      });
       expect(deleted.externalScorecards).toBe(2);
-      const left = await knex('dq_external_scorecards')
-        .orderBy('measured_at')
-        .select('name', 'measured_at');
-      expect(
-        left.map(r => [
-          r.name,
-          Math.round((Date.now() - Number(r.measured_at)) / 86_400_000),
-        ]),
-      ).toEqual([
+      expect(kept).toEqual([
         ['snyk', 120],
         ['soundcheck', 5],
       ]);
