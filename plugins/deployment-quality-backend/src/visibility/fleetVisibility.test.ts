@@ -118,12 +118,12 @@ function expectedFor(visible: (i: number) => boolean): Expected {
     services.push(serviceIdOf(i));
     attempts += CLUSTERS.length;
     if (scoredByOthers(i)) scored++;
-    CLUSTERS.forEach((c, ci) => {
+    for (const [ci, c] of CLUSTERS.entries()) {
       const summary = perCluster.get(c)!;
       summary.services++;
       if (failsOn(i, ci)) summary.attention++;
       if (hotfixOn(i, ci)) rework++;
-    });
+    }
   }
   return {
     services: services.sort(),
