@@ -31,6 +31,7 @@ export function directQueries(knex) {
   const { KnexScorecard } = pluginModule('analytics/KnexScorecard.ts');
   const { ClusterValidations } = pluginModule('database/ClusterValidations.ts');
   const { ExternalScorecards } = pluginModule('database/ExternalScorecards.ts');
+  const { Costs } = pluginModule('database/Costs.ts');
   const { DeploymentQueries } = pluginModule('read/DeploymentQueries.ts');
   const { readerFor } = pluginModule('database/sqliteReader.ts');
   const { chunks } = pluginModule('database/chunks.ts');
@@ -61,6 +62,7 @@ export function directQueries(knex) {
     new KnexScorecard(reads),
     new ClusterValidations(reads),
     new ExternalScorecards(reads),
+    new Costs(reads),
     [],
     index,
     async () => {},

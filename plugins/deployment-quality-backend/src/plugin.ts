@@ -15,6 +15,7 @@ import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
 import { ClusterValidations } from './database/ClusterValidations';
 import { ExternalScorecards } from './database/ExternalScorecards';
+import { Costs } from './database/Costs';
 import { readerFor } from './database/sqliteReader';
 import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
@@ -288,6 +289,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
               }),
               new ClusterValidations(reads),
               new ExternalScorecards(reads),
+              new Costs(reads),
               dqConfig.clusters,
               index,
               (visibility, serviceId) =>

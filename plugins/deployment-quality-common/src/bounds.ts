@@ -54,6 +54,13 @@ export const BOUNDS = {
   maxChecks: 100,
   /** Highest score (and maximum) an external scorecard may state. */
   maxScore: 1_000_000,
+  /**
+   * Largest cost of one service on one cluster-region in one day, either
+   * sign (credits and refunds are negative). Stored in millionths of the
+   * currency unit, it is a safe integer, and a year of a 5,000-service
+   * fleet's days sums far below 64 bits.
+   */
+  maxCostAmount: 1_000_000_000,
   /** Most labels one cluster validation run may carry. */
   maxLabels: 20,
   /**
@@ -100,6 +107,7 @@ const TIME_FIELDS: Record<string, readonly string[]> = {
   'test-result': ['executedAt'],
   'cluster-test-result': ['executedAt'],
   scorecard: ['measuredAt'],
+  cost: ['date'],
   promotion: ['promotedAt'],
 };
 

@@ -58,6 +58,7 @@ export const EVENT_TYPES = [
   'cluster-config',
   'cluster-test-result',
   'scorecard',
+  'cost',
 ] as const;
 /** @public */
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -371,6 +372,32 @@ export const scorecardPayloadSchema = z
 /** @public */
 export type ScorecardPayload = z.infer<typeof scorecardPayloadSchema>;
 
+/**
+ * What one service cost on one cluster-region on one day (UTC), from a
+ * billing export or a FinOps job. A source's later figure for the same
+ * service, cluster-region, day and currency replaces its earlier one
+ * (billing data is restated for days); figures of different sources add up.
+ * @public
+ */
+export const costPayloadSchema = z.object({
+  serviceId,
+  clusterId: clusterId('clusterId'),
+  /** The UTC day the cost was incurred, `YYYY-MM-DD`. */
+  date: z.iso.date(),
+  /** In the currency's unit (dollars, not cents); negative for credits. */
+  amount: z.number().min(-BOUNDS.maxCostAmount).max(BOUNDS.maxCostAmount),
+  currency: z
+    .string()
+    .regex(
+      /^[A-Z]{3}$/,
+      'currency must be an ISO 4217 code: three capital letters',
+    ),
+  /** The biller's figure may still change (AWS: `Estimated`). */
+  estimated: z.boolean().optional(),
+});
+/** @public */
+export type CostPayload = z.infer<typeof costPayloadSchema>;
+
 const eventHeader = {
   source: text(L.source).min(1),
   eventId: text(L.eventId).min(1).optional(),
@@ -410,6 +437,11 @@ export const webhookEventSchema = z.discriminatedUnion('eventType', [
     ...eventHeader,
     eventType: z.literal('scorecard'),
     payload: scorecardPayloadSchema,
+  }),
+  z.object({
+    ...eventHeader,
+    eventType: z.literal('cost'),
+    payload: costPayloadSchema,
   }),
 ]);
 /** @public */

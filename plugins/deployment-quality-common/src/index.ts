@@ -13,3 +13,4 @@ export * from './permissions';
 export * from './scorecard';
 export * from './rollup';
 export * from './live';
+export * from './cost';

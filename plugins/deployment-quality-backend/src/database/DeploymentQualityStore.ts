@@ -137,6 +137,8 @@ export type RetentionCounts = {
   clusterValidations: number;
   /** External scorecard measurements; each name's newest is kept. */
   externalScorecards: number;
+  /** Daily cost figures. */
+  costs: number;
 };
 
 export type RetentionRun = {

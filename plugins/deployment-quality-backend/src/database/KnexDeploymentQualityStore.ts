@@ -798,6 +798,7 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
         undefined,
         latestScorecardsKept,
       ),
+      costs: await batches('dq_costs', 'id', 'day'),
       rejectedEvents: await batches('dq_rejected_events', 'id', 'received_at'),
       ingestedEvents: await batches(
         'dq_ingested_events',

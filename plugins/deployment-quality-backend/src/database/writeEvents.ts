@@ -12,6 +12,7 @@ import { TouchedDays, markStale } from './rollups';
 import { refreshPairStates } from './pairStates';
 import { writeClusterTestResults } from './ClusterValidations';
 import { writeExternalScorecards } from './ExternalScorecards';
+import { writeCosts } from './Costs';
 import {
   FAILED_STATES,
   enqueueNotifications,
@@ -43,6 +44,8 @@ function eventTime(event: EventEnvelope): number | undefined {
       return toMs(event.payload.measuredAt);
     case 'promotion':
       return toMs(event.payload.promotedAt);
+    case 'cost':
+      return toMs(event.payload.date);
     default:
       return undefined;
   }
@@ -191,6 +194,7 @@ export async function writeEvents(
   await writeClusterTestResults(tx, validations);
   validations.forEach(e => options.changedClusters?.add(e.payload.clusterId));
   await writeExternalScorecards(tx, ofType('scorecard'));
+  await writeCosts(tx, ofType('cost'));
   await markStale(tx, touched);
   await refreshPairStates(tx, touched.pairs());
   return outcomes;

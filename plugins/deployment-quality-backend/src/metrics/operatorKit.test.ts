@@ -43,6 +43,7 @@ async function exportedNames(): Promise<Set<string>> {
       servicePairs: 0,
       clusterValidations: 0,
       externalScorecards: 0,
+      costs: 0,
     });
     m.observeQueueDepths(() => ({ queue: 3, dlq: 1 }));
     m.observeWorkers({

@@ -13,6 +13,8 @@ import {
   ClusterSummaryResponse,
   ClusterValidationsResponse,
   ClustersResponse,
+  CostResponse,
+  DEFAULT_COST_COMPARE_DAYS,
   ExternalScorecardsResponse,
   EntityRollupResponse,
   EntitySummaryResponse,
@@ -34,6 +36,7 @@ import { SEES_ALL, Visibility, visibilityKey } from '../visibility/Visibility';
 import { FiguresCache } from '../analytics/FiguresCache';
 import { ClusterValidations } from '../database/ClusterValidations';
 import { ExternalScorecards } from '../database/ExternalScorecards';
+import { Costs } from '../database/Costs';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
@@ -72,6 +75,7 @@ export class DeploymentQueries {
     private readonly scorecardQueries: KnexScorecard,
     private readonly validations: ClusterValidations,
     private readonly externalScorecards: ExternalScorecards,
+    private readonly costs: Costs,
     private readonly configuredClusters: Cluster[],
     private readonly index: Pick<CatalogIndex, 'links' | 'generation'>,
     private readonly visible: (
@@ -206,13 +210,14 @@ export class DeploymentQueries {
   private async getCluster(clusterId: string): Promise<Cluster> {
     const configured = this.configuredClusters.find(c => c.id === clusterId);
     if (configured) return configured;
-    const [registered, seen, validated] = await Promise.all([
+    const [registered, seen, validated, costed] = await Promise.all([
       this.store.getRegisteredCluster(clusterId),
       this.store.hasCluster(clusterId),
       this.validations.hasCluster(clusterId),
+      this.costs.hasCluster(clusterId),
     ]);
     if (registered) return { ...registered, configured: true };
-    if (seen || validated) return unregisteredCluster(clusterId);
+    if (seen || validated || costed) return unregisteredCluster(clusterId);
     throw new NotFoundError(`No cluster ${clusterId}`);
   }
 
@@ -222,6 +227,27 @@ export class DeploymentQueries {
   ): Promise<ClusterValidationsResponse> {
     await this.getCluster(clusterId);
     return this.validations.forCluster(clusterId);
+  }
+
+  /**
+   * What a service (every cluster-region) or a cluster-region (its visible
+   * services) cost in a window. Read afresh: cost writes don't move the
+   * rollups' generation that fleet reads wait for, and a cluster's days are
+   * one indexed range.
+   */
+  async cost(
+    scope:
+      | { serviceId: string }
+      | { clusterId: string; visibility: Visibility },
+    query: { from?: string; to?: string; compareDays?: number },
+  ): Promise<CostResponse> {
+    if ('clusterId' in scope) await this.getCluster(scope.clusterId);
+    const window = resolveWindow({ ...query, bucket: 'day' });
+    return this.costs.report(scope, {
+      from: window.from,
+      to: window.to,
+      compareDays: query.compareDays ?? DEFAULT_COST_COMPARE_DAYS,
+    });
   }
 
   /** The catalog links of a page of services. */

@@ -147,6 +147,7 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       servicePairs: 0,
       clusterValidations: 0,
       externalScorecards: 0,
+      costs: 0,
     });
     expect(await knex('dq_attempts').orderBy('id').pluck('id')).toEqual([
       'mira-us-west-2:kept:1.0.0:1',
@@ -369,6 +370,7 @@ describe('Retention', () => {
         servicePairs: 0,
         clusterValidations: 0,
         externalScorecards: 0,
+        costs: 0,
       })),
       recordRetentionRun: jest.fn(async () => {}),
     };

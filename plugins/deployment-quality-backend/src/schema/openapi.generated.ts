@@ -216,6 +216,53 @@ export const spec = {
         },
       },
     },
+    '/clusters/{clusterId}/cost': {
+      get: {
+        operationId: 'getClusterCost',
+        tags: ['Clusters'],
+        summary: "What a cluster-region's services cost in a window.",
+        description:
+          "The `cost` figures of the cluster-region's services that the caller\nmay see (hidden services are in no total), per currency (never\nconverted): per UTC day, the 20 costliest services, per successful\ndeployment, and the change of daily cost around the 20 latest\nsuccessful deployments. The rules are served in `definitions`. An\nunknown cluster answers 404.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/clusterIdPath',
+          },
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+          {
+            $ref: '#/components/parameters/compareDays',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The cost.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CostResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
     '/clusters/{clusterId}/attempts': {
       get: {
         operationId: 'listClusterAttempts',
@@ -882,6 +929,56 @@ export const spec = {
                 },
               },
             },
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
+    '/entities/{namespace}/{kind}/{name}/cost': {
+      get: {
+        operationId: 'getEntityCost',
+        tags: ['Entities'],
+        summary: "What the entity's service cost in a window.",
+        description:
+          "As `GET /clusters/{clusterId}/cost` for the entity's service on\nevery cluster-region: per currency, per UTC day, by cluster-region,\nper successful deployment, and the change of daily cost around its\n20 latest successful deployments. An entity whose service has no\nfigures answers empty lists, not 404.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+          {
+            $ref: '#/components/parameters/compareDays',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The cost.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CostResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
           },
           '401': {
             $ref: '#/components/responses/Unauthorized',
@@ -1685,6 +1782,20 @@ export const spec = {
           $ref: '#/components/schemas/DayOrTimestamp',
         },
         example: '2026-02-28',
+      },
+      compareDays: {
+        name: 'compareDays',
+        in: 'query',
+        required: false,
+        allowReserved: false,
+        description:
+          'Days before and after each listed deployment whose mean daily cost\nthe answer compares (1 to 30). Default: 7.\n',
+        schema: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 30,
+        },
+        example: 7,
       },
       bucket: {
         name: 'bucket',
@@ -3770,6 +3881,214 @@ export const spec = {
           },
         },
       },
+      CostResponse: {
+        type: 'object',
+        required: [
+          'filter',
+          'successfulDeployments',
+          'currencies',
+          'deployments',
+          'definitions',
+        ],
+        properties: {
+          filter: {
+            type: 'object',
+            required: ['from', 'to', 'compareDays'],
+            properties: {
+              serviceId: {
+                type: 'string',
+              },
+              clusterId: {
+                type: 'string',
+              },
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              compareDays: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 30,
+              },
+            },
+          },
+          successfulDeployments: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'SUCCESS or LIVE attempts in scope that ended in the window.',
+          },
+          currencies: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: [
+                'currency',
+                'total',
+                'days',
+                'breakdown',
+                'breakdownCount',
+                'perSuccessfulDeployment',
+              ],
+              properties: {
+                currency: {
+                  type: 'string',
+                  example: 'USD',
+                },
+                total: {
+                  type: 'number',
+                },
+                days: {
+                  type: 'array',
+                  description: 'The days with figures, oldest first.',
+                  items: {
+                    type: 'object',
+                    required: ['date', 'amount', 'estimated'],
+                    properties: {
+                      date: {
+                        type: 'string',
+                        format: 'date',
+                      },
+                      amount: {
+                        type: 'number',
+                      },
+                      estimated: {
+                        type: 'boolean',
+                        description:
+                          "Some of the day's figures may still change.",
+                      },
+                    },
+                  },
+                },
+                breakdown: {
+                  type: 'array',
+                  maxItems: 20,
+                  description:
+                    "By cluster-region (a service's cost) or by service (a cluster-region's), largest first.",
+                  items: {
+                    type: 'object',
+                    required: ['id', 'amount'],
+                    properties: {
+                      id: {
+                        type: 'string',
+                      },
+                      amount: {
+                        type: 'number',
+                      },
+                    },
+                  },
+                },
+                breakdownCount: {
+                  type: 'integer',
+                  minimum: 0,
+                },
+                perSuccessfulDeployment: {
+                  type: 'number',
+                  nullable: true,
+                },
+              },
+            },
+          },
+          deployments: {
+            type: 'array',
+            maxItems: 20,
+            description:
+              "The latest successful deployments in the window, newest first, one entry per currency of their pair's cost.",
+            items: {
+              type: 'object',
+              required: [
+                'attemptId',
+                'serviceId',
+                'clusterId',
+                'buildVersion',
+                'deployedAt',
+                'currency',
+                'before',
+                'after',
+                'change',
+                'changePercent',
+                'overlapped',
+              ],
+              properties: {
+                attemptId: {
+                  type: 'string',
+                },
+                serviceId: {
+                  type: 'string',
+                },
+                clusterId: {
+                  type: 'string',
+                },
+                buildVersion: {
+                  type: 'string',
+                },
+                deployedAt: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                currency: {
+                  type: 'string',
+                },
+                before: {
+                  $ref: '#/components/schemas/CostSide',
+                },
+                after: {
+                  $ref: '#/components/schemas/CostSide',
+                },
+                change: {
+                  type: 'number',
+                  nullable: true,
+                  description:
+                    'after − before, per day; null unless both sides have figures.',
+                },
+                changePercent: {
+                  type: 'number',
+                  nullable: true,
+                },
+                overlapped: {
+                  type: 'boolean',
+                  description:
+                    'Another deployment of the pair ended within the days after.',
+                },
+              },
+            },
+          },
+          definitions: {
+            type: 'object',
+            required: ['days', 'perSuccessfulDeployment', 'deployments'],
+            properties: {
+              days: {
+                type: 'string',
+              },
+              perSuccessfulDeployment: {
+                type: 'string',
+              },
+              deployments: {
+                type: 'string',
+              },
+            },
+          },
+        },
+      },
+      CostSide: {
+        type: 'object',
+        required: ['days', 'dailyMean'],
+        properties: {
+          days: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Days of the side with figures.',
+          },
+          dailyMean: {
+            type: 'number',
+            nullable: true,
+          },
+        },
+      },
       SubScore: {
         type: 'number',
         nullable: true,
@@ -4558,6 +4877,44 @@ export const spec = {
           },
         },
       },
+      CostPayload: {
+        type: 'object',
+        description:
+          "What one service cost on one cluster-region on one UTC day. A\nsource's later figure for the same service, cluster-region, day and\ncurrency replaces its earlier one; figures of different sources add\nup.\n",
+        required: ['serviceId', 'clusterId', 'date', 'amount', 'currency'],
+        properties: {
+          serviceId: {
+            $ref: '#/components/schemas/ServiceId',
+          },
+          clusterId: {
+            $ref: '#/components/schemas/ClusterId',
+          },
+          date: {
+            type: 'string',
+            format: 'date',
+            description: 'The UTC day, not after today.',
+            example: '2026-02-24',
+          },
+          amount: {
+            type: 'number',
+            description:
+              "In the currency's unit; negative for credits. Kept to a millionth.",
+            minimum: -1000000000,
+            maximum: 1000000000,
+            example: 41.27,
+          },
+          currency: {
+            type: 'string',
+            description: 'ISO 4217 code.',
+            pattern: '^[A-Z]{3}$',
+            example: 'USD',
+          },
+          estimated: {
+            type: 'boolean',
+            description: "The biller's figure may still change.",
+          },
+        },
+      },
       DeploymentEvent: {
         type: 'object',
         required: ['source', 'eventType', 'payload'],
@@ -4672,6 +5029,25 @@ export const spec = {
           },
         },
       },
+      CostEvent: {
+        type: 'object',
+        required: ['source', 'eventType', 'payload'],
+        properties: {
+          source: {
+            $ref: '#/components/schemas/EventSource',
+          },
+          eventId: {
+            $ref: '#/components/schemas/EventId',
+          },
+          eventType: {
+            type: 'string',
+            enum: ['cost'],
+          },
+          payload: {
+            $ref: '#/components/schemas/CostPayload',
+          },
+        },
+      },
       EventSource: {
         type: 'string',
         description:
@@ -4708,6 +5084,9 @@ export const spec = {
           {
             $ref: '#/components/schemas/ScorecardEvent',
           },
+          {
+            $ref: '#/components/schemas/CostEvent',
+          },
         ],
         discriminator: {
           propertyName: 'eventType',
@@ -4719,6 +5098,7 @@ export const spec = {
             'cluster-test-result':
               '#/components/schemas/ClusterTestResultEvent',
             scorecard: '#/components/schemas/ScorecardEvent',
+            cost: '#/components/schemas/CostEvent',
           },
         },
       },

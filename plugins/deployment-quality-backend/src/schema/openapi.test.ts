@@ -300,6 +300,21 @@ const SEED_EVENTS: object[] = [
       ],
     },
   },
+  ...[
+    ['2026-02-20', 11.5, false],
+    ['2026-02-25', 14.25, true],
+  ].map(([date, amount, estimated]) => ({
+    source: 'aws-cost-explorer',
+    eventType: 'cost',
+    payload: {
+      serviceId: 'authn',
+      clusterId: 'mira-us-west-2',
+      date,
+      amount,
+      currency: 'USD',
+      estimated,
+    },
+  })),
 ];
 
 /** A GET route call, its expected status, and whether a 400 is one the spec can't express. */
@@ -318,6 +333,9 @@ const GET_CASES: GetCase[] = [
   { url: '/clusters/nowhere/summary', status: 404 },
   { url: '/clusters/mira-us-west-2/validations', status: 200 },
   { url: '/clusters/nowhere/validations', status: 404 },
+  { url: '/clusters/mira-us-west-2/cost?from=2026-02-01', status: 200 },
+  { url: '/clusters/mira-us-west-2/cost?compareDays=0', status: 400 },
+  { url: '/clusters/nowhere/cost', status: 404 },
   { url: '/attempts', status: 200 },
   { url: '/attempts?status=FAILED&limit=50', status: 200 },
   { url: '/attempts?limit=501', status: 400 },
@@ -456,6 +474,15 @@ const GET_CASES: GetCase[] = [
     status: 200,
   },
   { url: '/entities/default/component/ghost/external-scorecards', status: 404 },
+  {
+    url: '/entities/default/component/authentication/cost?from=2026-02-01&compareDays=3',
+    status: 200,
+  },
+  {
+    url: '/entities/default/component/authentication/cost?compareDays=x',
+    status: 400,
+  },
+  { url: '/entities/default/component/ghost/cost', status: 404 },
   { url: '/diagnostics/rejected-events', status: 200 },
   { url: '/diagnostics/rejected-events?limit=500', status: 200 },
   { url: '/diagnostics/rejected-events?limit=0', status: 400 },
@@ -468,6 +495,7 @@ const SAMPLE_URLS: Record<string, string> = {
   listClusters: '/clusters',
   getClusterSummary: '/clusters/mira-us-west-2/summary',
   getClusterValidations: '/clusters/mira-us-west-2/validations',
+  getClusterCost: '/clusters/mira-us-west-2/cost',
   listAttempts: '/attempts',
   listClusterAttempts: '/clusters/mira-us-west-2/attempts',
   listServices: '/services',
@@ -484,6 +512,7 @@ const SAMPLE_URLS: Record<string, string> = {
   listEntityPromotions: '/entities/default/component/authentication/promotions',
   getEntityExternalScorecards:
     '/entities/default/component/authentication/external-scorecards',
+  getEntityCost: '/entities/default/component/authentication/cost',
   getEntityRollup: '/entities/default/group/team-b/rollup',
   listRejectedEvents: '/diagnostics/rejected-events',
   getStatus: '/status',

@@ -12,6 +12,7 @@ import {
   attemptsQuerySchema,
   clusterAttemptsQuerySchema,
   clusterSummaryQuerySchema,
+  costQuerySchema,
   gateCheckQuerySchema,
   promotionsQuerySchema,
   ScorecardPolicy,
@@ -185,6 +186,17 @@ export async function createRouter(
     res.json(await queries.clusterValidations(req.params.clusterId));
   });
 
+  api.get('/clusters/:clusterId/cost', async (req, res) => {
+    const visibility = await readerOf(req);
+    const query = parseQuery(costQuerySchema, req.query);
+    res.json(
+      await queries.cost(
+        { clusterId: req.params.clusterId, visibility },
+        query,
+      ),
+    );
+  });
+
   api.get('/attempts', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(attemptsQuerySchema, req.query);
@@ -284,6 +296,12 @@ export async function createRouter(
       res.json(await queries.externalScorecardsOf(serviceId));
     },
   );
+
+  api.get('/entities/:namespace/:kind/:name/cost', async (req, res) => {
+    const query = parseQuery(costQuerySchema, req.query);
+    const { serviceId } = await entityOf(req);
+    res.json(await queries.cost({ serviceId }, query));
+  });
 
   api.get('/entities/:namespace/:kind/:name/promotions', async (req, res) => {
     const query = parseQuery(promotionsQuerySchema, req.query);

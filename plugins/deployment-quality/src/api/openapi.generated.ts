@@ -115,6 +115,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/clusters/{clusterId}/cost': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a cluster-region's services cost in a window.
+     * @description The `cost` figures of the cluster-region's services that the caller
+     *     may see (hidden services are in no total), per currency (never
+     *     converted): per UTC day, the 20 costliest services, per successful
+     *     deployment, and the change of daily cost around the 20 latest
+     *     successful deployments. The rules are served in `definitions`. An
+     *     unknown cluster answers 404.
+     */
+    get: operations['getClusterCost'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/clusters/{clusterId}/attempts': {
     parameters: {
       query?: never;
@@ -485,6 +510,30 @@ export interface paths {
      *     is kept by retention whatever its age.
      */
     get: operations['getEntityExternalScorecards'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/entities/{namespace}/{kind}/{name}/cost': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the entity's service cost in a window.
+     * @description As `GET /clusters/{clusterId}/cost` for the entity's service on
+     *     every cluster-region: per currency, per UTC day, by cluster-region,
+     *     per successful deployment, and the change of daily cost around its
+     *     20 latest successful deployments. An entity whose service has no
+     *     figures answers empty lists, not 404.
+     */
+    get: operations['getEntityCost'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1491,6 +1540,66 @@ export interface components {
         }[];
       }[];
     };
+    CostResponse: {
+      filter: {
+        serviceId?: string;
+        clusterId?: string;
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+        compareDays: number;
+      };
+      /** @description SUCCESS or LIVE attempts in scope that ended in the window. */
+      successfulDeployments: number;
+      currencies: {
+        /** @example USD */
+        currency: string;
+        total: number;
+        /** @description The days with figures, oldest first. */
+        days: {
+          /** Format: date */
+          date: string;
+          amount: number;
+          /** @description Some of the day's figures may still change. */
+          estimated: boolean;
+        }[];
+        /** @description By cluster-region (a service's cost) or by service (a cluster-region's), largest first. */
+        breakdown: {
+          id: string;
+          amount: number;
+        }[];
+        breakdownCount: number;
+        perSuccessfulDeployment: number | null;
+      }[];
+      /** @description The latest successful deployments in the window, newest first, one entry per currency of their pair's cost. */
+      deployments: {
+        attemptId: string;
+        serviceId: string;
+        clusterId: string;
+        buildVersion: string;
+        /** Format: date-time */
+        deployedAt: string;
+        currency: string;
+        before: components['schemas']['CostSide'];
+        after: components['schemas']['CostSide'];
+        /** @description after − before, per day; null unless both sides have figures. */
+        change: number | null;
+        changePercent: number | null;
+        /** @description Another deployment of the pair ended within the days after. */
+        overlapped: boolean;
+      }[];
+      definitions: {
+        days: string;
+        perSuccessfulDeployment: string;
+        deployments: string;
+      };
+    };
+    CostSide: {
+      /** @description Days of the side with figures. */
+      days: number;
+      dailyMean: number | null;
+    };
     SubScore: number | null;
     ScorecardResponse: {
       window: {
@@ -1798,6 +1907,34 @@ export interface components {
         url?: string;
       }[];
     };
+    /**
+     * @description What one service cost on one cluster-region on one UTC day. A
+     *     source's later figure for the same service, cluster-region, day and
+     *     currency replaces its earlier one; figures of different sources add
+     *     up.
+     */
+    CostPayload: {
+      serviceId: components['schemas']['ServiceId'];
+      clusterId: components['schemas']['ClusterId'];
+      /**
+       * Format: date
+       * @description The UTC day, not after today.
+       * @example 2026-02-24
+       */
+      date: string;
+      /**
+       * @description In the currency's unit; negative for credits. Kept to a millionth.
+       * @example 41.27
+       */
+      amount: number;
+      /**
+       * @description ISO 4217 code.
+       * @example USD
+       */
+      currency: string;
+      /** @description The biller's figure may still change. */
+      estimated?: boolean;
+    };
     DeploymentEvent: {
       source: components['schemas']['EventSource'];
       eventId?: components['schemas']['EventId'];
@@ -1858,6 +1995,16 @@ export interface components {
       eventType: 'scorecard';
       payload: components['schemas']['ScorecardPayload'];
     };
+    CostEvent: {
+      source: components['schemas']['EventSource'];
+      eventId?: components['schemas']['EventId'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      eventType: 'cost';
+      payload: components['schemas']['CostPayload'];
+    };
     /**
      * @description The system that sent the event, e.g. `github-actions`, `argocd`, `spinnaker`, `jenkins`, `k8s-controller`.
      * @example github-actions
@@ -1872,7 +2019,8 @@ export interface components {
       | components['schemas']['PromotionEvent']
       | components['schemas']['ClusterConfigEvent']
       | components['schemas']['ClusterTestResultEvent']
-      | components['schemas']['ScorecardEvent'];
+      | components['schemas']['ScorecardEvent']
+      | components['schemas']['CostEvent'];
     /** @description Up to 500 events, each validated on its own. */
     WebhookBatch: {
       events: components['schemas']['WebhookEvent'][];
@@ -2064,6 +2212,12 @@ export interface components {
      * @example 2026-02-28
      */
     to: components['schemas']['DayOrTimestamp'];
+    /**
+     * @description Days before and after each listed deployment whose mean daily cost
+     *     the answer compares (1 to 30). Default: 7.
+     * @example 7
+     */
+    compareDays: number;
     /** @description Bucket size of the series; weeks are ISO weeks from Monday. */
     bucket: 'day' | 'week';
     /**
@@ -2197,6 +2351,57 @@ export interface operations {
           'application/json': components['schemas']['ClusterValidationsResponse'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getClusterCost: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+        /**
+         * @description Days before and after each listed deployment whose mean daily cost
+         *     the answer compares (1 to 30). Default: 7.
+         * @example 7
+         */
+        compareDays?: components['parameters']['compareDays'];
+      };
+      header?: never;
+      path: {
+        /**
+         * @description A cluster id, as configured or as reported in events.
+         * @example mira-us-west-2
+         */
+        clusterId: components['parameters']['clusterIdPath'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The cost. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CostResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
@@ -2839,6 +3044,66 @@ export interface operations {
           'application/json': components['schemas']['ExternalScorecardsResponse'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEntityCost: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+        /**
+         * @description Days before and after each listed deployment whose mean daily cost
+         *     the answer compares (1 to 30). Default: 7.
+         * @example 7
+         */
+        compareDays?: components['parameters']['compareDays'];
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The cost. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CostResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
     };
