@@ -199,6 +199,34 @@ export interface Config {
           perMinute?: number;
         }>;
       };
+      /** AWS Cost Explorer `GetCostAndUsage` answers (DAILY), posted by a cron job. */
+      'aws-cost-explorer'?: {
+        secrets?: Array<{
+          name: string;
+          /** @visibility secret */
+          secret: string;
+          /** Requests per minute; 0: no limit. Default: `ingestion.webhook.rateLimit.perMinute`. */
+          perMinute?: number;
+        }>;
+        /** Cost-allocation tag whose value names the service; the report must group by it. Default `service`. */
+        serviceTag?: string;
+        /**
+         * Tag value → service. When set, only these values are reported
+         * (several values may name one service: their costs are added up);
+         * when absent, the tag value is the service id.
+         */
+        services?: Array<{ tag: string; serviceId: string }>;
+        /** Metric whose amount is the cost. Default `UnblendedCost`. */
+        metric?: string;
+        /**
+         * The report's second grouping's value (e.g. the REGION) → cluster.
+         * When set, only these names are reported; when absent, the value
+         * is the cluster id.
+         */
+        clusters?: Array<{ name: string; clusterId: string }>;
+        /** The cluster of a report grouped by the service tag only. */
+        clusterId?: string;
+      };
     };
     /** `GET /diagnostics/rejected-events`. */
     diagnostics?: {

@@ -1,12 +1,14 @@
 /**
  * Source adapters for the Deployment & Quality backend: GitHub, Argo CD,
- * Jenkins, Spinnaker and Kubernetes rollouts in their native formats. Install
+ * Jenkins, Spinnaker and Kubernetes rollouts in their native formats, and
+ * AWS Cost Explorer's daily costs. Install
  * them all with the default export, or one by one with the named modules.
  *
  * @packageDocumentation
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import { deploymentQualityModuleArgocdSource } from './argocd';
+import { deploymentQualityModuleAwsCostExplorerSource } from './awsCostExplorer';
 import { deploymentQualityModuleGithubSource } from './github';
 import { deploymentQualityModuleJenkinsSource } from './jenkins';
 import { deploymentQualityModuleKubernetesSource } from './kubernetes';
@@ -16,6 +18,10 @@ export {
   argocdSourceAdapter,
   deploymentQualityModuleArgocdSource,
 } from './argocd';
+export {
+  awsCostExplorerSourceAdapter,
+  deploymentQualityModuleAwsCostExplorerSource,
+} from './awsCostExplorer';
 export {
   githubSourceAdapter,
   deploymentQualityModuleGithubSource,
@@ -42,5 +48,6 @@ export default createBackendFeatureLoader({
     yield deploymentQualityModuleJenkinsSource;
     yield deploymentQualityModuleSpinnakerSource;
     yield deploymentQualityModuleKubernetesSource;
+    yield deploymentQualityModuleAwsCostExplorerSource;
   },
 });

@@ -1,4 +1,6 @@
 import { Knex } from 'knex';
+import { BackendFeature } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
 import {
   TestDatabases,
   mockServices,
@@ -15,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { deploymentQualityPlugin } from './plugin';
+import { deploymentQualityModuleAwsCostExplorerSource } from '@internal/plugin-deployment-quality-backend-module-sources';
 import {
   CodeBlock,
   ShellStep,
@@ -105,6 +108,8 @@ interface ExampleKind {
    * a read of it, and what the read must answer.
    */
   stored?: { read(target: Target): Promise<unknown>; expected: unknown };
+  /** Configures a source adapter (its module installed) the example sends to. */
+  source?: { id: string; feature: BackendFeature; config: JsonObject };
 }
 
 const shell = (script: string, env: Record<string, string>): Step => ({
@@ -132,6 +137,67 @@ const fromTheJob = {
   id: expect.stringMatching(new RegExp(`:${BUILD_NUMBER}$`)),
   startedAt: new Date(STARTED_AT).toISOString(),
 };
+
+const DAY_MS = 86_400_000;
+const daysAgo = (n: number) =>
+  new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * What `aws ce get-cost-and-usage` answers, from the published shape (the
+ * adapter's fixture), in two pages of a day each, dated the last two days
+ * so retention keeps them.
+ */
+function costExplorerPages(): string[] {
+  const answer = JSON.parse(
+    readFileSync(
+      join(
+        ROOT,
+        'plugins/deployment-quality-backend-module-sources/src/__fixtures__/aws-cost-explorer.daily-by-service-tag-and-region.json',
+      ),
+      'utf8',
+    ),
+  );
+  return answer.ResultsByTime.map((result: any, i: number) =>
+    JSON.stringify({
+      ...answer,
+      ResultsByTime: [
+        {
+          ...result,
+          TimePeriod: { Start: daysAgo(2 - i), End: daysAgo(1 - i) },
+        },
+      ],
+      ...(i === 0 ? { NextPageToken: 'page-2' } : {}),
+    }),
+  );
+}
+
+/**
+ * An `aws` on PATH that answers `ce get-cost-and-usage --granularity DAILY`
+ * with the pages, the second for `--next-page-token page-2`, and fails on
+ * anything else: the example's own commands around it run as written.
+ */
+function withAwsStub(code: string): string {
+  const [first, second] = costExplorerPages();
+  return `mkdir -p "$HOME/bin"
+cat > "$HOME/bin/aws" <<'STUB'
+#!/bin/bash
+set -eu
+args=" $* "
+[[ "$args" == *" ce get-cost-and-usage "* && "$args" == *" --granularity DAILY "* ]] || { echo "unexpected: aws $*" >&2; exit 2; }
+if [[ "$args" == *" --next-page-token page-2 "* ]]; then
+  cat <<'PAGE'
+${second}
+PAGE
+else
+  cat <<'PAGE'
+${first}
+PAGE
+fi
+STUB
+chmod +x "$HOME/bin/aws"
+export PATH="$HOME/bin:$PATH"
+${code}`;
+}
 
 const KINDS: Record<string, ExampleKind> = {
   curl: {
@@ -171,6 +237,41 @@ const KINDS: Record<string, ExampleKind> = {
             maxScore: 5,
             percent: 80,
           }),
+        }),
+      ],
+    },
+  },
+  'aws-cost-explorer': {
+    steps: (code, target) => [
+      shell(withAwsStub(code), { DQ_URL: target.url, DQ_COST_SECRET: KEY }),
+    ],
+    source: {
+      id: 'aws-cost-explorer',
+      feature: deploymentQualityModuleAwsCostExplorerSource,
+      config: {
+        secrets: [{ name: 'cost-job', secret: KEY }],
+        services: [{ tag: 'checkout', serviceId: 'authn' }],
+        clusters: [{ name: 'us-east-1', clusterId: 'aquila-us-east-1' }],
+      },
+    },
+    stored: {
+      read: async target =>
+        (
+          await request(target.server).get(
+            `${BASE}/entities/default/component/authentication/cost`,
+          )
+        ).body.currencies,
+      // checkout in us-east-1 on both days (12.3456789012 and 11.80000045,
+      // each to a millionth); eu-west-1 is no configured cluster.
+      expected: [
+        expect.objectContaining({
+          currency: 'USD',
+          total: 24.145679,
+          breakdown: [{ id: 'aquila-us-east-1', amount: 24.145679 }],
+          days: [
+            { date: daysAgo(2), amount: 12.345679, estimated: false },
+            { date: daysAgo(1), amount: 11.8, estimated: true },
+          ],
         }),
       ],
     },
@@ -293,11 +394,15 @@ const KINDS: Record<string, ExampleKind> = {
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 /** The plugin on a fresh SQLite database; in queue mode on `sqs`. */
-async function startBackend(sqs: LocalSqs | undefined) {
+async function startBackend(
+  sqs: LocalSqs | undefined,
+  source?: ExampleKind['source'],
+) {
   const knex = await databases.init('SQLITE_3');
   const backend = await startTestBackend({
     features: [
       deploymentQualityPlugin,
+      ...(source ? [source.feature] : []),
       mockServices.database.factory({ knex }),
       catalogServiceMock.factory({
         entities: [serviceEntity('authentication', { serviceId: 'authn' })],
@@ -305,6 +410,7 @@ async function startBackend(sqs: LocalSqs | undefined) {
       mockServices.rootConfig.factory({
         data: {
           deploymentQuality: {
+            ...(source ? { sources: { [source.id]: source.config } } : {}),
             ingestion: {
               webhook: { keys: [{ name: 'ci', secret: KEY }] },
               ...(sqs
@@ -397,6 +503,7 @@ describe('CI examples', () => {
       curl: 2,
       'curl-cluster-validation': 1,
       'curl-scorecard': 1,
+      'aws-cost-explorer': 1,
       'curl-test-report': 1,
       'github-actions': 1,
       jenkins: 1,
@@ -417,7 +524,7 @@ describe('CI examples', () => {
       // A queue of its own: a stopped backend's last receive may still hide
       // messages of the next example for the visibility timeout.
       const sqs = kind.queue ? await startLocalSqs() : undefined;
-      const backend = await startBackend(sqs);
+      const backend = await startBackend(sqs, kind.source);
       const dir = await mkdtemp(join(tmpdir(), 'dq-ci-example-'));
       try {
         const target = { ...backend, sqs };

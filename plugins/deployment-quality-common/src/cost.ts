@@ -16,7 +16,9 @@ export const costQuerySchema = analyticsQuerySchema
     compareDays: z.coerce.number().int().min(1).max(30).optional(),
   });
 /** @public */
-export type CostQuery = z.input<typeof costQuerySchema>;
+export type CostQuery = Omit<z.input<typeof costQuerySchema>, 'compareDays'> & {
+  compareDays?: number;
+};
 
 /** One UTC day's cost in one currency. @public */
 export type CostDay = {
@@ -78,7 +80,7 @@ export type CostResponse = {
   currencies: CostInCurrency[];
   /** The latest successful deployments in the window, newest first. */
   deployments: DeploymentCostChange[];
-  definitions: typeof COST_DEFINITIONS;
+  definitions: Record<keyof typeof COST_DEFINITIONS, string>;
 };
 
 /** How each figure of a cost answer is computed, served with it. @public */

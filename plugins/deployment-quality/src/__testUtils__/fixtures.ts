@@ -10,6 +10,8 @@ import {
   ClustersResponse,
   ClusterValidationsResponse,
   ExternalScorecardsResponse,
+  COST_DEFINITIONS,
+  CostResponse,
   DEFAULT_SCORECARD_POLICY,
   EntityRollupResponse,
   EntitySummaryResponse,
@@ -502,6 +504,55 @@ export const externalScorecards: ExternalScorecardsResponse = {
   ],
 };
 
+/**
+ * authn's last days: $10 a day on mira before its 3.4.3, $13 after (the
+ * last day an estimate), $5 once on vega; one successful deployment.
+ */
+export const cost: CostResponse = {
+  filter: {
+    serviceId: 'authn',
+    from: '2026-02-01T00:00:00.000Z',
+    to: '2026-03-01T00:00:00.000Z',
+    compareDays: 7,
+  },
+  successfulDeployments: 1,
+  currencies: [
+    {
+      currency: 'USD',
+      total: 64,
+      days: [
+        { date: '2026-02-22', amount: 10, estimated: false },
+        { date: '2026-02-23', amount: 15, estimated: false },
+        { date: '2026-02-25', amount: 13, estimated: false },
+        { date: '2026-02-26', amount: 13, estimated: false },
+        { date: '2026-02-27', amount: 13, estimated: true },
+      ],
+      breakdown: [
+        { id: 'mira-us-west-2', amount: 59 },
+        { id: 'vega-eu-west-1', amount: 5 },
+      ],
+      breakdownCount: 2,
+      perSuccessfulDeployment: 64,
+    },
+  ],
+  deployments: [
+    {
+      attemptId: 'mira-us-west-2:authn:3.4.3:7',
+      serviceId: 'authn',
+      clusterId: 'mira-us-west-2',
+      buildVersion: '3.4.3',
+      deployedAt: hoursAgo(30),
+      currency: 'USD',
+      before: { days: 2, dailyMean: 10 },
+      after: { days: 3, dailyMean: 13 },
+      change: 3,
+      changePercent: 30,
+      overlapped: false,
+    },
+  ],
+  definitions: COST_DEFINITIONS,
+};
+
 export function fakeApi(
   overrides: Partial<DeploymentQualityApi> = {},
 ): jest.Mocked<DeploymentQualityApi> {
@@ -543,6 +594,15 @@ export function fakeApi(
     getEntityAnalytics: jest.fn(async () => analytics),
     getEntityPromotions: jest.fn(async () => promotions),
     getEntityExternalScorecards: jest.fn(async () => externalScorecards),
+    getEntityCost: jest.fn(async () => cost),
+    getClusterCost: jest.fn(async () => ({
+      ...cost,
+      filter: {
+        ...cost.filter,
+        serviceId: undefined,
+        clusterId: 'mira-us-west-2',
+      },
+    })),
     getStatus: jest.fn(async () => status),
     ...overrides,
   } as jest.Mocked<DeploymentQualityApi>;

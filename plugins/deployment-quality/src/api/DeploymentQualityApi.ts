@@ -11,6 +11,8 @@ import createClient from 'openapi-fetch';
 import {
   AnalyticsQuery,
   ClusterValidationsResponse,
+  CostQuery,
+  CostResponse,
   ExternalScorecardsResponse,
   RollupQuery,
   ClusterSummaryQuery,
@@ -49,6 +51,8 @@ export interface DeploymentQualityApi {
   ): Promise<ClusterSummaryResponse>;
   /** A cluster-region's own validation suites: latest run and recent strip. */
   getClusterValidations(clusterId: string): Promise<ClusterValidationsResponse>;
+  /** What a cluster-region's (visible) services cost in a window. */
+  getClusterCost(clusterId: string, query?: CostQuery): Promise<CostResponse>;
   /** Every cluster's attempts, newest first (e.g. the fleet's failures). */
   getAttempts(
     options?: Omit<AttemptListOptions, 'clusterId'>,
@@ -97,6 +101,11 @@ export interface DeploymentQualityApi {
   getEntityExternalScorecards(
     entity: CompoundEntityRef,
   ): Promise<ExternalScorecardsResponse>;
+  /** What the entity's service cost in a window, and around its deployments. */
+  getEntityCost(
+    entity: CompoundEntityRef,
+    query?: CostQuery,
+  ): Promise<CostResponse>;
   /** Whether the backend can take and store events right now, and why not. */
   getStatus(): Promise<StatusResponse>;
 }
@@ -237,6 +246,24 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     const { data } = await (
       await this.client()
     ).GET('/entities/{namespace}/{kind}/{name}/analytics', {
+      params: { path: entityPath(entity), query },
+    });
+    return data!;
+  }
+
+  async getClusterCost(clusterId: string, query: CostQuery = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/clusters/{clusterId}/cost', {
+      params: { path: { clusterId }, query },
+    });
+    return data!;
+  }
+
+  async getEntityCost(entity: CompoundEntityRef, query: CostQuery = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/cost', {
       params: { path: entityPath(entity), query },
     });
     return data!;

@@ -743,7 +743,8 @@ export interface paths {
     /**
      * Report a CI/CD system's own webhook delivery.
      * @description A delivery in the native format of an installed source adapter
-     *     (`github`, `argocd`, `jenkins`, `spinnaker`, `kubernetes`, or one a
+     *     (`github`, `argocd`, `jenkins`, `spinnaker`, `kubernetes`,
+     *     `aws-cost-explorer`, or one a
      *     backend module added); see docs/sources.md for each format and its
      *     mapping. Takes no Backstage login: authenticated by the source's own
      *     scheme with `deploymentQuality.sources.<id>.secrets` — GitHub's

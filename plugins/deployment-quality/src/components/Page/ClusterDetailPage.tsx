@@ -27,6 +27,7 @@ import { StatTiles } from '../shared/StatTiles';
 import { onCluster, useAutoRefresh } from '../shared/useAutoRefresh';
 import { usePageLinks } from './links';
 import { ClusterValidations } from './ClusterValidations';
+import { ClusterCost } from './ClusterCost';
 
 const useServiceColumns = (): TableColumn<ServiceOnCluster>[] => {
   const links = usePageLinks();
@@ -203,6 +204,9 @@ export const ClusterDetailPage = () => {
           </Grid>
           <Grid item xs={12}>
             <ClusterValidations clusterId={clusterId} />
+          </Grid>
+          <Grid item xs={12}>
+            <ClusterCost clusterId={clusterId} />
           </Grid>
           <Grid item xs={12}>
             <AttemptsTable

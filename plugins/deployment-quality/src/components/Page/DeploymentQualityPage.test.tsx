@@ -202,6 +202,22 @@ describe('DeploymentQualityPage', () => {
       expect(api.getClusterValidations).toHaveBeenCalledWith('mira-us-west-2');
     });
 
+    it('shows what the cluster-region’s services cost, with links to the releases', async () => {
+      const api = fakeApi();
+      await open('/deployment-quality/clusters/mira-us-west-2', api);
+      const tiles = await screen.findByRole('list', { name: 'Cost in USD' });
+      expect(tiles).toHaveTextContent('Per successful deployment$64.00');
+      expect(
+        screen.getByRole('link', { name: 'Build 3.4.3 of authn: its cost' }),
+      ).toHaveAttribute(
+        'href',
+        `/deployment-quality/builds/${encodeURIComponent(
+          'mira-us-west-2:authn:3.4.3:7',
+        )}`,
+      );
+      expect(api.getClusterCost).toHaveBeenCalledWith('mira-us-west-2');
+    });
+
     it('filters the attempts by service', async () => {
       const api = fakeApi();
       await open('/deployment-quality/clusters/mira-us-west-2', api);

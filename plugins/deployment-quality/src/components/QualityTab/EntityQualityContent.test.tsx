@@ -2,6 +2,7 @@ import { screen, waitFor, within, fireEvent } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   analytics,
+  cost,
   emptyAnalytics,
   fakeApi,
   pending,
@@ -139,6 +140,49 @@ describe('EntityQualityContent', () => {
     );
     expect(
       screen.queryByText('Scorecards from other tools'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows what the service cost, per deployment and around its latest release', async () => {
+    const api = fakeApi();
+    await render(api);
+    const tiles = await screen.findByRole('list', { name: 'Cost in USD' });
+    expect(tiles).toHaveTextContent('Total (USD)$64.00');
+    expect(tiles).toHaveTextContent('Mean per day$12.80');
+    expect(tiles).toHaveTextContent('Per successful deployment$64.00');
+    expect(
+      screen.getByRole('img', {
+        name: 'Cost per day in USD: 5 days, total $64.00',
+      }),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/1 estimated day/)).toBeInTheDocument();
+    const share = screen.getByText('$59.00', { selector: 'td' }).closest('tr');
+    expect(share).toHaveTextContent('mira-us-west-2');
+    expect(share).toHaveTextContent('92.2 %');
+    const release = screen.getByText('3.4.3', { selector: 'td *, td' });
+    expect(release.closest('tr')).toHaveTextContent('$10.00 (2 d)');
+    expect(release.closest('tr')).toHaveTextContent('$13.00 (3 d)');
+    expect(release.closest('tr')).toHaveTextContent('+$3.00 (+30 %)');
+    // The tab's window: the last 30 days by default.
+    expect(api.getEntityCost).toHaveBeenCalledWith(expect.anything(), {
+      from: utcDay(29),
+      to: utcDay(0),
+    });
+  });
+
+  it('shows no cost card while no cost figure arrived', async () => {
+    const api = fakeApi({
+      getEntityCost: jest.fn(async () => ({
+        ...cost,
+        currencies: [],
+        deployments: [],
+      })),
+    });
+    await render(api);
+    await screen.findByRole('region', { name: /^Change failure rate/ });
+    await waitFor(() => expect(api.getEntityCost).toHaveBeenCalled());
+    expect(
+      screen.queryByRole('list', { name: 'Cost in USD' }),
     ).not.toBeInTheDocument();
   });
 

@@ -6,6 +6,7 @@ import { DoraBenchmarkYear } from '@internal/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AnalyticsCharts, isEmptyAnalytics } from '../charts/AnalyticsCharts';
 import { AsyncView } from '../shared/AsyncView';
+import { EntityCost } from './EntityCost';
 import { ExternalScorecards } from './ExternalScorecards';
 import {
   NoDeploymentsGuidance,
@@ -75,6 +76,9 @@ export const EntityQualityContent = () => {
       </AsyncView>
       <Box mt={3}>
         <ExternalScorecards />
+      </Box>
+      <Box mt={3}>
+        <EntityCost from={from} to={to} />
       </Box>
     </Box>
   );

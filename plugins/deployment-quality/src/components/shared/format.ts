@@ -17,3 +17,19 @@ export function formatPercent(rate: number | null | undefined): string {
   if (rate === null || rate === undefined) return '—';
   return `${rate.toFixed(1)} %`;
 }
+
+const money = new Map<string, Intl.NumberFormat>();
+
+/** An amount in its currency ("$1,234.56", "€7.00"); never converted. */
+export function formatMoney(
+  amount: number | null | undefined,
+  currency: string,
+): string {
+  if (amount === null || amount === undefined) return '—';
+  let format = money.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    money.set(currency, format);
+  }
+  return format.format(amount);
+}
