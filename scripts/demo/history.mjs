@@ -280,7 +280,65 @@ export function eventsOfDay(day, now) {
       );
     }
   });
+  // The cloud bill: each morning a billing export job sends what every
+  // service cost on each cluster-region over the last three days, the two
+  // latest as estimates, so each day is restated (a new figure) once final.
+  // Levels move in steps every nine days or so; the service that gets worse
+  // also got dearer three weeks ago.
+  const sentAt = day * DAY + 5 * 60 * MIN;
+  const worseFrom = Math.floor(now / DAY) - 21;
+  SERVICES.forEach((s, si) => {
+    for (const [stageIndex, stage] of STAGES.entries()) {
+      const clusters =
+        si % 2 === 0 ? stage.clusters : stage.clusters.slice(0, 1);
+      for (const clusterId of clusters) {
+        for (let d = day - 3; d < day; d++) {
+          const estimated = d >= day - 2;
+          emit(
+            sentAt,
+            `demo:cost:${s.id}:${clusterId}:${d}:${
+              estimated ? 'estimate' : 'final'
+            }`,
+            'cost',
+            {
+              serviceId: s.id,
+              clusterId,
+              date: iso(d * DAY).slice(0, 10),
+              amount: dailyCost(
+                s,
+                stageIndex,
+                clusterId,
+                d,
+                worseFrom,
+                estimated,
+              ),
+              currency: 'USD',
+              ...(estimated ? { estimated } : {}),
+            },
+          );
+        }
+      }
+    }
+  });
   return events.sort((a, b) => a.at - b.at).map(e => e.event);
+}
+
+/** A service's daily cost on a cluster-region of each stage, in USD, before its spread. */
+const COST_PER_STAGE = [18, 42, 160];
+
+/** What a service cost on a cluster-region on a day, in USD (an estimate: 3 % short). */
+function dailyCost(s, stageIndex, clusterId, d, worseFrom, estimated) {
+  const base =
+    COST_PER_STAGE[stageIndex] *
+    (0.5 + (hash32(`${s.id}:${clusterId}:base`) % 100) / 100);
+  const step = Math.floor((d + (hash32(s.id) % 9)) / 9);
+  const level = 1 + ((hash32(`${s.id}:${clusterId}:${step}`) % 31) - 15) / 100;
+  const worse = s.worsening && d > worseFrom ? 1.35 : 1;
+  const weekend = [0, 6].includes(new Date(d * DAY).getUTCDay()) ? 0.85 : 1;
+  const noise = 0.95 + (hash32(`${s.id}:${clusterId}:${d}`) % 11) / 100;
+  const amount =
+    base * level * worse * weekend * noise * (estimated ? 0.97 : 1);
+  return Math.round(amount * 100) / 100;
 }
 
 const EXTERNAL_SCORECARDS = [

@@ -243,6 +243,9 @@ function readFileSyncYamlSecrets() {
     webhook: pick(/name: local-dev\s+secret: (\S+)/),
     github: pick(/github:\s+secrets:\s+- \{ name: [^,]+, secret: ([^ }]+)/),
     argocd: pick(/argocd:\s+secrets:\s+- \{ name: [^,]+, secret: ([^ }]+)/),
+    awsCost: pick(
+      /aws-cost-explorer:\s+secrets:\s+- \{ name: [^,]+, secret: ([^ }]+)/,
+    ),
   };
 }
 
@@ -458,6 +461,46 @@ async function sendEvents(backendUrl) {
     'x-webhook-secret': config.argocd,
   });
   log('argocd: rollback notification stored');
+
+  // 4. AWS Cost Explorer: the service's daily cost, as `aws ce
+  // get-cost-and-usage --granularity DAILY --group-by Type=TAG,Key=service
+  // Type=DIMENSION,Key=REGION` prints it; yesterday still an estimate.
+  const day = n => iso(n * 1440 * MIN).slice(0, 10);
+  const usd = amount => ({
+    UnblendedCost: { Amount: amount, Unit: 'USD' },
+  });
+  await post(
+    `${api}/ingest/sources/aws-cost-explorer`,
+    {
+      GroupDefinitions: [
+        { Type: 'TAG', Key: 'service' },
+        { Type: 'DIMENSION', Key: 'REGION' },
+      ],
+      ResultsByTime: [8, 7, 6, 5, 4, 3, 2, 1].map(n => ({
+        TimePeriod: { Start: day(n), End: day(n - 1) },
+        Total: {},
+        Groups: [
+          {
+            Keys: [`service$${E2E.service}`, 'us-east-1'],
+            Metrics: usd(n === 1 ? '44.5' : '40.0000001'),
+          },
+          ...(n <= 3
+            ? [
+                {
+                  Keys: [`service$${E2E.service}`, 'us-west-2'],
+                  Metrics: usd('10'),
+                },
+              ]
+            : []),
+          { Keys: ['service$', 'us-east-1'], Metrics: usd('3.14') },
+        ],
+        Estimated: n === 1,
+      })),
+      DimensionValueAttributes: [],
+    },
+    { 'x-webhook-secret': config.awsCost },
+  );
+  log("aws-cost-explorer: eight days of the service's cost stored");
 }
 
 // ---------------------------------------------------------------- browser
@@ -639,6 +682,28 @@ async function checkViews(page, appUrl) {
       /✗ SLOs defined/.test(await external.innerText()),
     'Quality tab shows the scorecard another tool sent, with its failing check',
   );
+  // Its cost: 7 days at $40.00 and an estimated $44.50 on aquila, 3 days at
+  // $10.00 on pavo (the untagged group belongs to no service).
+  const costTiles = page.getByRole('list', { name: 'Cost in USD' });
+  await costTiles.waitFor();
+  assert(
+    (await costTiles.innerText()).replace(/\s+/g, ' ').includes('$354.50'),
+    'Quality tab shows the cost Cost Explorer reported, summed over the window',
+  );
+  const costCard = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ has: costTiles })
+    .last();
+  const costText = await costCard.innerText();
+  assert(
+    /aquila-us-east-1/.test(costText) &&
+      /\$324\.50/.test(costText) &&
+      /What releases did to the bill/.test(costText) &&
+      costText.includes(E2E.webhook.version),
+    'the cost card splits it by cluster-region and lists what the latest releases did to the bill',
+  );
+  await costCard.scrollIntoViewIfNeeded();
+  await shot(page, 'e2e-cost', costCard);
   await page.getByRole('button', { name: /Benchmark/ }).click();
   await page.getByRole('option', { name: 'DORA 2023' }).click();
   await page
@@ -688,6 +753,17 @@ async function checkViews(page, appUrl) {
   );
   await validation.first().scrollIntoViewIfNeeded();
   await shot(page, 'e2e-cluster-validations');
+  const clusterCost = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ has: page.getByRole('list', { name: 'Cost in USD' }) })
+    .last();
+  await clusterCost.waitFor();
+  const clusterCostText = await clusterCost.innerText();
+  assert(
+    /By service \(1 of 1\)/.test(clusterCostText) &&
+      /\$324\.50/.test(clusterCostText),
+    'the cluster page shows what its services cost, the service’s share on this cluster-region only',
+  );
   await open(
     page,
     `${appUrl}/deployment-quality`,
@@ -925,6 +1001,13 @@ async function demoScreenshots(page, appUrl) {
     .last();
   await otherTools.scrollIntoViewIfNeeded();
   await shot(page, 'external-scorecards', otherTools);
+  const serviceCost = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ has: page.getByRole('list', { name: 'Cost in USD' }) })
+    .last();
+  await serviceCost.waitFor();
+  await serviceCost.scrollIntoViewIfNeeded();
+  await shot(page, 'cost', serviceCost);
 
   await open(page, entity, page.getByText(/Deployments/).first());
   // The dev server's overlay shows runtime errors of other cards; close it.
@@ -966,6 +1049,13 @@ async function demoScreenshots(page, appUrl) {
   await validations.getByText('conformance').first().waitFor();
   await validations.scrollIntoViewIfNeeded();
   await shot(page, 'cluster-validations', validations);
+  const clusterCost = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ has: page.getByRole('list', { name: 'Cost in USD' }) })
+    .last();
+  await clusterCost.waitFor();
+  await clusterCost.scrollIntoViewIfNeeded();
+  await shot(page, 'cluster-cost', clusterCost);
 
   // Build detail page: the cluster page's first attempt link.
   const build = page.locator('a[href*="/deployment-quality/builds/"]').first();

@@ -241,6 +241,25 @@ const KINDS: Record<string, ExampleKind> = {
       ],
     },
   },
+  'curl-cost': {
+    steps: (code, target) => [shell(code, webhookEnv(target))],
+    stored: {
+      read: async target =>
+        (
+          await request(target.server).get(
+            `${BASE}/entities/default/component/authentication/cost`,
+          )
+        ).body.currencies,
+      expected: [
+        expect.objectContaining({
+          currency: 'USD',
+          total: 41.27,
+          breakdown: [{ id: 'mira-us-west-2', amount: 41.27 }],
+          days: [{ date: daysAgo(1), amount: 41.27, estimated: true }],
+        }),
+      ],
+    },
+  },
   'aws-cost-explorer': {
     steps: (code, target) => [
       shell(withAwsStub(code), { DQ_URL: target.url, DQ_COST_SECRET: KEY }),
@@ -503,6 +522,7 @@ describe('CI examples', () => {
       curl: 2,
       'curl-cluster-validation': 1,
       'curl-scorecard': 1,
+      'curl-cost': 1,
       'aws-cost-explorer': 1,
       'curl-test-report': 1,
       'github-actions': 1,

@@ -39,6 +39,8 @@ const failsOn = (i: number, c: number) => (i + c) % 9 === 0;
 const hotfixOn = (i: number, c: number) => (i + c) % 7 === 0;
 /** Services another tool sent a scorecard for. */
 const scoredByOthers = (i: number) => i % 5 === 0;
+/** What a service cost on the first cluster-region yesterday, in USD. */
+const costOf = (i: number) => (i % 7) + 1.25;
 /** Components of the payments System: some of alice's team, some of team 1. */
 const inPayments = (i: number) => i % 100 === ALICE_TEAM || i % 100 === 1;
 /** Services that report without any Component: everyone with the plugin's permission sees them. */
@@ -103,6 +105,8 @@ type Expected = {
   rework: number;
   scoredByOthers: number;
   perCluster: Map<string, { services: number; attention: number }>;
+  /** The first cluster-region's cost and successful deployments. */
+  cost: { total: number; services: number; deployed: number };
 };
 
 function expectedFor(visible: (i: number) => boolean): Expected {
@@ -113,9 +117,13 @@ function expectedFor(visible: (i: number) => boolean): Expected {
   let attempts = ORPHANS.length * CLUSTERS.length;
   let rework = 0;
   let scored = 0;
+  const cost = { total: 0, services: 0, deployed: ORPHANS.length };
   for (let i = 0; i < SERVICES; i++) {
     if (!visible(i)) continue;
     services.push(serviceIdOf(i));
+    cost.total += costOf(i);
+    cost.services++;
+    if (!failsOn(i, 0)) cost.deployed++;
     attempts += CLUSTERS.length;
     if (scoredByOthers(i)) scored++;
     for (const [ci, c] of CLUSTERS.entries()) {
@@ -131,6 +139,7 @@ function expectedFor(visible: (i: number) => boolean): Expected {
     rework,
     scoredByOthers: scored,
     perCluster,
+    cost,
   };
 }
 
@@ -166,6 +175,20 @@ async function ingestFleet(backends: RealBackends) {
         name: 'soundcheck',
         score: 3,
         maxScore: 4,
+      },
+    });
+  }
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+  for (let i = 0; i < SERVICES; i++) {
+    events.push({
+      source: 'finops-export',
+      eventType: 'cost',
+      payload: {
+        serviceId: serviceIdOf(i),
+        clusterId: CLUSTERS[0],
+        date: yesterday.slice(0, 10),
+        amount: costOf(i),
+        currency: 'USD',
       },
     });
   }
@@ -362,6 +385,19 @@ describe.each(databases.eachSupportedId())(
         expect(csv.text.trim().split('\r\n')).toHaveLength(
           want.services.length + 1,
         );
+
+        // The first cluster-region's bill: the caller's services only.
+        const cost = await get(`/clusters/${CLUSTERS[0]}/cost`).expect(200);
+        expect(cost.body.successfulDeployments).toBe(want.cost.deployed);
+        expect(cost.body.currencies).toEqual([
+          expect.objectContaining({
+            currency: 'USD',
+            total: want.cost.total,
+            breakdownCount: want.cost.services,
+            perSuccessfulDeployment:
+              Math.round((want.cost.total * 1e6) / want.cost.deployed) / 1e6,
+          }),
+        ]);
       },
     );
 
@@ -383,6 +419,7 @@ describe.each(databases.eachSupportedId())(
         `/entities/default/component/${hidden}/summary`,
         `/entities/default/component/${hidden}/attempts`,
         `/entities/default/component/${hidden}/external-scorecards`,
+        `/entities/default/component/${hidden}/cost`,
         // A System named like the service, which alice's team owns.
         `/entities/default/system/${hidden}/summary`,
       ]) {
@@ -401,6 +438,7 @@ describe.each(databases.eachSupportedId())(
         `/services/${own}/attempts`,
         `/entities/default/component/${own}/summary`,
         `/entities/default/component/${own}/external-scorecards`,
+        `/entities/default/component/${own}/cost`,
       ]) {
         const res = await alice(path);
         expect({ path, status: res.status }).toEqual({ path, status: 200 });
