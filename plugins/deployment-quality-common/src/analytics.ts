@@ -198,6 +198,8 @@ export const ANALYTICS_DEFINITIONS = {
     'Attempts counted in the bucket of their startedAt: success = SUCCESS + LIVE, failed = FAILED, rollback = ROLLBACK.',
   testPassRates:
     'Per suite: Σpassed / Σtotal × 100 over the test runs executed (executedAt) in the bucket; null when none ran.',
+  clusterValidationPassRates:
+    'Per suite of the cluster-regions’ own validations (cluster-test-result events; of the filtered cluster-region, else of all): Σpassed / Σtotal × 100 over the runs executed in the bucket; null when none ran. They belong to no service: empty when the answer is filtered to one.',
   deploys: 'Attempts that ended (endedAt) in the bucket as SUCCESS or LIVE.',
   leadTime:
     'endedAt − commitAt of a deploy when the event gave commitAt, else endedAt − startedAt; avgLeadTimeMin is the mean over the bucket’s deploys.',
@@ -278,6 +280,11 @@ export type AnalyticsResponse = {
     sanity: (number | null)[];
     regression: (number | null)[];
     [suite: string]: (string | number | null)[];
+  };
+  /** Pass rate per bucket of each cluster validation suite, by its name. */
+  clusterValidationPassRates: {
+    labels: string[];
+    suites: Record<string, (number | null)[]>;
   };
   deployFrequency: {
     labels: string[];

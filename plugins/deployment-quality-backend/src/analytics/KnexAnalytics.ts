@@ -30,7 +30,10 @@ import { FiguresCache } from './FiguresCache';
 export type { AnalyticsScope } from './sql';
 
 type Row = Record<string, any>;
-type Figures = Omit<AnalyticsResponse, 'filter' | 'definitions'>;
+type Figures = Omit<
+  AnalyticsResponse,
+  'filter' | 'definitions' | 'clusterValidationPassRates'
+>;
 type Rating = 'benchmark' | 'tier' | 'tiers' | 'profile';
 /** What the cache keeps: the figures before any benchmark rates them. */
 type Unrated = Omit<Figures, 'dora'> & {

@@ -124,6 +124,48 @@ export class ClusterValidations {
     };
   }
 
+  /**
+   * Pass rate (Σpassed / Σtotal × 100) per suite per bucket of the window,
+   * of one cluster-region's validation runs or of every one's; at most
+   * MAX_VALIDATION_SUITES suites, by name.
+   */
+  async passRates(
+    clusterId: string | undefined,
+    window: { from: number; to: number; origin: number; size: number },
+    buckets: number,
+  ): Promise<Record<string, Array<number | null>>> {
+    // Whole numbers written into the SQL: bound, better-sqlite3 passes them
+    // as reals (and the division would not truncate), and PostgreSQL would
+    // see the select's and the group's expressions as two.
+    const [origin, size] = [window.origin, window.size].map(n => {
+      if (!Number.isSafeInteger(n)) throw new Error(`not a whole ms: ${n}`);
+      return n;
+    });
+    const bucket = this.db.raw(`(executed_at - ${origin}) / ${size}`);
+    const rows: Row[] = await this.db('dq_cluster_test_runs')
+      .select('suite', { bucket })
+      .sum({ passed: 'passed', total: 'total' })
+      .where('executed_at', '>=', window.from)
+      .where('executed_at', '<', window.to)
+      .modify(q => {
+        if (clusterId) q.where('cluster_id', clusterId);
+      })
+      .groupBy('suite', bucket);
+    const suites: Record<string, Array<number | null>> = {};
+    const names = [...new Set(rows.map(r => String(r.suite)))]
+      .sort()
+      .slice(0, MAX_VALIDATION_SUITES);
+    for (const name of names) suites[name] = Array(buckets).fill(null);
+    for (const r of rows) {
+      const rates = suites[r.suite];
+      const total = Number(r.total);
+      if (!rates || total === 0) continue;
+      rates[Number(r.bucket)] =
+        Math.round((Number(r.passed) / total) * 1000) / 10;
+    }
+    return suites;
+  }
+
   async hasCluster(clusterId: string): Promise<boolean> {
     const row = await this.db('dq_cluster_validation_latest')
       .select('suite')

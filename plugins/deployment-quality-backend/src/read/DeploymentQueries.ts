@@ -172,6 +172,18 @@ export class DeploymentQueries {
         window,
         query.benchmark ?? this.doraBenchmark,
       )),
+      // Read beside the cached figures: validation writes don't move the
+      // rollups' generation, and a window holds a few runs per cluster a day.
+      clusterValidationPassRates: {
+        labels: window.labels,
+        suites: scope.serviceId
+          ? {}
+          : await this.validations.passRates(
+              scope.clusterId,
+              window,
+              window.labels.length,
+            ),
+      },
       definitions: ANALYTICS_DEFINITIONS,
     };
   }

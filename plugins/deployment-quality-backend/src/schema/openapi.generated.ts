@@ -2887,6 +2887,7 @@ export const spec = {
           'filter',
           'buildAttempts',
           'testPassRates',
+          'clusterValidationPassRates',
           'deployFrequency',
           'dora',
           'definitions',
@@ -2960,6 +2961,23 @@ export const spec = {
             },
             additionalProperties: {
               $ref: '#/components/schemas/RateSeries',
+            },
+          },
+          clusterValidationPassRates: {
+            type: 'object',
+            description:
+              "Per suite of the cluster-regions' own validations\n(`cluster-test-result`; of `clusterId` when given, else of all):\nΣpassed / Σtotal × 100 over the runs executed in the bucket; null\nwhen none ran. At most 50 suites, by name. They belong to no\nservice: `suites` is empty when the answer is of a service.\n",
+            required: ['labels', 'suites'],
+            properties: {
+              labels: {
+                $ref: '#/components/schemas/BucketLabels',
+              },
+              suites: {
+                type: 'object',
+                additionalProperties: {
+                  $ref: '#/components/schemas/RateSeries',
+                },
+              },
             },
           },
           deployFrequency: {
@@ -3345,6 +3363,7 @@ export const spec = {
           'buckets',
           'buildAttempts',
           'testPassRates',
+          'clusterValidationPassRates',
           'deploys',
           'leadTime',
           'deploymentFrequency',
@@ -3356,6 +3375,11 @@ export const spec = {
           'profile',
         ],
         properties: {
+          clusterValidationPassRates: {
+            type: 'string',
+            description:
+              'Per suite of the cluster-regions’ own validations (cluster-test-result events; of the filtered cluster-region, else of all): Σpassed / Σtotal × 100 over the runs executed in the bucket; null when none ran. They belong to no service: empty when the answer is filtered to one.',
+          },
           buckets: {
             type: 'string',
             description:

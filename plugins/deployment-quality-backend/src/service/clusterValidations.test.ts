@@ -182,6 +182,68 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('charts their pass rate per suite and day in the analytics, of one cluster-region or of all', async () => {
+      const { server, stop } = await startPluginBackend(databases, databaseId);
+      try {
+        const runs: Array<[string, string, string, number, number]> = [
+          // cluster, suite, executedAt, passed, total
+          ['mira-us-west-2', 'conformance', '2026-03-01T02:00:00Z', 100, 100],
+          ['mira-us-west-2', 'conformance', '2026-03-02T02:00:00Z', 90, 100],
+          ['mira-us-west-2', 'smoke', '2026-03-02T02:30:00Z', 30, 40],
+          ['pavo-eu-west-1', 'conformance', '2026-03-02T02:00:00Z', 290, 300],
+          // Outside the window.
+          ['mira-us-west-2', 'conformance', '2026-02-20T02:00:00Z', 0, 100],
+        ];
+        await request(server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', SECRET)
+          .send({
+            events: runs.map(([clusterId, suite, executedAt, passed, total]) =>
+              validation({
+                clusterId,
+                suite,
+                executedAt,
+                passed,
+                total,
+                failed: total - passed,
+              }),
+            ),
+          })
+          .expect(202);
+        const window = 'from=2026-03-01&to=2026-03-03';
+        const mira = await request(server)
+          .get(`${BASE}/analytics?clusterId=mira-us-west-2&${window}`)
+          .expect(200);
+        expect(mira.body.clusterValidationPassRates).toEqual({
+          labels: ['2026-03-01', '2026-03-02', '2026-03-03'],
+          suites: { conformance: [100, 90, null], smoke: [null, 75, null] },
+        });
+        const all = await request(server)
+          .get(`${BASE}/analytics?${window}`)
+          .expect(200);
+        // (90 + 290) / (100 + 300) on the second day.
+        expect(all.body.clusterValidationPassRates.suites).toEqual({
+          conformance: [100, 95, null],
+          smoke: [null, 75, null],
+        });
+        const weekly = await request(server)
+          .get(`${BASE}/analytics?${window}&bucket=week`)
+          .expect(200);
+        // 2026-03-01 is a Sunday: its week began on February 23rd.
+        expect(weekly.body.clusterValidationPassRates).toEqual({
+          labels: ['2026-02-23', '2026-03-02'],
+          suites: { conformance: [100, 95], smoke: [null, 75] },
+        });
+        // They belong to no service.
+        const entity = await request(server)
+          .get(`${BASE}/entities/default/component/authentication/analytics`)
+          .expect(200);
+        expect(entity.body.clusterValidationPassRates.suites).toEqual({});
+      } finally {
+        await stop();
+      }
+    });
+
     it('keeps each suite’s latest run through retention, whatever its age', async () => {
       const { knex, store } = await createTestStore(databases, databaseId);
       for (const [suite, age] of [

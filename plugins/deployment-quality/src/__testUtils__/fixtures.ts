@@ -244,6 +244,10 @@ export const analytics: AnalyticsResponse = {
     failed: [0, 1, 0],
     rollback: [0, 0, 1],
   },
+  clusterValidationPassRates: {
+    labels,
+    suites: { conformance: [99.5, 98.8, null], smoke: [100, 100, 97.2] },
+  },
   testPassRates: {
     labels,
     functional: [100, 90, null],
@@ -291,6 +295,7 @@ export const emptyAnalytics: AnalyticsResponse = {
     failed: [0, 0, 0],
     rollback: [0, 0, 0],
   },
+  clusterValidationPassRates: { labels, suites: {} },
   testPassRates: {
     labels,
     functional: [null, null, null],

@@ -1242,6 +1242,19 @@ export interface components {
       } & {
         [key: string]: components['schemas']['RateSeries'];
       };
+      /**
+       * @description Per suite of the cluster-regions' own validations
+       *     (`cluster-test-result`; of `clusterId` when given, else of all):
+       *     Σpassed / Σtotal × 100 over the runs executed in the bucket; null
+       *     when none ran. At most 50 suites, by name. They belong to no
+       *     service: `suites` is empty when the answer is of a service.
+       */
+      clusterValidationPassRates: {
+        labels: components['schemas']['BucketLabels'];
+        suites: {
+          [key: string]: components['schemas']['RateSeries'];
+        };
+      };
       /** @description Deploys: attempts that ended (endedAt) in the bucket as SUCCESS or LIVE. */
       deployFrequency: {
         labels: components['schemas']['BucketLabels'];
@@ -1374,6 +1387,8 @@ export interface components {
     };
     /** @description How each figure is computed, for tooltips and docs. The texts are part of the answer. */
     AnalyticsDefinitions: {
+      /** @description Per suite of the cluster-regions’ own validations (cluster-test-result events; of the filtered cluster-region, else of all): Σpassed / Σtotal × 100 over the runs executed in the bucket; null when none ran. They belong to no service: empty when the answer is filtered to one. */
+      clusterValidationPassRates: string;
       /** @description UTC calendar days (or ISO weeks from Monday) covering [from, to); every bucket is present, empty ones with zeros or null rates. */
       buckets: string;
       /** @description Attempts counted in the bucket of their startedAt: success = SUCCESS + LIVE, failed = FAILED, rollback = ROLLBACK. */

@@ -5,6 +5,7 @@ import {
   attempt,
   clusters,
   clusterSummary,
+  analytics,
   emptyAnalytics,
   fakeApi,
   hoursAgo,
@@ -424,6 +425,34 @@ describe('DeploymentQualityPage', () => {
           }),
         ),
       );
+    });
+
+    it('charts the cluster-regions’ own validations beside the builds’ tests, when any ran', async () => {
+      await open('/deployment-quality/analytics', fakeApi());
+      expect(
+        await screen.findByRole('img', {
+          name: 'Cluster validation pass rate per suite: conformance averages 99.2 %, smoke averages 99.1 %',
+        }),
+      ).toBeInTheDocument();
+    });
+
+    it('leaves the validations chart out when none ran', async () => {
+      await open(
+        '/deployment-quality/analytics',
+        fakeApi({
+          getAnalytics: jest.fn(async () => ({
+            ...analytics,
+            clusterValidationPassRates: {
+              labels: analytics.clusterValidationPassRates.labels,
+              suites: {},
+            },
+          })),
+        }),
+      );
+      await screen.findByRole('img', { name: /^Build outcomes per day/ });
+      expect(
+        screen.queryByText('Cluster validation pass rate per suite'),
+      ).not.toBeInTheDocument();
     });
 
     it('says when the filters match nothing', async () => {

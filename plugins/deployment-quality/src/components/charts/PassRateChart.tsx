@@ -1,4 +1,3 @@
-import { AnalyticsResponse } from '@internal/plugin-deployment-quality-common';
 import {
   CartesianGrid,
   Legend,
@@ -30,13 +29,24 @@ const meanRate = (rates: (number | null)[]) => {
   return known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
 };
 
-/** Test pass rate per suite per day. */
+/**
+ * Pass rate per suite per bucket: the builds' test suites, or the
+ * cluster-regions' own validations.
+ */
 export const PassRateChart = ({
-  analytics,
+  title,
+  labels,
+  bySuite,
+  definition,
+  empty,
 }: {
-  analytics: AnalyticsResponse;
+  title: string;
+  labels: string[];
+  bySuite: Record<string, (string | number | null)[]>;
+  definition: string;
+  /** Shown when no suite ran in the window. */
+  empty: string;
 }) => {
-  const { labels, ...bySuite } = analytics.testPassRates;
   const suites = Object.keys(bySuite).sort();
   const rates = Object.fromEntries(
     suites.map(s => [s, (bySuite[s] ?? []).map(asRate)]),
@@ -48,14 +58,14 @@ export const PassRateChart = ({
   const ran = suites.filter(s => meanRate(rates[s]) !== null);
   return (
     <ChartCard
-      title="Test pass rate per suite"
+      title={title}
       summary={
         ran
           .map(s => `${s} averages ${formatPercent(meanRate(rates[s]))}`)
-          .join(', ') || 'no test runs'
+          .join(', ') || 'no runs'
       }
-      definition={analytics.definitions.testPassRates}
-      empty={ran.length === 0 ? 'No test runs in this window.' : undefined}
+      definition={definition}
+      empty={ran.length === 0 ? empty : undefined}
     >
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
