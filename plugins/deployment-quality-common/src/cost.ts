@@ -78,7 +78,10 @@ export type CostResponse = {
   /** SUCCESS or LIVE attempts in scope that ended in the window. */
   successfulDeployments: number;
   currencies: CostInCurrency[];
-  /** The latest successful deployments in the window, newest first. */
+  /**
+   * The latest successful deployments in the window with figures after them,
+   * newest first.
+   */
   deployments: DeploymentCostChange[];
   definitions: Record<keyof typeof COST_DEFINITIONS, string>;
 };
@@ -89,5 +92,5 @@ export const COST_DEFINITIONS = {
   perSuccessfulDeployment:
     "The currency's total over the window ÷ the SUCCESS or LIVE attempts in the same scope that ended in the window; null when none did.",
   deployments:
-    'For each of the latest successful deployments in the window: the mean daily cost of its service on its cluster-region over the compareDays days before the day it ended and over the compareDays days after it (that day itself is in neither), counting the days with figures; change = after − before.',
+    'For each of the latest successful deployments in the window that have a day with figures after them (at most 20 of the latest 200): the mean daily cost of its service on its cluster-region over the compareDays days before the day it ended and over the compareDays days after it (that day itself is in neither), counting the days with figures; change = after − before.',
 } as const;

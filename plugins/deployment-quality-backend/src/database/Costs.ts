@@ -25,6 +25,13 @@ const unit = (micro: unknown) => Math.round(Number(micro)) / MICRO;
 const KEY = ['service_id', 'cluster_id', 'day', 'source', 'currency'];
 
 /**
+ * The latest successful deployments looked at for the cost changes: a
+ * release of the last days has no figures after it yet, and the answer
+ * lists the latest COST_DEPLOYMENTS_LIMIT that have.
+ */
+const COST_CANDIDATES = 200;
+
+/**
  * Stores cost figures (each event once: the caller's event log tells which
  * are new). A figure replaces the stored one of its key when it was
  * received later, or at the same instant with a larger amount, so the
@@ -161,7 +168,7 @@ export class Costs {
           { column: 'ended_at', order: 'desc' },
           { column: 'id', order: 'desc' },
         ])
-        .limit(COST_DEPLOYMENTS_LIMIT),
+        .limit(COST_CANDIDATES),
     ]);
 
     const successfulDeployments = Number(deployments);
@@ -227,7 +234,9 @@ export class Costs {
       currencies: [...currencies.values()].sort((a, b) =>
         a.currency < b.currency ? -1 : 1,
       ),
-      deployments: await this.changes(latest, window.compareDays),
+      deployments: (await this.changes(latest, window.compareDays))
+        .filter(d => d.after.days > 0)
+        .slice(0, COST_DEPLOYMENTS_LIMIT),
       definitions: COST_DEFINITIONS,
     };
   }

@@ -222,7 +222,7 @@ export const spec = {
         tags: ['Clusters'],
         summary: "What a cluster-region's services cost in a window.",
         description:
-          "The `cost` figures of the cluster-region's services that the caller\nmay see (hidden services are in no total), per currency (never\nconverted): per UTC day, the 20 costliest services, per successful\ndeployment, and the change of daily cost around the 20 latest\nsuccessful deployments. The rules are served in `definitions`. An\nunknown cluster answers 404.\n",
+          "The `cost` figures of the cluster-region's services that the caller\nmay see (hidden services are in no total), per currency (never\nconverted): per UTC day, the 20 costliest services, per successful\ndeployment, and the change of daily cost around the 20 latest\nsuccessful deployments with figures after them. The rules are served in `definitions`. An\nunknown cluster answers 404.\n",
         parameters: [
           {
             $ref: '#/components/parameters/clusterIdPath',
@@ -4021,7 +4021,7 @@ export const spec = {
             type: 'array',
             maxItems: 20,
             description:
-              "The latest successful deployments in the window, newest first, one entry per currency of their pair's cost.",
+              "The latest successful deployments in the window that have a day with figures after them (of the latest 200), newest first, one entry per currency of their pair's cost.",
             items: {
               type: 'object',
               required: [

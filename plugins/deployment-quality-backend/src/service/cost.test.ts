@@ -150,8 +150,19 @@ describe.each(databases.eachSupportedId())(
         });
         // Another source's figure for a day before the deployment.
         await send(cost({ amount: 1.5 }, { source: 'kubecost' }));
-        // Another service on the cluster.
+        // Another service on the cluster, deployed on the window's last
+        // day with a cost: no figures after it yet.
         await send(cost({ serviceId: 'billing', amount: 2 }));
+        await send(
+          webhookDeployment({
+            serviceId: 'billing',
+            startedAt: '2026-02-27T09:00:00Z',
+            endedAt: '2026-02-27T09:10:00Z',
+          }),
+        );
+        await send(
+          cost({ serviceId: 'billing', amount: 3, date: '2026-02-26' }),
+        );
 
         const res = await request(server)
           .get(`${ENTITY}/cost?${WINDOW}`)
@@ -213,16 +224,21 @@ describe.each(databases.eachSupportedId())(
         const cluster = await request(server)
           .get(`${BASE}/clusters/mira-us-west-2/cost?${WINDOW}`)
           .expect(200);
+        expect(cluster.body.successfulDeployments).toBe(2);
         expect(cluster.body.currencies).toEqual([
           expect.objectContaining({
             currency: 'USD',
-            total: 162.5,
+            total: 165.5,
             breakdown: [
               { id: 'authn', amount: 160.5 },
-              { id: 'billing', amount: 2 },
+              { id: 'billing', amount: 5 },
             ],
-            perSuccessfulDeployment: 162.5,
+            perSuccessfulDeployment: 82.75,
           }),
+        ]);
+        // billing's release has no day with figures after it yet.
+        expect(cluster.body.deployments.map((d: any) => d.serviceId)).toEqual([
+          'authn',
         ]);
         // A cluster known only from its costs is a cluster; others 404.
         await request(server)

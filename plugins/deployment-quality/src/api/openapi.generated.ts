@@ -128,7 +128,7 @@ export interface paths {
      *     may see (hidden services are in no total), per currency (never
      *     converted): per UTC day, the 20 costliest services, per successful
      *     deployment, and the change of daily cost around the 20 latest
-     *     successful deployments. The rules are served in `definitions`. An
+     *     successful deployments with figures after them. The rules are served in `definitions`. An
      *     unknown cluster answers 404.
      */
     get: operations['getClusterCost'];
@@ -1588,7 +1588,7 @@ export interface components {
         breakdownCount: number;
         perSuccessfulDeployment: number | null;
       }[];
-      /** @description The latest successful deployments in the window, newest first, one entry per currency of their pair's cost. */
+      /** @description The latest successful deployments in the window that have a day with figures after them (of the latest 200), newest first, one entry per currency of their pair's cost. */
       deployments: {
         attemptId: string;
         serviceId: string;

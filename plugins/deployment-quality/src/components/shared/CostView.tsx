@@ -32,6 +32,17 @@ function formatChange(d: DeploymentCostChange): string {
   return `${sign}${money}${percent}`;
 }
 
+const PAGE = 5;
+
+/** A short table whole; a longer one a page of five at a time. */
+const pagedBeyond = (rows: number) => ({
+  paging: rows > PAGE,
+  pageSize: PAGE,
+  pageSizeOptions: [PAGE, 20],
+  search: false,
+  padding: 'dense' as const,
+});
+
 const CurrencyCost = ({
   cost,
   successfulDeployments,
@@ -111,7 +122,7 @@ const CurrencyCost = ({
       <Box mt={2}>
         <ResponsiveTable<CostInCurrency['breakdown'][number]>
           title={`${breakdownTitle} (${cost.breakdown.length} of ${cost.breakdownCount})`}
-          options={{ paging: false, search: false, padding: 'dense' }}
+          options={pagedBeyond(cost.breakdown.length)}
           data={cost.breakdown}
           columns={[
             {
@@ -207,7 +218,7 @@ export const CostView = ({
       {cost.deployments.length > 0 && (
         <ResponsiveTable<DeploymentCostChange>
           title="What releases did to the bill"
-          options={{ paging: false, search: false, padding: 'dense' }}
+          options={pagedBeyond(cost.deployments.length)}
           data={cost.deployments}
           columns={columns}
         />
