@@ -22,6 +22,10 @@ backend.add(
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
+// Serves the actions registry's tools (ours among them) to AI agents over
+// MCP at /api/mcp-actions/v1.
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
 backend.add(import('@internal/plugin-deployment-quality-backend'));
 backend.add(
   import('@internal/plugin-deployment-quality-backend-module-sources'),

@@ -2,7 +2,10 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import {
+  actionsRegistryServiceRef,
+  metricsServiceRef,
+} from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
@@ -16,6 +19,7 @@ import { KnexScorecard } from './analytics/KnexScorecard';
 import { ClusterValidations } from './database/ClusterValidations';
 import { ExternalScorecards } from './database/ExternalScorecards';
 import { Costs } from './database/Costs';
+import { registerDeploymentQualityActions } from './actions/deploymentQualityActions';
 import { readerFor } from './database/sqliteReader';
 import { readDeploymentQualityConfig, readVisibilityConfig } from './config';
 import { KnexDeploymentQualityStore } from './database/KnexDeploymentQualityStore';
@@ -83,6 +87,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         notifications: notificationService,
         signals: signalsServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         config,
@@ -99,6 +104,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         catalog,
         notifications,
         signals,
+        actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(deploymentQualityPermissions);
         const dqConfig = readDeploymentQualityConfig(config);
@@ -268,38 +274,45 @@ export const deploymentQualityPlugin = createBackendPlugin({
             limiter,
           }),
         );
+        const queries = new DeploymentQueries(
+          store,
+          new KnexAnalytics(reads, {
+            rollups: knexStore.rollups,
+            cacheEntries: 256,
+            maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+            reworkWindowMinutes: dqConfig.analytics.reworkWindowMinutes,
+          }),
+          new KnexScorecard(reads, {
+            rollups: knexStore.rollups,
+            cacheEntries: 64,
+            maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+          }),
+          new ClusterValidations(reads),
+          new ExternalScorecards(reads),
+          new Costs(reads),
+          dqConfig.clusters,
+          index,
+          (visibility, serviceId) =>
+            access.assertVisible(visibility, serviceId),
+          {
+            cacheEntries: 512,
+            maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
+            doraBenchmark: dqConfig.analytics.doraBenchmark,
+          },
+        );
+        registerDeploymentQualityActions(actionsRegistry, {
+          queries,
+          access,
+          gatePolicy: dqConfig.gates,
+          scorecardPolicy: dqConfig.scorecard,
+        });
         httpRouter.use(
           await createRouter({
             httpAuth,
             logger,
             ingestor,
             store,
-            queries: new DeploymentQueries(
-              store,
-              new KnexAnalytics(reads, {
-                rollups: knexStore.rollups,
-                cacheEntries: 256,
-                maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
-                reworkWindowMinutes: dqConfig.analytics.reworkWindowMinutes,
-              }),
-              new KnexScorecard(reads, {
-                rollups: knexStore.rollups,
-                cacheEntries: 64,
-                maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
-              }),
-              new ClusterValidations(reads),
-              new ExternalScorecards(reads),
-              new Costs(reads),
-              dqConfig.clusters,
-              index,
-              (visibility, serviceId) =>
-                access.assertVisible(visibility, serviceId),
-              {
-                cacheEntries: 512,
-                maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
-                doraBenchmark: dqConfig.analytics.doraBenchmark,
-              },
-            ),
+            queries,
             access,
             webhook: dqConfig.webhook,
             limiter,

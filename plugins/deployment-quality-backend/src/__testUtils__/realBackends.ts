@@ -117,6 +117,8 @@ export async function startRealBackends(
           // The notifications backend links to the app.
           app: { baseUrl: 'http://localhost:3000' },
           permission: { enabled: true },
+          // Where the actions service (with its real factory) finds actions.
+          backend: { actions: { pluginSources: ['deployment-quality'] } },
           catalog: {
             // Entities are static: reprocessing them only competes with the
             // first pass for the single SQLite connection (2,000 entities
