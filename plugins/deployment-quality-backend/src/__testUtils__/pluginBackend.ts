@@ -15,6 +15,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { serviceEntity } from './entities';
 import { deploymentQualityPlugin } from '../plugin';
+import request from 'supertest';
 import { mergeConfig } from './mergeConfig';
 
 export const BASE = '/api/deployment-quality';
@@ -102,5 +103,15 @@ export async function startPluginBackend(
       }),
     ],
   });
-  return { server: backend.server, knex, stop: () => backend.stop() };
+  return {
+    server: backend.server,
+    knex,
+    stop: () => backend.stop(),
+    /** Posts a body to the webhook with the configured key. */
+    send: (body: unknown) =>
+      request(backend.server)
+        .post(`${BASE}/ingest/webhook`)
+        .set('X-Webhook-Secret', SECRET)
+        .send(body as object),
+  };
 }

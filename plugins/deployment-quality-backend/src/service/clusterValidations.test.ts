@@ -2,11 +2,7 @@ import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { afterRetention, daysAgo } from '../__testUtils__/retention';
-import {
-  BASE,
-  SECRET,
-  startPluginBackend,
-} from '../__testUtils__/pluginBackend';
+import { BASE, startPluginBackend } from '../__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 
@@ -36,15 +32,10 @@ describe.each(databases.eachSupportedId())(
   'cluster validations (cluster-test-result events) on %p',
   (databaseId: TestDatabaseId) => {
     it('stores a valid one once, refuses an invalid one naming the field, and shows the latest of each suite', async () => {
-      const { server, knex, stop } = await startPluginBackend(
+      const { server, knex, stop, send } = await startPluginBackend(
         databases,
         databaseId,
       );
-      const send = (body: unknown) =>
-        request(server)
-          .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', SECRET)
-          .send(body as object);
       try {
         // Valid, then the same event again: one row, the second a duplicate.
         const first = await send(
@@ -183,7 +174,10 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('charts their pass rate per suite and day in the analytics, of one cluster-region or of all', async () => {
-      const { server, stop } = await startPluginBackend(databases, databaseId);
+      const { server, stop, send } = await startPluginBackend(
+        databases,
+        databaseId,
+      );
       try {
         const runs: Array<[string, string, string, number, number]> = [
           // cluster, suite, executedAt, passed, total
@@ -194,22 +188,18 @@ describe.each(databases.eachSupportedId())(
           // Outside the window.
           ['mira-us-west-2', 'conformance', '2026-02-20T02:00:00Z', 0, 100],
         ];
-        await request(server)
-          .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', SECRET)
-          .send({
-            events: runs.map(([clusterId, suite, executedAt, passed, total]) =>
-              validation({
-                clusterId,
-                suite,
-                executedAt,
-                passed,
-                total,
-                failed: total - passed,
-              }),
-            ),
-          })
-          .expect(202);
+        await send({
+          events: runs.map(([clusterId, suite, executedAt, passed, total]) =>
+            validation({
+              clusterId,
+              suite,
+              executedAt,
+              passed,
+              total,
+              failed: total - passed,
+            }),
+          ),
+        }).expect(202);
         const window = 'from=2026-03-01&to=2026-03-03';
         const mira = await request(server)
           .get(`${BASE}/analytics?clusterId=mira-us-west-2&${window}`)

@@ -3,11 +3,7 @@ import request from 'supertest';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { afterRetention, daysAgo } from '../__testUtils__/retention';
 import { webhookDeployment } from '../__testUtils__/events';
-import {
-  BASE,
-  SECRET,
-  startPluginBackend,
-} from '../__testUtils__/pluginBackend';
+import { BASE, startPluginBackend } from '../__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 
@@ -37,15 +33,10 @@ describe.each(databases.eachSupportedId())(
   'cost (cost events) on %p',
   (databaseId: TestDatabaseId) => {
     it('stores a valid figure once, refuses an invalid one naming the field, and a later figure replaces it', async () => {
-      const { server, knex, stop } = await startPluginBackend(
+      const { server, knex, stop, send } = await startPluginBackend(
         databases,
         databaseId,
       );
-      const send = (body: unknown) =>
-        request(server)
-          .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', SECRET)
-          .send(body as object);
       const rows = () =>
         knex('dq_costs').select('amount_micro', 'estimated', 'source');
       try {
@@ -113,13 +104,9 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('answers per day, per cluster-region or service, per successful deployment, and around a deployment', async () => {
-      const { server, stop } = await startPluginBackend(databases, databaseId);
-      const send = (body: unknown) =>
-        request(server)
-          .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', SECRET)
-          .send(body as object)
-          .expect(202);
+      const backend = await startPluginBackend(databases, databaseId);
+      const { server, stop } = backend;
+      const send = (body: unknown) => backend.send(body).expect(202);
       try {
         // Succeeded 2026-02-24T09:10Z on mira-us-west-2.
         await send(webhookDeployment());

@@ -4,11 +4,7 @@ import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { afterRetention, daysAgo } from '../__testUtils__/retention';
 import { webhookDeployment } from '../__testUtils__/events';
 import { ExternalScorecards } from '../database/ExternalScorecards';
-import {
-  BASE,
-  SECRET,
-  startPluginBackend,
-} from '../__testUtils__/pluginBackend';
+import { BASE, startPluginBackend } from '../__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 
@@ -37,15 +33,10 @@ describe.each(databases.eachSupportedId())(
   'external scorecards (scorecard events) on %p',
   (databaseId: TestDatabaseId) => {
     it('stores a valid one once, refuses an invalid one naming the field, and shows them beside our score', async () => {
-      const { server, knex, stop } = await startPluginBackend(
+      const { server, knex, stop, send } = await startPluginBackend(
         databases,
         databaseId,
       );
-      const send = (body: unknown) =>
-        request(server)
-          .post(`${BASE}/ingest/webhook`)
-          .set('X-Webhook-Secret', SECRET)
-          .send(body as object);
       const stored = async () =>
         Number(
           (await knex('dq_external_scorecards').count({ n: '*' }).first())?.n,
