@@ -1294,6 +1294,53 @@ async function fleetViews(page, appUrl, servicesOnCluster) {
   }
 }
 
+/**
+ * An AI agent in the portal: the guest's Backstage token, the MCP SDK's
+ * client on the MCP actions backend, our tools on the events sent above.
+ */
+async function checkAgentTools(backendUrl) {
+  const res = await fetch(
+    `${backendUrl}/api/auth/guest/refresh?env=development`,
+    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+  );
+  const token = (await res.json())?.backstageIdentity?.token;
+  assert(Boolean(token), 'the guest gets a Backstage token for an agent');
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/streamableHttp.js'
+  );
+  const client = new Client({ name: 'dq-e2e-agent', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(
+      new URL(`${backendUrl}/api/mcp-actions/v1`),
+      { requestInit: { headers: { Authorization: `Bearer ${token}` } } },
+    ),
+  );
+  try {
+    const { tools } = await client.listTools();
+    const ours = tools.filter(t => t.name.startsWith('deployment-quality.'));
+    assert(
+      ours.length === 4,
+      `the portal serves our ${ours.length} agent tools over MCP`,
+    );
+    const status = await client.callTool({
+      name: 'deployment-quality.get-deployment-status',
+      arguments: { entityRef: E2E.service },
+    });
+    const clusters = status.structuredContent?.clusters ?? [];
+    assert(
+      clusters.some(
+        c =>
+          c.clusterId === E2E.webhook.cluster &&
+          c.currentVersion === E2E.webhook.version,
+      ),
+      `an agent reads ${E2E.service} ${E2E.webhook.version} running on ${E2E.webhook.cluster}`,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
 // ---------------------------------------------------------------- main
 let failed = false;
 let pageForFailure;
@@ -1321,6 +1368,7 @@ try {
   else {
     await checkViews(page, appUrl);
     await checkNotification(page, appUrl, backendUrl);
+    await checkAgentTools(backendUrl);
     await checkPhone(page, appUrl);
   }
   log(
