@@ -24,6 +24,20 @@ const unit = (micro: unknown) => Math.round(Number(micro)) / MICRO;
 
 const KEY = ['service_id', 'cluster_id', 'day', 'source', 'currency'];
 
+/** A (cluster-region, service) pair's key. */
+const pairOf = (r: Row) => `${r.cluster_id}\u0000${r.service_id}`;
+
+function group<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 /**
  * The latest successful deployments looked at for the cost changes: a
  * release of the last days has no figures after it yet, and the answer
@@ -197,11 +211,7 @@ export class Costs {
       });
       totals.set(r.currency, (totals.get(r.currency) ?? 0) + Number(r.amount));
     }
-    const sharesOf = new Map<string, Row[]>();
-    for (const r of parts) {
-      sharesOf.set(r.currency, [...(sharesOf.get(r.currency) ?? []), r]);
-    }
-    for (const [code, shares] of sharesOf) {
+    for (const [code, shares] of group(parts, r => r.currency)) {
       const c = currency(code);
       c.breakdownCount = shares.length;
       c.breakdown = shares
@@ -252,11 +262,7 @@ export class Costs {
     if (deployments.length === 0) return [];
     const span = compareDays * DAY_MS;
     const dayMs = deployments.map(d => dayOf(Number(d.ended_at)));
-    const pairs = [
-      ...new Map(
-        deployments.map(d => [`${d.cluster_id}\u0000${d.service_id}`, d]),
-      ).values(),
-    ];
+    const pairs = [...new Map(deployments.map(d => [pairOf(d), d])).values()];
     const rows: Row[] = await this.db('dq_costs')
       .select('service_id', 'cluster_id', 'currency', 'day')
       .sum({ amount: 'amount_micro' })
@@ -272,21 +278,18 @@ export class Costs {
       .where('day', '>=', Math.min(...dayMs) - span)
       .where('day', '<=', Math.max(...dayMs) + span)
       .groupBy('service_id', 'cluster_id', 'currency', 'day');
+    const costsOf = group(rows, pairOf);
     // Another deployment of the pair, to flag an "after" it overlaps. Only
     // the listed ones are known; the newest listed can't be overlapped by
     // an unlisted (older) one.
-    const ends = (d: Row) =>
-      deployments
-        .filter(
-          o => o.service_id === d.service_id && o.cluster_id === d.cluster_id,
-        )
-        .map(o => Number(o.ended_at));
+    const endsOf = group(
+      deployments.map(d => ({ pair: pairOf(d), at: Number(d.ended_at) })),
+      e => e.pair,
+    );
     const out: DeploymentCostChange[] = [];
     deployments.forEach((d, i) => {
       const day = dayMs[i];
-      const own = rows.filter(
-        r => r.service_id === d.service_id && r.cluster_id === d.cluster_id,
-      );
+      const own = costsOf.get(pairOf(d)) ?? [];
       for (const code of [...new Set(own.map(r => r.currency))].sort()) {
         const side = (lo: number, hi: number) => {
           const inSide = own.filter(
@@ -319,8 +322,8 @@ export class Costs {
             change !== null && before.dailyMean
               ? Math.round((change / Math.abs(before.dailyMean)) * 1000) / 10
               : null,
-          overlapped: ends(d).some(
-            t => t > Number(d.ended_at) && dayOf(t) <= day + span,
+          overlapped: (endsOf.get(pairOf(d)) ?? []).some(
+            e => e.at > Number(d.ended_at) && dayOf(e.at) <= day + span,
           ),
         });
       }
