@@ -24,6 +24,9 @@ const unit = (micro: unknown) => Math.round(Number(micro)) / MICRO;
 
 const KEY = ['service_id', 'cluster_id', 'day', 'source', 'currency'];
 
+/** The version of the cost figures, moved by every write of them. */
+const COST_GENERATION = 'costs-generation';
+
 /** A (cluster-region, service) pair's key. */
 const pairOf = (r: Row) => `${r.cluster_id}\u0000${r.service_id}`;
 
@@ -82,6 +85,13 @@ export async function writeCosts(
     const seen = newest.get(key);
     if (!seen || wins(row, seen)) newest.set(key, row);
   }
+  // In the writers' transaction: a cached answer computed before it commits
+  // sees the new version afterwards.
+  await tx('dq_derived')
+    .insert({ name: COST_GENERATION, version: 0 })
+    .onConflict('name')
+    .ignore();
+  await tx('dq_derived').where('name', COST_GENERATION).increment('version', 1);
   for (const chunk of chunks([...newest.values()], INSERT_ROWS)) {
     await tx('dq_costs')
       .insert(chunk)
@@ -118,6 +128,14 @@ export interface CostWindow {
 /** Reads of the cost figures. */
 export class Costs {
   constructor(private readonly db: Knex) {}
+
+  /** Moves whenever cost figures are written: cached answers key on it. */
+  async generation(): Promise<number> {
+    const row = await this.db('dq_derived')
+      .where('name', COST_GENERATION)
+      .first('version');
+    return Number(row?.version ?? 0);
+  }
 
   async hasCluster(clusterId: string): Promise<boolean> {
     return Boolean(

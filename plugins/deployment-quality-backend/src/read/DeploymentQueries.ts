@@ -95,9 +95,14 @@ export class DeploymentQueries {
       maxEntries: options.cacheEntries ?? 0,
       maxStaleMs: options.maxStaleMs ?? 0,
     });
+    this.costCache = new FiguresCache({
+      maxEntries: options.cacheEntries ?? 0,
+      maxStaleMs: options.maxStaleMs ?? 0,
+    });
   }
 
   private readonly fleetCache: FiguresCache<unknown>;
+  private readonly costCache: FiguresCache<CostResponse>;
   private readonly doraBenchmark: DoraBenchmarkYear;
 
   /**
@@ -253,13 +258,37 @@ export class DeploymentQueries {
       | { clusterId: string; visibility: Visibility },
     query: { from?: string; to?: string; compareDays?: number },
   ): Promise<CostResponse> {
-    if ('clusterId' in scope) await this.getCluster(scope.clusterId);
-    const window = resolveWindow({ ...query, bucket: 'day' });
-    return this.costs.report(scope, {
-      from: window.from,
-      to: window.to,
-      compareDays: query.compareDays ?? DEFAULT_COST_COMPARE_DAYS,
-    });
+    const report = () => {
+      const window = resolveWindow({ ...query, bucket: 'day' });
+      return this.costs.report(scope, {
+        from: window.from,
+        to: window.to,
+        compareDays: query.compareDays ?? DEFAULT_COST_COMPARE_DAYS,
+      });
+    };
+    if ('serviceId' in scope) return report();
+    await this.getCluster(scope.clusterId);
+    return this.costCache.get(
+      JSON.stringify([scope.clusterId, query, visibilityKey(scope.visibility)]),
+      () => this.costGeneration(),
+      report,
+      true,
+    );
+  }
+
+  /**
+   * What a cluster-region's cost answer depends on: its figures (their own
+   * version), its deployments (the rollups' generation) and which services
+   * the catalog links. Each is a counter that only grows, so their sum
+   * moves whenever one of them does.
+   */
+  private async costGeneration(): Promise<number> {
+    const [costs, rows, links] = await Promise.all([
+      this.costs.generation(),
+      this.store.settleRollups(),
+      this.index.generation(),
+    ]);
+    return costs + rows + links;
   }
 
   /** The catalog links of a page of services. */

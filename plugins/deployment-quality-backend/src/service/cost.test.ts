@@ -104,7 +104,11 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('answers per day, per cluster-region or service, per successful deployment, and around a deployment', async () => {
-      const backend = await startPluginBackend(databases, databaseId);
+      // Fleet answers recomputed as soon as the data moved: the cluster's
+      // cost below is read again after a write.
+      const backend = await startPluginBackend(databases, databaseId, {
+        config: { analytics: { maxStaleSeconds: 0 } },
+      });
       const { server, stop } = backend;
       const send = (body: unknown) => backend.send(body).expect(202);
       try {
@@ -223,6 +227,14 @@ describe.each(databases.eachSupportedId())(
             perSuccessfulDeployment: 82.75,
           }),
         ]);
+        // A new figure moves the cached cluster answer.
+        await send(
+          cost({ serviceId: 'billing', amount: 4, date: '2026-02-21' }),
+        );
+        const moved = await request(server)
+          .get(`${BASE}/clusters/mira-us-west-2/cost?${WINDOW}`)
+          .expect(200);
+        expect(moved.body.currencies[0].total).toBe(169.5);
         // billing's release has no day with figures after it yet.
         expect(cluster.body.deployments.map((d: any) => d.serviceId)).toEqual([
           'authn',
