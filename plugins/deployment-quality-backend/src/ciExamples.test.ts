@@ -199,6 +199,14 @@ export PATH="$HOME/bin:$PATH"
 ${code}`;
 }
 
+/** What the service `authn` cost, per currency, as its entity route answers. */
+const authnCost = async (target: Target) =>
+  (
+    await request(target.server).get(
+      `${BASE}/entities/default/component/authentication/cost`,
+    )
+  ).body.currencies;
+
 const KINDS: Record<string, ExampleKind> = {
   curl: {
     steps: (code, target) => [shell(code, webhookEnv(target))],
@@ -244,12 +252,7 @@ const KINDS: Record<string, ExampleKind> = {
   'curl-cost': {
     steps: (code, target) => [shell(code, webhookEnv(target))],
     stored: {
-      read: async target =>
-        (
-          await request(target.server).get(
-            `${BASE}/entities/default/component/authentication/cost`,
-          )
-        ).body.currencies,
+      read: authnCost,
       expected: [
         expect.objectContaining({
           currency: 'USD',
@@ -274,12 +277,7 @@ const KINDS: Record<string, ExampleKind> = {
       },
     },
     stored: {
-      read: async target =>
-        (
-          await request(target.server).get(
-            `${BASE}/entities/default/component/authentication/cost`,
-          )
-        ).body.currencies,
+      read: authnCost,
       // checkout in us-east-1 on both days (12.3456789012 and 11.80000045,
       // each to a millionth); eu-west-1 is no configured cluster.
       expected: [

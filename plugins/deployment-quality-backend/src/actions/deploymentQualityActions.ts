@@ -22,6 +22,8 @@ export interface ActionsOptions {
 }
 
 const MAX_FAILURES = 50;
+/** Every tool only reads: agents may call them without asking. */
+const READ_ONLY = { readOnly: true, idempotent: true, destructive: false };
 const MAX_HOURS = 24 * 30;
 
 /** `component:default/name`, `default/name` or `name` → its parts. */
@@ -58,7 +60,7 @@ export function registerDeploymentQualityActions(
     title: 'Deployment status of a service',
     description:
       'Where a service (a catalog Component) runs: for each cluster-region, the version running there, its latest deployment attempt (status, build, start) and that attempt’s test gates. list-recent-failures gives failure reasons.',
-    attributes: { readOnly: true, idempotent: true, destructive: false },
+    attributes: READ_ONLY,
     schema: {
       input: z =>
         z.object({
@@ -130,7 +132,7 @@ export function registerDeploymentQualityActions(
     title: 'May a build be promoted',
     description:
       'Whether a build of a service may be promoted onward (for example to production): its latest attempt on the cluster-region where it was tested succeeded, every required test suite ran there, and each suite’s latest run meets its pass-rate threshold. Answers each suite’s result and the reasons when not.',
-    attributes: { readOnly: true, idempotent: true, destructive: false },
+    attributes: READ_ONLY,
     schema: {
       input: z =>
         z.object({
@@ -186,7 +188,7 @@ export function registerDeploymentQualityActions(
     title: 'DORA figures of a service or a team',
     description:
       'DORA’s five keys over a window (default: the last 30 days) for a Component, or rolled up over the Components a Group owns or a System or Domain holds (those the caller may read): deployment frequency, lead time, change failure rate, failed deployment recovery time and deployment rework rate, each with its tier against the 2023 or 2024 DORA report.',
-    attributes: { readOnly: true, idempotent: true, destructive: false },
+    attributes: READ_ONLY,
     schema: {
       input: z =>
         z.object({
@@ -253,7 +255,7 @@ export function registerDeploymentQualityActions(
     title: 'Recent failed deployments',
     description:
       'Deployment attempts that FAILED or were rolled back in the last hours (default 24), newest first, with their failure reasons: of one Component, of one cluster-region, or of every service the caller may see.',
-    attributes: { readOnly: true, idempotent: true, destructive: false },
+    attributes: READ_ONLY,
     schema: {
       input: z =>
         z.object({
