@@ -91,14 +91,12 @@ export class DeploymentQueries {
     } = {},
   ) {
     this.doraBenchmark = options.doraBenchmark ?? DEFAULT_DORA_BENCHMARK;
-    this.fleetCache = new FiguresCache({
+    const cached = {
       maxEntries: options.cacheEntries ?? 0,
       maxStaleMs: options.maxStaleMs ?? 0,
-    });
-    this.costCache = new FiguresCache({
-      maxEntries: options.cacheEntries ?? 0,
-      maxStaleMs: options.maxStaleMs ?? 0,
-    });
+    };
+    this.fleetCache = new FiguresCache(cached);
+    this.costCache = new FiguresCache(cached);
   }
 
   private readonly fleetCache: FiguresCache<unknown>;
@@ -248,9 +246,10 @@ export class DeploymentQueries {
 
   /**
    * What a service (every cluster-region) or a cluster-region (its visible
-   * services) cost in a window. Read afresh: cost writes don't move the
-   * rollups' generation that fleet reads wait for, and a cluster's days are
-   * one indexed range.
+   * services) cost in a window. A service's is read afresh (a few
+   * milliseconds); a cluster-region's is a fleet-sized computation, kept
+   * like a fleet read but against the cost figures' own version too, since
+   * cost writes don't move the rollups' generation.
    */
   async cost(
     scope:
