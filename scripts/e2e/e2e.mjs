@@ -435,6 +435,9 @@ async function sendEvents(backendUrl) {
 
   // 3. Argo CD: a sync back to an older revision of the app's history.
   const argo = fixture('argocd', 'notification.rollback.json');
+  // Argo CD stamps the sync's history entry with the operation's own start,
+  // so both must be the same instant (two clock reads can differ by 1 ms).
+  const syncStartedAt = iso(10 * MIN);
   const history = [
     {
       id: 30,
@@ -442,7 +445,7 @@ async function sendEvents(backendUrl) {
       deployStartedAt: iso(300 * MIN),
     },
     { id: 31, revision: E2E.argocd.left, deployStartedAt: iso(60 * MIN) },
-    { id: 32, revision: E2E.argocd.returnedTo, deployStartedAt: iso(10 * MIN) },
+    { id: 32, revision: E2E.argocd.returnedTo, deployStartedAt: syncStartedAt },
   ];
   Object.assign(argo, {
     app: E2E.service,
@@ -455,7 +458,7 @@ async function sendEvents(backendUrl) {
     requestedRevision: E2E.argocd.returnedTo,
     phase: 'Succeeded',
     health: 'Healthy',
-    startedAt: iso(10 * MIN),
+    startedAt: syncStartedAt,
     finishedAt: iso(9 * MIN),
     history,
   });
