@@ -106,6 +106,12 @@ export interface Config {
         suites?: Array<{ name?: string; pattern?: string; suiteType: string }>;
         /** Type of the suites no entry types, when the request names none. Default FUNCTIONAL. */
         defaultSuiteType?: string;
+        /**
+         * A test that failed and passed within this many consecutive runs
+         * of it on one build version is flaky (2–50, default 5). See
+         * `definitions.flaky` of `GET /entities/…/tests/flaky`.
+         */
+        flakyFlipWindow?: number;
       };
     };
     /**

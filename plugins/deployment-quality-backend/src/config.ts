@@ -1,5 +1,5 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
-import { readDurationFromConfig } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
 import { HumanDuration } from '@backstage/types';
 import {
   Cluster,
@@ -57,6 +57,8 @@ export interface TestReportsConfig {
   suites: SuiteTypeRule[];
   /** The type of suites no rule types, when the report names none. */
   defaultSuiteType: string;
+  /** Consecutive runs of a test on one build version within which a fail and a pass make it flaky. */
+  flakyFlipWindow: number;
 }
 
 /** `deploymentQuality.diagnostics`. */
@@ -351,7 +353,16 @@ function readTestReportsConfig(config: RootConfigService): TestReportsConfig {
       reports?.getOptionalString('defaultSuiteType') ?? DEFAULT_SUITE_TYPE,
       `${where}.defaultSuiteType`,
     ),
+    flakyFlipWindow: flipWindowAt(reports, `${where}.flakyFlipWindow`),
   };
+}
+
+function flipWindowAt(reports: Config | undefined, where: string): number {
+  const value = reports?.getOptionalNumber('flakyFlipWindow') ?? 5;
+  if (!Number.isInteger(value) || value < 2 || value > 50) {
+    throw new Error(`${where} must be a whole number from 2 to 50`);
+  }
+  return value;
 }
 
 /** `https://sqs.us-west-2.amazonaws.com/…` → `us-west-2`. */

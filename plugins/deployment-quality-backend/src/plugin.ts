@@ -48,6 +48,7 @@ import { LiveUpdates } from './live/LiveUpdates';
 import { scheduleNotifications } from './notifications/scheduleNotifications';
 import { createRouter } from './service/router';
 import { createSourcesRouter } from './service/sourcesRouter';
+import { TestCaseStore } from './database/TestCases';
 
 /**
  * Deployment & Quality backend: ingestion, storage and the REST API.
@@ -193,6 +194,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         const sink = client
           ? queueSink(new SqsPublisher(client, sqs.queueUrl))
           : storeSink(store, logger);
+        const testCases = new TestCaseStore(db, reads);
         const maxFutureSkewMs = readMaxFutureSkewMs(config);
         const ingestor = new EventIngestor(
           sink,
@@ -271,6 +273,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             logger,
             webhook: dqConfig.webhook,
             testReports: dqConfig.testReports,
+            testCases,
             limiter,
           }),
         );
@@ -313,6 +316,8 @@ export const deploymentQualityPlugin = createBackendPlugin({
             ingestor,
             store,
             queries,
+            testCases,
+            flakyFlipWindow: dqConfig.testReports.flakyFlipWindow,
             access,
             webhook: dqConfig.webhook,
             limiter,

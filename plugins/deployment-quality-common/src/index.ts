@@ -14,3 +14,4 @@ export * from './scorecard';
 export * from './rollup';
 export * from './live';
 export * from './cost';
+export * from './testCases';

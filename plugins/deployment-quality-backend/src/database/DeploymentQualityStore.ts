@@ -139,6 +139,8 @@ export type RetentionCounts = {
   externalScorecards: number;
   /** Daily cost figures. */
   costs: number;
+  /** Runs' test cases (their outcomes; failures and unused sets go with them). */
+  testCases: number;
 };
 
 export type RetentionRun = {

@@ -116,6 +116,14 @@ function rowToPromotion(r: Row): Promotion {
   };
 }
 
+/** Test cases of a run retention keeps (or still queued) are kept. */
+const withoutRun = (table: string) => (db: Knex) => (q: Knex.QueryBuilder) =>
+  q.whereNotExists(
+    db('dq_test_runs as r')
+      .select(db.raw('1'))
+      .where('r.event_id', db.ref(`${table}.event_id`)),
+  );
+
 /**
  * Retention keeps what each (cluster, service) pair runs, whatever its age:
  * its latest finished attempt, and the latest attempt that set its current
@@ -769,6 +777,14 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
               .where('a.id', db.ref('dq_test_runs.attempt_id')),
           ),
       ),
+      // The cases of the runs kept stay with them.
+      testCases: await batches(
+        'dq_test_run_cases',
+        'event_id',
+        'executed_at',
+        undefined,
+        withoutRun('dq_test_run_cases'),
+      ),
       // The promotion that brought a kept attempt's build to its cluster.
       promotions: await batches(
         'dq_promotions',
@@ -807,8 +823,38 @@ export class KnexDeploymentQualityStore implements DeploymentQualityStore {
       ),
       servicePairs: 0,
     };
+    await batches(
+      'dq_test_case_failures',
+      'id',
+      'executed_at',
+      undefined,
+      withoutRun('dq_test_case_failures'),
+    );
+    await this.deleteUnusedCaseSets(options.batchSize);
     counts.servicePairs = await this.deleteAbandonedPairs(options.batchSize);
     return counts;
+  }
+
+  /**
+   * Case sets no run uses any more. A set unused for the whole window that
+   * a report reuses while this runs may go from under it: that run's cases
+   * then read as none, which its counts still show.
+   */
+  private async deleteUnusedCaseSets(batchSize: number) {
+    for (;;) {
+      const unused: number[] = await this.db('dq_test_case_sets as s')
+        .whereNotExists(
+          this.db('dq_test_run_cases as c')
+            .select(this.db.raw('1'))
+            .where('c.case_set_id', this.db.ref('s.id')),
+        )
+        .limit(batchSize)
+        .pluck('s.id');
+      for (const chunk of chunks(unused, 500)) {
+        await this.db('dq_test_case_sets').whereIn('id', chunk).delete();
+      }
+      if (unused.length < batchSize) return;
+    }
   }
 
   /**

@@ -44,6 +44,7 @@ async function exportedNames(): Promise<Set<string>> {
       clusterValidations: 0,
       externalScorecards: 0,
       costs: 0,
+      testCases: 0,
     });
     m.observeQueueDepths(() => ({ queue: 3, dlq: 1 }));
     m.observeWorkers({

@@ -1,5 +1,5 @@
 import { ProblemList } from '../ingestion/problems';
-import { ParsedReport, SuiteResult } from './suites';
+import { CaseResult, ParsedReport, SuiteResult } from './suites';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
@@ -19,6 +19,43 @@ const COUNTS = new Map<
   ['pending', 'skipped'],
   ['other', 'other'],
 ]);
+
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/**
+ * A case: named by its whole suite path (else its file) and name; its
+ * retries are CTRF's `retries`, else its `retryAttempts` that failed.
+ */
+function caseOf(
+  test: Json,
+  status: CaseResult['status'],
+  durationMs: number,
+): CaseResult {
+  const path = Array.isArray(test.suite)
+    ? test.suite.map(text).join(' › ')
+    : text(test.suite);
+  const attempts = Array.isArray(test.retryAttempts) ? test.retryAttempts : [];
+  const retried = Number(test.retries);
+  const retries =
+    Number.isInteger(retried) && retried > 0
+      ? retried
+      : attempts.filter(a => isObject(a) && a.status === 'failed').length;
+  const lastFailed = [...attempts]
+    .reverse()
+    .find(a => isObject(a) && a.status === 'failed') as Json | undefined;
+  const message =
+    text(test.message) ||
+    text(test.trace).split('\n')[0] ||
+    text(lastFailed?.message);
+  return {
+    className: path || text(test.filePath),
+    name: text(test.name),
+    status,
+    durationMs: Math.round(durationMs),
+    retries,
+    ...(message ? { message } : {}),
+  };
+}
 
 /**
  * A CTRF report (`{ results: { tool, summary, tests } }`). Tests are grouped
@@ -68,10 +105,13 @@ export function parseCtrf(body: unknown): ParsedReport {
       other: 0,
       durationSec: 0,
       ...(executedAt ? { executedAt } : {}),
+      cases: [],
     };
     suite[status] += 1;
     const ms = Number(test.duration);
-    if (Number.isFinite(ms) && ms > 0) suite.durationSec += ms / 1000;
+    const durationMs = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    suite.durationSec += durationMs / 1000;
+    suite.cases!.push(caseOf(test, status, durationMs));
     suites.set(name, suite);
   });
   return problems.size

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ParsedReport, SuiteResult } from './suites';
+import { CaseResult, ParsedReport, SuiteResult } from './suites';
 
 /** Deepest element nesting accepted; JUnit reports need about five. */
 export const MAX_XML_DEPTH = 32;
@@ -19,7 +19,15 @@ const UNREAD = [
   'failure',
   'error',
   'skipped',
+  // Surefire's reruns: failed ones of a test that passed in the end
+  // (flaky), and of one that failed every time.
+  'flakyFailure',
+  'flakyError',
+  'rerunFailure',
+  'rerunError',
 ];
+
+const RETRIES = ['flakyFailure', 'flakyError', 'rerunFailure', 'rerunError'];
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -30,7 +38,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   // The parser's stack starts with the document node, one level above the root.
   maxNestedTags: MAX_XML_DEPTH - 1,
-  isArray: name => name === 'testsuite' || name === 'testcase',
+  isArray: name =>
+    name === 'testsuite' || name === 'testcase' || RETRIES.includes(name),
   stopNodes: UNREAD.map(name => `*.${name}`),
 });
 
@@ -43,6 +52,71 @@ const asArray = (v: unknown): Node[] =>
 function attribute(node: Node, name: string): number {
   const n = Number(node[`@${name}`]);
   return Number.isFinite(n) && n >= 0 ? n : 0;
+}
+
+const ENTITIES: Record<string, string> = {
+  lt: '<',
+  gt: '>',
+  amp: '&',
+  quot: '"',
+  apos: "'",
+};
+
+/** Attribute text with XML's own entities and character references read. */
+function unescape(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] !== '#') return ENTITIES[ref] ?? whole;
+    const code =
+      ref[1] === 'x' || ref[1] === 'X'
+        ? parseInt(ref.slice(2), 16)
+        : Number(ref.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/** What a failure element says: its message, else its text's first line. */
+function messageOf(element: unknown): string | undefined {
+  const node = Array.isArray(element) ? element[element.length - 1] : element;
+  if (typeof node === 'string') return firstLine(node);
+  if (typeof node !== 'object' || node === null) return undefined;
+  const n = node as Node;
+  const message = n['@message'];
+  if (typeof message === 'string' && message.trim()) return unescape(message);
+  return typeof n['#text'] === 'string' ? firstLine(n['#text']) : undefined;
+}
+
+function firstLine(text: string): string | undefined {
+  const line = text
+    .split('\n')
+    .map(l => l.trim())
+    .find(l => l !== '');
+  return line && unescape(line.replace(/^<!\[CDATA\[/, ''));
+}
+
+const countOf = (v: unknown) =>
+  Array.isArray(v) ? v.length : v === undefined ? 0 : 1;
+
+function caseOf(c: Node): CaseResult {
+  const failure = c.failure ?? c.error;
+  const retries = RETRIES.reduce((n, name) => n + countOf(c[name]), 0);
+  let status: CaseResult['status'] = 'passed';
+  if (failure !== undefined) status = 'failed';
+  else if (c.skipped !== undefined) status = 'skipped';
+  const message =
+    failure !== undefined
+      ? messageOf(failure)
+      : messageOf(
+          c.flakyFailure ?? c.flakyError ?? c.rerunFailure ?? c.rerunError,
+        );
+  const className = c['@classname'] ?? c['@file'];
+  return {
+    className: typeof className === 'string' ? unescape(className) : '',
+    name: typeof c['@name'] === 'string' ? unescape(c['@name']) : '',
+    status,
+    durationMs: Math.round(attribute(c, 'time') * 1000),
+    retries,
+    ...(message ? { message } : {}),
+  };
 }
 
 /**
@@ -81,11 +155,13 @@ function suiteOf(node: Node): SuiteResult {
   let failed = 0;
   let skipped = 0;
   let caseTime = 0;
-  for (const c of cases) {
-    if (c.failure !== undefined || c.error !== undefined) failed += 1;
-    else if (c.skipped !== undefined) skipped += 1;
+  const results = cases.map(c => {
+    const result = caseOf(c);
+    if (result.status === 'failed') failed += 1;
+    else if (result.status === 'skipped') skipped += 1;
     caseTime += attribute(c, 'time');
-  }
+    return result;
+  });
   return {
     ...common,
     failed,
@@ -93,6 +169,7 @@ function suiteOf(node: Node): SuiteResult {
     passed: cases.length - failed - skipped,
     durationSec:
       node['@time'] !== undefined ? attribute(node, 'time') : caseTime,
+    cases: results,
   };
 }
 

@@ -59,7 +59,11 @@ describe('ingestion.testReports config', () => {
     ).testReports;
 
   it('reads names and patterns in order, upper-casing suite types; FUNCTIONAL by default', () => {
-    expect(read()).toEqual({ suites: [], defaultSuiteType: 'FUNCTIONAL' });
+    expect(read()).toEqual({
+      suites: [],
+      defaultSuiteType: 'FUNCTIONAL',
+      flakyFlipWindow: 5,
+    });
     expect(
       read({
         suites: [
@@ -67,6 +71,7 @@ describe('ingestion.testReports config', () => {
           { pattern: '*IT', suiteType: 'Regression' },
         ],
         defaultSuiteType: 'unit',
+        flakyFlipWindow: 3,
       }),
     ).toEqual({
       suites: [
@@ -74,6 +79,7 @@ describe('ingestion.testReports config', () => {
         { pattern: '*IT', suiteType: 'REGRESSION' },
       ],
       defaultSuiteType: 'UNIT',
+      flakyFlipWindow: 3,
     });
   });
 
@@ -94,5 +100,10 @@ describe('ingestion.testReports config', () => {
     expect(() => read({ defaultSuiteType: '2nd' })).toThrow(
       'deploymentQuality.ingestion.testReports.defaultSuiteType',
     );
+    for (const flakyFlipWindow of [1, 51, 2.5]) {
+      expect(() => read({ flakyFlipWindow })).toThrow(
+        'deploymentQuality.ingestion.testReports.flakyFlipWindow must be a whole number from 2 to 50',
+      );
+    }
   });
 });

@@ -1,6 +1,22 @@
 import { TestResultPayload } from '@internal/plugin-deployment-quality-common';
 import { ProblemSummary } from '../ingestion/problems';
 
+/** The final outcome of one test case in a report. */
+export type CaseStatus = 'passed' | 'failed' | 'skipped' | 'other';
+
+/** One test case of a parsed report. */
+export interface CaseResult {
+  /** The class (JUnit) or file (CTRF) that holds it; '' when none. */
+  className: string;
+  name: string;
+  status: CaseStatus;
+  durationMs: number;
+  /** Runs before the final one that failed (a retry or a rerun). */
+  retries: number;
+  /** What the failure said: of the final run, else of the last retry. */
+  message?: string;
+}
+
 /** One suite of a parsed test report. */
 export interface SuiteResult {
   name: string;
@@ -12,6 +28,8 @@ export interface SuiteResult {
   durationSec: number;
   /** When it ran, if the report says. */
   executedAt?: string;
+  /** Its test cases, when the report lists them. */
+  cases?: CaseResult[];
 }
 
 export type ParsedReport =

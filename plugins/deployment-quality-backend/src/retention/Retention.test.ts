@@ -148,6 +148,7 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       clusterValidations: 0,
       externalScorecards: 0,
       costs: 0,
+      testCases: 0,
     });
     expect(await knex('dq_attempts').orderBy('id').pluck('id')).toEqual([
       'mira-us-west-2:kept:1.0.0:1',
@@ -371,6 +372,7 @@ describe('Retention', () => {
         clusterValidations: 0,
         externalScorecards: 0,
         costs: 0,
+        testCases: 0,
       })),
       recordRetentionRun: jest.fn(async () => {}),
     };

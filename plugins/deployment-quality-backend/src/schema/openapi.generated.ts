@@ -989,6 +989,126 @@ export const spec = {
         },
       },
     },
+    '/entities/{namespace}/{kind}/{name}/tests/flaky': {
+      get: {
+        operationId: 'getEntityFlakyTests',
+        tags: ['Entities'],
+        summary: "The flaky tests of the entity's service in a window.",
+        description:
+          'From the test cases of the JUnit and CTRF reports sent to\n`POST /ingest/test-reports`: the tests that failed and passed on the\nsame attempt (a retry within a report, or another report), or\nwithin `flakyFlipWindow` consecutive runs on one build version\n(`definitions` states the rule). Flakiest first, at most 200, each\nwith the latest runs that prove it. An entity whose service has no\nreported test cases answers an empty list, not 404.\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The flaky tests.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/FlakyTestsResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
+    '/entities/{namespace}/{kind}/{name}/tests/cases/{caseId}': {
+      get: {
+        operationId: 'getEntityTestHistory',
+        tags: ['Entities'],
+        summary:
+          "One test's runs on the entity's service, and its failure signatures.",
+        description:
+          "The test's latest runs in the window, newest first (status,\nduration, retries, whether the run counts as flaky, the failure\nmessage and its signature), and every failure signature of the\nwindow with its count. 404 when the service ran no such test in the\nwindow.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            name: 'caseId',
+            in: 'path',
+            required: true,
+            description:
+              "The test's `caseId`, as the flaky list or a history names it.",
+            schema: {
+              type: 'integer',
+              minimum: 1,
+            },
+            example: 42,
+          },
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            allowReserved: false,
+            description: 'Runs listed, newest first (1 to 100). Default 30.',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100,
+            },
+            example: 30,
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The test's history.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TestHistoryResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
     '/diagnostics/rejected-events': {
       get: {
         operationId: 'listRejectedEvents',
@@ -3899,6 +4019,305 @@ export const spec = {
                       },
                     },
                   },
+                },
+              },
+            },
+          },
+        },
+      },
+      TestCaseRef: {
+        type: 'object',
+        required: ['caseId', 'suite', 'className', 'name'],
+        properties: {
+          caseId: {
+            type: 'string',
+            description: 'Stable id of the test (its suite, class and name).',
+          },
+          suite: {
+            type: 'string',
+          },
+          className: {
+            type: 'string',
+            description:
+              'The class (JUnit) or the suite path or file (CTRF); empty when none.',
+          },
+          name: {
+            type: 'string',
+          },
+        },
+      },
+      FlakyEvidenceKind: {
+        type: 'string',
+        enum: ['retry', 'rerun', 'flip'],
+      },
+      FlakyTestsResponse: {
+        type: 'object',
+        required: ['filter', 'tests', 'truncated', 'definitions'],
+        properties: {
+          filter: {
+            type: 'object',
+            required: ['serviceId', 'from', 'to', 'flipWindow'],
+            properties: {
+              serviceId: {
+                type: 'string',
+              },
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              flipWindow: {
+                type: 'integer',
+                minimum: 2,
+                maximum: 50,
+              },
+            },
+          },
+          tests: {
+            type: 'array',
+            maxItems: 200,
+            items: {
+              allOf: [
+                {
+                  $ref: '#/components/schemas/TestCaseRef',
+                },
+                {
+                  type: 'object',
+                  required: [
+                    'suiteType',
+                    'runs',
+                    'flakyRuns',
+                    'flakeRate',
+                    'firstSeen',
+                    'lastSeen',
+                    'evidence',
+                  ],
+                  properties: {
+                    suiteType: {
+                      type: 'string',
+                    },
+                    runs: {
+                      type: 'integer',
+                      minimum: 1,
+                    },
+                    flakyRuns: {
+                      type: 'integer',
+                      minimum: 1,
+                    },
+                    flakeRate: {
+                      type: 'number',
+                      minimum: 0,
+                      maximum: 1,
+                    },
+                    firstSeen: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                    lastSeen: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                    evidence: {
+                      type: 'array',
+                      maxItems: 5,
+                      description:
+                        'The latest runs that prove it, newest first.',
+                      items: {
+                        type: 'object',
+                        required: [
+                          'kind',
+                          'attemptId',
+                          'clusterId',
+                          'buildVersion',
+                          'executedAt',
+                          'signature',
+                        ],
+                        properties: {
+                          kind: {
+                            $ref: '#/components/schemas/FlakyEvidenceKind',
+                          },
+                          attemptId: {
+                            type: 'string',
+                            nullable: true,
+                          },
+                          clusterId: {
+                            type: 'string',
+                            nullable: true,
+                          },
+                          buildVersion: {
+                            type: 'string',
+                            nullable: true,
+                          },
+                          executedAt: {
+                            type: 'string',
+                            format: 'date-time',
+                          },
+                          signature: {
+                            type: 'string',
+                            nullable: true,
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              ],
+            },
+          },
+          truncated: {
+            type: 'boolean',
+            description: 'More flaky tests than listed.',
+          },
+          definitions: {
+            $ref: '#/components/schemas/FlakyDefinitions',
+          },
+        },
+      },
+      FlakyDefinitions: {
+        type: 'object',
+        required: ['flaky', 'flakeRate', 'signature'],
+        properties: {
+          flaky: {
+            type: 'string',
+            description:
+              'A test is flaky when, in the window, a run of it failed and then passed on a retry within the same report (retry); or it failed in one run and passed in another of the same attempt (rerun); or it failed and passed within flipWindow consecutive runs of it on the same build version of the service, on any cluster-region (flip). A test that fails on every run of a version is not flaky.',
+          },
+          flakeRate: {
+            type: 'string',
+            description:
+              'flakyRuns ÷ runs: the runs of the window in which the test failed or needed a retry and which the rule above calls flaky, over every run of it in the window.',
+          },
+          signature: {
+            type: 'string',
+            description:
+              "The failure message's first line with URLs, timestamps, UUIDs, paths, hex and numbers replaced by placeholders, so one failure recurring with other values is one signature.",
+          },
+        },
+      },
+      TestHistoryResponse: {
+        type: 'object',
+        required: ['filter', 'test', 'outcomes', 'signatures'],
+        properties: {
+          filter: {
+            type: 'object',
+            required: ['serviceId', 'from', 'to', 'limit'],
+            properties: {
+              serviceId: {
+                type: 'string',
+              },
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              limit: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 100,
+              },
+            },
+          },
+          test: {
+            $ref: '#/components/schemas/TestCaseRef',
+          },
+          outcomes: {
+            type: 'array',
+            maxItems: 100,
+            description: "The window's runs of the test, newest first.",
+            items: {
+              type: 'object',
+              required: [
+                'attemptId',
+                'clusterId',
+                'buildVersion',
+                'suiteType',
+                'executedAt',
+                'status',
+                'durationMs',
+                'retries',
+                'flaky',
+                'message',
+                'signature',
+              ],
+              properties: {
+                attemptId: {
+                  type: 'string',
+                  nullable: true,
+                },
+                clusterId: {
+                  type: 'string',
+                  nullable: true,
+                },
+                buildVersion: {
+                  type: 'string',
+                  nullable: true,
+                },
+                suiteType: {
+                  type: 'string',
+                },
+                executedAt: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                status: {
+                  type: 'string',
+                  enum: ['passed', 'failed', 'skipped', 'other'],
+                },
+                durationMs: {
+                  type: 'integer',
+                  minimum: 0,
+                },
+                retries: {
+                  type: 'integer',
+                  minimum: 0,
+                },
+                flaky: {
+                  type: 'string',
+                  nullable: true,
+                  enum: ['retry', 'rerun', 'flip', null],
+                  description:
+                    'Set when the run counts as flaky (see the flaky definitions).',
+                },
+                message: {
+                  type: 'string',
+                  nullable: true,
+                  maxLength: 1000,
+                },
+                signature: {
+                  type: 'string',
+                  nullable: true,
+                },
+              },
+            },
+          },
+          signatures: {
+            type: 'array',
+            description:
+              "Every failure signature of the window's runs, most frequent first.",
+            items: {
+              type: 'object',
+              required: ['signature', 'runs', 'lastSeen', 'message'],
+              properties: {
+                signature: {
+                  type: 'string',
+                },
+                runs: {
+                  type: 'integer',
+                  minimum: 1,
+                },
+                lastSeen: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                message: {
+                  type: 'string',
+                  nullable: true,
                 },
               },
             },

@@ -9,6 +9,7 @@ import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   ANALYTICS_DEFINITIONS,
+  FLAKY_DEFINITIONS,
   ATTEMPT_STATUSES,
   DEFAULT_ANALYTICS_DAYS,
   DORA_TIERS,
@@ -483,6 +484,28 @@ const GET_CASES: GetCase[] = [
     status: 400,
   },
   { url: '/entities/default/component/ghost/cost', status: 404 },
+  {
+    url: '/entities/default/component/authentication/tests/flaky?from=2026-02-01',
+    status: 200,
+  },
+  {
+    url: '/entities/default/component/authentication/tests/flaky?to=x',
+    status: 400,
+  },
+  { url: '/entities/default/component/ghost/tests/flaky', status: 404 },
+  {
+    url: '/entities/default/component/authentication/tests/cases/999999',
+    status: 404,
+  },
+  {
+    url: '/entities/default/component/authentication/tests/cases/0',
+    status: 400,
+    semantic: true,
+  },
+  {
+    url: '/entities/default/component/authentication/tests/cases/1?limit=101',
+    status: 400,
+  },
   { url: '/diagnostics/rejected-events', status: 200 },
   { url: '/diagnostics/rejected-events?limit=500', status: 200 },
   { url: '/diagnostics/rejected-events?limit=0', status: 400 },
@@ -513,6 +536,9 @@ const SAMPLE_URLS: Record<string, string> = {
   getEntityExternalScorecards:
     '/entities/default/component/authentication/external-scorecards',
   getEntityCost: '/entities/default/component/authentication/cost',
+  getEntityFlakyTests: '/entities/default/component/authentication/tests/flaky',
+  getEntityTestHistory:
+    '/entities/default/component/authentication/tests/cases/1',
   getEntityRollup: '/entities/default/group/team-b/rollup',
   listRejectedEvents: '/diagnostics/rejected-events',
   getStatus: '/status',
@@ -638,10 +664,15 @@ describe('openapi.yaml', () => {
       checker.doc.paths['/status'].get.description.replace(/\s+/g, ' '),
     ).toContain(DETAILS_WITHHELD);
     // The definitions the answer carries are quoted word for word.
-    const definitions = schemas.AnalyticsDefinitions;
-    expect(definitions.required).toEqual(Object.keys(ANALYTICS_DEFINITIONS));
-    for (const [key, text] of Object.entries(ANALYTICS_DEFINITIONS)) {
-      expect(definitions.properties[key].description).toBe(text);
+    for (const [schema, served] of [
+      ['AnalyticsDefinitions', ANALYTICS_DEFINITIONS],
+      ['FlakyDefinitions', FLAKY_DEFINITIONS],
+    ] as const) {
+      const definitions = schemas[schema];
+      expect(definitions.required).toEqual(Object.keys(served));
+      for (const [key, text] of Object.entries(served)) {
+        expect(definitions.properties[key].description).toBe(text);
+      }
     }
   });
 
@@ -1062,9 +1093,12 @@ describe.each(databases.eachSupportedId())(
       for (const op of reads) {
         const url = SAMPLE_URLS[op.operationId];
         const res = await call(restricted, 'GET', url);
+        // That backend has no test cases: a test's history getting as far
+        // as not finding the test shows it was not refused.
+        const found = op.operationId === 'getEntityTestHistory' ? 404 : 200;
         expect({ url, status: res.status }).toEqual({
           url,
-          status: op.schema.responses['403'] ? 403 : 200,
+          status: op.schema.responses['403'] ? 403 : found,
         });
       }
     });
@@ -1144,6 +1178,38 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await report(build, `<a>${'x'.repeat(MAX_BODY_BYTES)}</a>`)).status,
       ).toBe(413);
+    });
+
+    it('a report’s test cases answer as documented: flaky tests and a test’s history', async () => {
+      const entity = '/entities/default/component/authentication';
+      const window = 'from=2026-02-01&to=2026-02-28';
+      for (const [time, outcome] of [
+        ['2026-02-24T09:00:00Z', '<failure message="timeout after 31 s"/>'],
+        ['2026-02-24T10:00:00Z', ''],
+      ]) {
+        const res = await call(
+          main,
+          'POST',
+          `/ingest/test-reports?attemptId=${encodeURIComponent(ATTEMPT_ID)}`,
+          {
+            body: `<testsuite name="api" timestamp="${time}"><testcase classname="Cart" name="totals" time="0.5">${outcome}</testcase><testcase classname="Cart" name="adds"><flakyFailure message="reset"/></testcase></testsuite>`,
+            headers: { ...WEBHOOK_AUTH, 'Content-Type': 'application/xml' },
+          },
+        );
+        expect(res.status).toBe(202);
+      }
+      const flaky = await call(main, 'GET', `${entity}/tests/flaky?${window}`);
+      expect(flaky.status).toBe(200);
+      expect(
+        flaky.body.tests.map((t: { name: string }) => t.name).sort(),
+      ).toEqual(['adds', 'totals']);
+      const history = await call(
+        main,
+        'GET',
+        `${entity}/tests/cases/${flaky.body.tests[0].caseId}?${window}&limit=1`,
+      );
+      expect(history.status).toBe(200);
+      expect(history.body.outcomes).toHaveLength(1);
     });
 
     it('answers 429 with Retry-After past a credential’s rate', async () => {

@@ -13,12 +13,14 @@ import {
   clusterAttemptsQuerySchema,
   clusterSummaryQuerySchema,
   costQuerySchema,
+  flakyTestsQuerySchema,
   gateCheckQuerySchema,
   promotionsQuerySchema,
   ScorecardPolicy,
   scorecardQuerySchema,
   serviceAttemptsQuerySchema,
   servicesQuerySchema,
+  testHistoryQuerySchema,
 } from '@internal/plugin-deployment-quality-common';
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import express, { Request } from 'express';
@@ -38,6 +40,8 @@ import { DeploymentQueries } from '../read/DeploymentQueries';
 import { StatusReporter } from '../status/StatusReporter';
 import { scorecardCsv } from './csv';
 import { DeadLetterRedrive } from '../queue/deadLetters';
+import { TestCaseStore } from '../database/TestCases';
+import { resolveWindow } from '../analytics/window';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -52,6 +56,9 @@ export interface RouterOptions {
     | 'listPromotions'
   >;
   queries: DeploymentQueries;
+  testCases: Pick<TestCaseStore, 'flaky' | 'history'>;
+  /** See `deploymentQuality.ingestion.testReports.flakyFlipWindow`. */
+  flakyFlipWindow: number;
   access: Pick<
     VisibilityResolver,
     'reader' | 'mayRead' | 'resolveEntity' | 'resolveRollup'
@@ -71,6 +78,11 @@ export interface RouterOptions {
 function lastDayOf(window: { to: string }): string {
   return new Date(Date.parse(window.to) - 1).toISOString().slice(0, 10);
 }
+
+/** A test case's id: a positive integer (stored ids are bigints). */
+const caseIdSchema = z.object({
+  caseId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
 
 const rejectedQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -97,6 +109,8 @@ export async function createRouter(
     ingestor,
     store,
     queries,
+    testCases,
+    flakyFlipWindow,
     access,
     webhook,
     limiter,
@@ -302,6 +316,36 @@ export async function createRouter(
     const { serviceId } = await entityOf(req);
     res.json(await queries.cost({ serviceId }, query));
   });
+
+  api.get('/entities/:namespace/:kind/:name/tests/flaky', async (req, res) => {
+    const query = parseQuery(flakyTestsQuerySchema, req.query);
+    const { serviceId } = await entityOf(req);
+    res.json(
+      await testCases.flaky(
+        serviceId,
+        resolveWindow({ ...query, bucket: 'day' }),
+        flakyFlipWindow,
+      ),
+    );
+  });
+
+  api.get(
+    '/entities/:namespace/:kind/:name/tests/cases/:caseId',
+    async (req, res) => {
+      const { limit, ...query } = parseQuery(testHistoryQuerySchema, req.query);
+      const { caseId } = parseQuery(caseIdSchema, req.params);
+      const { serviceId } = await entityOf(req);
+      res.json(
+        await testCases.history(
+          serviceId,
+          caseId,
+          resolveWindow({ ...query, bucket: 'day' }),
+          limit,
+          flakyFlipWindow,
+        ),
+      );
+    },
+  );
 
   api.get('/entities/:namespace/:kind/:name/promotions', async (req, res) => {
     const query = parseQuery(promotionsQuerySchema, req.query);

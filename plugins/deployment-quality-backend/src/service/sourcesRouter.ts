@@ -30,6 +30,8 @@ import {
   testResultPayloads,
 } from '../reports/suites';
 import { suiteTypeSchema, suiteTyper } from '../reports/suiteTypes';
+import { ReportedCase, TestCaseStore } from '../database/TestCases';
+import { TestResultPayload } from '@internal/plugin-deployment-quality-common';
 import {
   ProblemList,
   ProblemSummary,
@@ -70,6 +72,8 @@ export interface SourcesRouterOptions {
   };
   /** How test-report suites are typed. */
   testReports: TestReportsConfig;
+  /** Where the reports' test cases go. */
+  testCases: Pick<TestCaseStore, 'write'>;
   /** Where a 5xx's details go, under the id its answer names. */
   logger: LoggerService;
   /** Per-credential rates; the webhook router's, so a key has one budget. */
@@ -89,6 +93,7 @@ export function createSourcesRouter(
     ingestor,
     webhook,
     testReports,
+    testCases,
     logger,
     limiter = new KeyRateLimiter(),
   } = options;
@@ -181,14 +186,15 @@ export function createSourcesRouter(
       throw new ProblemsError('Invalid test report', report);
     }
     const source = type === 'application/json' ? 'ctrf' : 'junit';
+    const typeOf = suiteTyper(
+      testReports.suites,
+      suiteType.data ?? testReports.defaultSuiteType,
+    );
     const problems = new ProblemList();
     const envelopes = testResultPayloads(
       report.suites,
       target as ReportTarget,
-      suiteTyper(
-        testReports.suites,
-        suiteType.data ?? testReports.defaultSuiteType,
-      ),
+      typeOf,
       reportUrl,
     ).flatMap((payload, i) => {
       const validated = ingestor.validate(
@@ -206,6 +212,24 @@ export function createSourcesRouter(
     if (problems.size) {
       throw new ProblemsError('Invalid test report', problems.summary());
     }
+    // Before the events: a run is never shown without its cases, and a
+    // report retried after a failure here stores them then.
+    const casesOf = new Map<string, ReportedCase[]>();
+    for (const suite of report.suites) {
+      const list = casesOf.get(typeOf(suite.name)) ?? [];
+      for (const c of suite.cases ?? []) list.push({ ...c, suite: suite.name });
+      casesOf.set(typeOf(suite.name), list);
+    }
+    await testCases.write(
+      envelopes.map(envelope => {
+        const payload = envelope.payload as TestResultPayload;
+        return {
+          eventId: envelope.eventId,
+          executedAt: Date.parse(payload.executedAt ?? envelope.receivedAt),
+          cases: casesOf.get(payload.suiteType) ?? [],
+        };
+      }),
+    );
     res.status(202).json({ results: await sources.submit(envelopes) });
   });
 

@@ -542,6 +542,56 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{namespace}/{kind}/{name}/tests/flaky': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The flaky tests of the entity's service in a window.
+     * @description From the test cases of the JUnit and CTRF reports sent to
+     *     `POST /ingest/test-reports`: the tests that failed and passed on the
+     *     same attempt (a retry within a report, or another report), or
+     *     within `flakyFlipWindow` consecutive runs on one build version
+     *     (`definitions` states the rule). Flakiest first, at most 200, each
+     *     with the latest runs that prove it. An entity whose service has no
+     *     reported test cases answers an empty list, not 404.
+     */
+    get: operations['getEntityFlakyTests'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/entities/{namespace}/{kind}/{name}/tests/cases/{caseId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One test's runs on the entity's service, and its failure signatures.
+     * @description The test's latest runs in the window, newest first (status,
+     *     duration, retries, whether the run counts as flaky, the failure
+     *     message and its signature), and every failure signature of the
+     *     window with its count. 404 when the service ran no such test in the
+     *     window.
+     */
+    get: operations['getEntityTestHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/diagnostics/rejected-events': {
     parameters: {
       query?: never;
@@ -1554,6 +1604,96 @@ export interface components {
           measuredAt: string;
           percent: number;
         }[];
+      }[];
+    };
+    TestCaseRef: {
+      /** @description Stable id of the test (its suite, class and name). */
+      caseId: string;
+      suite: string;
+      /** @description The class (JUnit) or the suite path or file (CTRF); empty when none. */
+      className: string;
+      name: string;
+    };
+    /** @enum {string} */
+    FlakyEvidenceKind: 'retry' | 'rerun' | 'flip';
+    FlakyTestsResponse: {
+      filter: {
+        serviceId: string;
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+        flipWindow: number;
+      };
+      tests: (components['schemas']['TestCaseRef'] & {
+        suiteType: string;
+        runs: number;
+        flakyRuns: number;
+        flakeRate: number;
+        /** Format: date-time */
+        firstSeen: string;
+        /** Format: date-time */
+        lastSeen: string;
+        /** @description The latest runs that prove it, newest first. */
+        evidence: {
+          kind: components['schemas']['FlakyEvidenceKind'];
+          attemptId: string | null;
+          clusterId: string | null;
+          buildVersion: string | null;
+          /** Format: date-time */
+          executedAt: string;
+          signature: string | null;
+        }[];
+      })[];
+      /** @description More flaky tests than listed. */
+      truncated: boolean;
+      definitions: components['schemas']['FlakyDefinitions'];
+    };
+    FlakyDefinitions: {
+      /** @description A test is flaky when, in the window, a run of it failed and then passed on a retry within the same report (retry); or it failed in one run and passed in another of the same attempt (rerun); or it failed and passed within flipWindow consecutive runs of it on the same build version of the service, on any cluster-region (flip). A test that fails on every run of a version is not flaky. */
+      flaky: string;
+      /** @description flakyRuns ÷ runs: the runs of the window in which the test failed or needed a retry and which the rule above calls flaky, over every run of it in the window. */
+      flakeRate: string;
+      /** @description The failure message's first line with URLs, timestamps, UUIDs, paths, hex and numbers replaced by placeholders, so one failure recurring with other values is one signature. */
+      signature: string;
+    };
+    TestHistoryResponse: {
+      filter: {
+        serviceId: string;
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+        limit: number;
+      };
+      test: components['schemas']['TestCaseRef'];
+      /** @description The window's runs of the test, newest first. */
+      outcomes: {
+        attemptId: string | null;
+        clusterId: string | null;
+        buildVersion: string | null;
+        suiteType: string;
+        /** Format: date-time */
+        executedAt: string;
+        /** @enum {string} */
+        status: 'passed' | 'failed' | 'skipped' | 'other';
+        durationMs: number;
+        retries: number;
+        /**
+         * @description Set when the run counts as flaky (see the flaky definitions).
+         * @enum {string|null}
+         */
+        flaky: 'retry' | 'rerun' | 'flip' | null;
+        message: string | null;
+        signature: string | null;
+      }[];
+      /** @description Every failure signature of the window's runs, most frequent first. */
+      signatures: {
+        signature: string;
+        runs: number;
+        /** Format: date-time */
+        lastSeen: string;
+        message: string | null;
       }[];
     };
     CostResponse: {
@@ -3117,6 +3257,124 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CostResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEntityFlakyTests: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The flaky tests. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FlakyTestsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEntityTestHistory: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+        /**
+         * @description Runs listed, newest first (1 to 100). Default 30.
+         * @example 30
+         */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+        /**
+         * @description The test's `caseId`, as the flaky list or a history names it.
+         * @example 42
+         */
+        caseId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The test's history. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TestHistoryResponse'];
         };
       };
       400: components['responses']['BadRequest'];

@@ -1,0 +1,294 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { testDatabaseIds } from '../__testUtils__/databases';
+import { webhookDeployment } from '../__testUtils__/events';
+import {
+  BASE,
+  SECRET,
+  startPluginBackend,
+} from '../__testUtils__/pluginBackend';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+const ENTITY = `${BASE}/entities/default/component/authentication`;
+const WINDOW = 'from=2026-02-01&to=2026-02-28';
+
+type Outcome =
+  | 'pass'
+  | 'fail'
+  | 'skip'
+  | { flaky: string[] }
+  | { rerunFailed: string[] };
+
+/** A Surefire-style JUnit report of suite `api`, one case per test. */
+function junit(executedAt: string, tests: Record<string, Outcome>): string {
+  const cases = Object.entries(tests).map(([name, outcome]) => {
+    const open = `<testcase classname="com.example.CartTest" name="${name}" time="0.25">`;
+    if (outcome === 'pass') return `${open}</testcase>`;
+    if (outcome === 'skip') return `${open}<skipped/></testcase>`;
+    if (outcome === 'fail') {
+      return `${open}<failure message="expected 200 but was 500 at ${executedAt}">trace</failure></testcase>`;
+    }
+    const [kind, messages] =
+      'flaky' in outcome
+        ? ['flakyFailure', outcome.flaky]
+        : ['rerunFailure', outcome.rerunFailed];
+    const reruns = messages
+      .map(m => `<${kind} message="${m}" type="AssertionError">s</${kind}>`)
+      .join('');
+    const final =
+      'rerunFailed' in outcome
+        ? `<failure message="${messages[messages.length - 1]}"/>`
+        : '';
+    return `${open}${final}${reruns}</testcase>`;
+  });
+  return `<testsuite name="api" timestamp="${executedAt}">${cases.join(
+    '',
+  )}</testsuite>`;
+}
+
+describe.each(databases.eachSupportedId())(
+  'per-test history and flaky tests on %p',
+  (databaseId: TestDatabaseId) => {
+    it('stores each report’s cases once and finds retried, rerun and flipping tests, not stable failures', async () => {
+      const { server, knex, stop, send } = await startPluginBackend(
+        databases,
+        databaseId,
+      );
+      const report = (buildVersion: string, xml: string) =>
+        request(server)
+          .post(
+            `${BASE}/ingest/test-reports?clusterId=mira-us-west-2&serviceId=authn&buildVersion=${buildVersion}`,
+          )
+          .set('X-Webhook-Secret', SECRET)
+          .set('Content-Type', 'application/xml')
+          .send(xml);
+      const count = async (table: string) =>
+        Number((await knex(table).count({ n: '*' }).first())?.n);
+      try {
+        // 1.0.1 deployed three times: each of its reports tests another
+        // attempt of the same version.
+        for (const [buildVersion, runNumber, day] of [
+          ['1.0.0', 1, '02'],
+          ['1.0.1', 2, '05'],
+          ['1.0.1', 3, '06'],
+          ['1.0.1', 4, '07'],
+          ['1.0.2', 5, '10'],
+        ] as const) {
+          await send(
+            webhookDeployment({
+              buildVersion,
+              runNumber,
+              startedAt: `2026-02-${day}T08:00:00Z`,
+              endedAt: `2026-02-${day}T08:10:00Z`,
+            }),
+          ).expect(202);
+        }
+        // 1.0.0: everything passes, `stable` too.
+        const first = junit('2026-02-02T09:00:00', {
+          ok: 'pass',
+          stable: 'pass',
+          flipper: 'pass',
+          retried: 'pass',
+          skippy: 'skip',
+        });
+        await report('1.0.0', first).expect(202);
+        // The same report again is the same events: its cases stay once.
+        const again = await report('1.0.0', first).expect(202);
+        expect(again.body.results[0]).toMatchObject({ duplicate: true });
+        // 1.0.1: `stable` fails on every run (not flaky); `flipper` fails,
+        // passes, fails; `retried` passes after two failed retries.
+        await report(
+          '1.0.1',
+          junit('2026-02-05T09:00:00', {
+            ok: 'pass',
+            stable: 'fail',
+            flipper: 'fail',
+            retried: {
+              flaky: [
+                'Timeout after 5012 ms on 10.0.3.7',
+                'Timeout after 4987 ms on 10.0.3.9',
+              ],
+            },
+            skippy: 'skip',
+          }),
+        ).expect(202);
+        await report(
+          '1.0.1',
+          junit('2026-02-06T09:00:00', {
+            ok: 'pass',
+            stable: 'fail',
+            flipper: 'pass',
+            retried: 'pass',
+            skippy: 'skip',
+          }),
+        ).expect(202);
+        await report(
+          '1.0.1',
+          junit('2026-02-07T09:00:00', {
+            ok: 'pass',
+            stable: 'fail',
+            flipper: 'fail',
+            retried: 'pass',
+            skippy: 'skip',
+          }),
+        ).expect(202);
+        // 1.0.2: `rerun` fails every retry of one report and passes in the
+        // next report of the same attempt.
+        await report(
+          '1.0.2',
+          junit('2026-02-10T09:00:00', {
+            ok: 'pass',
+            stable: 'pass',
+            rerun: { rerunFailed: ['connection reset', 'connection reset'] },
+          }),
+        ).expect(202);
+        await report(
+          '1.0.2',
+          junit('2026-02-10T10:00:00', {
+            ok: 'pass',
+            stable: 'pass',
+            rerun: 'pass',
+          }),
+        ).expect(202);
+
+        expect(await count('dq_test_run_cases')).toBe(6);
+        expect(await count('dq_test_runs')).toBe(6);
+        // Two sets of tests: with and without `rerun` / `flipper`, `retried`, `skippy`.
+        expect(await count('dq_test_case_sets')).toBe(2);
+        expect(await count('dq_test_cases')).toBe(6);
+
+        const flaky = await request(server)
+          .get(`${ENTITY}/tests/flaky?${WINDOW}`)
+          .expect(200);
+        expect(flaky.body.filter).toEqual({
+          serviceId: 'authn',
+          from: '2026-02-01T00:00:00.000Z',
+          to: '2026-03-01T00:00:00.000Z',
+          flipWindow: 5,
+        });
+        const byName = Object.fromEntries(
+          flaky.body.tests.map((t: { name: string }) => [t.name, t]),
+        );
+        expect(Object.keys(byName).sort()).toEqual([
+          'flipper',
+          'rerun',
+          'retried',
+        ]);
+        expect(byName.rerun).toMatchObject({
+          suite: 'api',
+          className: 'com.example.CartTest',
+          suiteType: 'FUNCTIONAL',
+          runs: 2,
+          flakyRuns: 1,
+          flakeRate: 0.5,
+          evidence: [
+            {
+              kind: 'rerun',
+              buildVersion: '1.0.2',
+              clusterId: 'mira-us-west-2',
+              attemptId: expect.stringContaining('1.0.2'),
+              signature: 'connection reset',
+            },
+          ],
+        });
+        expect(byName.flipper).toMatchObject({
+          runs: 4,
+          flakyRuns: 2,
+          flakeRate: 0.5,
+          firstSeen: '2026-02-05T09:00:00.000Z',
+          lastSeen: '2026-02-07T09:00:00.000Z',
+        });
+        expect(
+          byName.flipper.evidence.map((e: { kind: string }) => e.kind),
+        ).toEqual(['flip', 'flip']);
+        expect(byName.retried).toMatchObject({
+          runs: 4,
+          flakyRuns: 1,
+          flakeRate: 0.25,
+          evidence: [
+            { kind: 'retry', signature: 'Timeout after <n> ms on <ip>' },
+          ],
+        });
+        // Flakiest first, then by flaky runs.
+        expect(flaky.body.tests.map((t: { name: string }) => t.name)).toEqual([
+          'flipper',
+          'rerun',
+          'retried',
+        ]);
+
+        // One test's history: newest first, with its signatures.
+        const history = await request(server)
+          .get(
+            `${ENTITY}/tests/cases/${byName.flipper.caseId}?${WINDOW}&limit=3`,
+          )
+          .expect(200);
+        expect(history.body.test).toEqual({
+          caseId: byName.flipper.caseId,
+          suite: 'api',
+          className: 'com.example.CartTest',
+          name: 'flipper',
+        });
+        expect(
+          history.body.outcomes.map(
+            (o: {
+              status: string;
+              flaky: string | null;
+              buildVersion: string;
+            }) => [o.buildVersion, o.status, o.flaky],
+          ),
+        ).toEqual([
+          ['1.0.1', 'failed', 'flip'],
+          ['1.0.1', 'passed', null],
+          ['1.0.1', 'failed', 'flip'],
+        ]);
+        expect(history.body.outcomes[0]).toMatchObject({
+          durationMs: 250,
+          retries: 0,
+          executedAt: '2026-02-07T09:00:00.000Z',
+          message: 'expected 200 but was 500 at 2026-02-07T09:00:00',
+        });
+        expect(history.body.signatures).toEqual([
+          {
+            signature: 'expected <n> but was <n> at <time>',
+            runs: 2,
+            lastSeen: '2026-02-07T09:00:00.000Z',
+            message: 'expected 200 but was 500 at 2026-02-07T09:00:00',
+          },
+        ]);
+
+        // The stable failure's history: failed on each run of 1.0.1, never flaky.
+        const stable = await knex('dq_test_cases')
+          .where('name', 'stable')
+          .first('id');
+        const stableHistory = await request(server)
+          .get(`${ENTITY}/tests/cases/${stable.id}?${WINDOW}`)
+          .expect(200);
+        expect(
+          stableHistory.body.outcomes.map((o: { flaky: unknown }) => o.flaky),
+        ).toEqual([null, null, null, null, null, null]);
+
+        // Not a test of this service in the window; not an id.
+        await request(server)
+          .get(
+            `${ENTITY}/tests/cases/${stable.id}?from=2026-01-01&to=2026-01-31`,
+          )
+          .expect(404);
+        await request(server)
+          .get(`${ENTITY}/tests/cases/999999?${WINDOW}`)
+          .expect(404);
+        const bad = await request(server)
+          .get(`${ENTITY}/tests/cases/abc?${WINDOW}`)
+          .expect(400);
+        expect(bad.body.error.message).toContain('caseId');
+        await request(server)
+          .get(`${BASE}/entities/default/component/ghost/tests/flaky`)
+          .expect(404);
+      } finally {
+        await stop();
+      }
+    });
+  },
+);
