@@ -297,6 +297,8 @@ const E2E = {
     version: '7.2.0-gh',
     deploymentId: 4242,
   },
+  /** A build whose unit tests flake, from three JUnit reports. */
+  flaky: { version: '7.0.9-e2e', test: 'totals the prices' },
   /** A service released five days ago, for the cost a release changed. */
   costProbe: { service: 'cost-probe', version: '2.0.0' },
   argocd: {
@@ -531,6 +533,43 @@ async function sendEvents(backendUrl) {
     { 'x-webhook-secret': config.awsCost },
   );
   log("aws-cost-explorer: eight days of two services' cost stored");
+
+  // 5. JUnit reports of one build's unit tests, run three times: `totals`
+  // fails, passes, fails (flaky: a flip on one version); `adds` passes
+  // after a failed retry (flaky too); the others pass.
+  const flaky = E2E.flaky;
+  for (const [k, totals] of [
+    [0, '<failure message="timeout after 5012 ms">at Cart.totals</failure>'],
+    [1, ''],
+    [2, '<failure message="timeout after 4987 ms">at Cart.totals</failure>'],
+  ]) {
+    const xml = `<testsuite name="cart" timestamp="${iso((50 - 5 * k) * MIN)}">
+      <testcase classname="com.acme.billing.CartTest" name="${
+        flaky.test
+      }" time="0.4">${totals}</testcase>
+      <testcase classname="com.acme.billing.CartTest" name="adds an item" time="0.1">${
+        k === 0 ? '<flakyFailure message="connection reset"/>' : ''
+      }</testcase>
+      <testcase classname="com.acme.billing.CartTest" name="removes an item" time="0.1"/>
+    </testsuite>`;
+    const res = await fetch(
+      `${api}/ingest/test-reports?clusterId=${cluster}&serviceId=${E2E.service}&buildVersion=${flaky.version}&suiteType=UNIT`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/xml',
+          'x-webhook-secret': config.webhook,
+        },
+        body: xml,
+      },
+    );
+    if (res.status !== 202) {
+      throw new Error(
+        `test report answered ${res.status}: ${await res.text()}`,
+      );
+    }
+  }
+  log(`test reports: three JUnit runs of ${E2E.service} ${flaky.version}`);
 }
 
 // ---------------------------------------------------------------- browser
@@ -748,6 +787,45 @@ async function checkViews(page, appUrl) {
   );
   await costCard.scrollIntoViewIfNeeded();
   await shot(page, 'e2e-cost', costCard);
+
+  // Flaky tests, and one test's history.
+  const flakyCard = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ hasText: 'Flaky tests' })
+    .last();
+  const flakyRow = flakyCard.locator('tr').filter({ hasText: E2E.flaky.test });
+  await flakyRow.waitFor();
+  const flakyText = (await flakyRow.innerText()).replace(/\s+/g, ' ');
+  assert(
+    flakyText.includes('66.7 %') &&
+      flakyText.includes('2 of 3') &&
+      /flipped on one version/.test(flakyText),
+    `the flaky list shows ${E2E.flaky.test}: 2 of 3 runs flaky, flipped on one version`,
+  );
+  assert(
+    /adds an item[\s\S]*passed on retry/.test(await flakyCard.innerText()),
+    'the flaky list shows the test that passed on a retry',
+  );
+  await flakyCard.scrollIntoViewIfNeeded();
+  await shot(page, 'e2e-flaky-tests', flakyCard);
+  await flakyCard
+    .getByRole('button', { name: `History of ${E2E.flaky.test}` })
+    .click();
+  const testDialog = page.getByRole('dialog', {
+    name: `Test history: ${E2E.flaky.test}`,
+  });
+  await testDialog
+    .getByRole('img', { name: 'Last 3 runs: 2 failed, 2 flaky' })
+    .waitFor();
+  const dialogText = await testDialog.innerText();
+  assert(
+    dialogText.includes('timeout after <n> ms') &&
+      dialogText.includes('timeout after 4987 ms'),
+    "a test's history shows its runs and groups its two timeouts as one signature",
+  );
+  await shot(page, 'e2e-test-history', testDialog);
+  await page.keyboard.press('Escape');
+  await testDialog.waitFor({ state: 'detached' });
   await page.getByRole('button', { name: /Benchmark/ }).click();
   await page.getByRole('option', { name: 'DORA 2023' }).click();
   await page

@@ -21,7 +21,10 @@ export const testHistoryQuerySchema = flakyTestsQuerySchema.extend({
   limit: z.coerce.number().int().min(1).max(TEST_HISTORY_LIMIT).default(30),
 });
 /** @public */
-export type TestHistoryQuery = z.input<typeof testHistoryQuerySchema>;
+export type TestHistoryQuery = Omit<
+  z.input<typeof testHistoryQuerySchema>,
+  'limit'
+> & { limit?: number };
 
 /** A test case, by the names its reports give it. @public */
 export type TestCaseRef = {

@@ -603,9 +603,7 @@ export class TestCaseStore {
       test,
       outcomes,
       signatures: [...signatures.values()].sort(
-        (a, b) =>
-          b.runs - a.runs ||
-          (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0),
+        (a, b) => b.runs - a.runs || b.lastSeen.localeCompare(a.lastSeen, 'en'),
       ),
     };
   }

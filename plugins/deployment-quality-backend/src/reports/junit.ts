@@ -93,8 +93,10 @@ function firstLine(text: string): string | undefined {
   return line && unescape(line.replace(/^<!\[CDATA\[/, ''));
 }
 
-const countOf = (v: unknown) =>
-  Array.isArray(v) ? v.length : v === undefined ? 0 : 1;
+function countOf(v: unknown): number {
+  if (Array.isArray(v)) return v.length;
+  return v === undefined ? 0 : 1;
+}
 
 function caseOf(c: Node): CaseResult {
   const failure = c.failure ?? c.error;

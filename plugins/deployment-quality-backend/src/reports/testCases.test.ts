@@ -170,7 +170,7 @@ describe('test cases of a report', () => {
     expect(decodeIds(encodeIds(ids))).toEqual(ids);
     const statuses: CaseStatus[] = ['passed', 'failed', 'skipped', 'other'];
     const outcomes = ids.map((_, i) => ({
-      status: statuses[i % 97 === 0 ? 1 : i % 31 === 0 ? 2 : 0],
+      status: statuses[[97, 31].findIndex(n => i % n === 0) + 1],
       durationMs: (i * 37) % 4000,
     }));
     const blob = encodeOutcomes(outcomes);

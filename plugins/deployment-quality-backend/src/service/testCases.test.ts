@@ -1,7 +1,9 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { testDatabaseIds } from '../__testUtils__/databases';
-import { webhookDeployment } from '../__testUtils__/events';
+import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
+import { testResultEvent, webhookDeployment } from '../__testUtils__/events';
+import { afterRetention, daysAgo } from '../__testUtils__/retention';
+import { ReportedCase, TestCaseStore } from '../database/TestCases';
 import {
   BASE,
   SECRET,
@@ -289,6 +291,59 @@ describe.each(databases.eachSupportedId())(
       } finally {
         await stop();
       }
+    });
+
+    it('retention takes the cases of the runs it deletes, keeps those of runs kept, and drops sets no run uses', async () => {
+      const { knex, store } = await createTestStore(databases, databaseId);
+      const cases = new TestCaseStore(knex);
+      const test = (name: string, failed = false): ReportedCase => ({
+        suite: 'api',
+        className: 'Cart',
+        name,
+        status: failed ? 'failed' : 'passed',
+        durationMs: 5,
+        retries: 0,
+        ...(failed ? { message: 'boom' } : {}),
+      });
+      // An old run, a recent one, and old cases whose run never came.
+      for (const [eventId, age, names] of [
+        ['old', 200, ['a', 'b']],
+        ['recent', 5, ['a', 'c']],
+        ['orphan', 150, ['a', 'b']],
+      ] as const) {
+        if (eventId !== 'orphan') {
+          await store.ingest(
+            testResultEvent(
+              {
+                attemptId: `mira-us-west-2:authn:1.0.${age}:1`,
+                executedAt: daysAgo(age),
+              },
+              eventId,
+            ),
+          );
+        }
+        await cases.write([
+          {
+            eventId,
+            executedAt: Date.parse(daysAgo(age)),
+            cases: names.map(n => test(n, true)),
+          },
+        ]);
+      }
+      const { deleted, kept } = await afterRetention(store, knex, {
+        days: 30,
+        table: 'dq_test_run_cases',
+        key: 'event_id',
+        time: 'executed_at',
+      });
+      expect(deleted.testCases).toBe(2);
+      expect(kept).toEqual([['recent', 5]]);
+      expect(
+        await knex('dq_test_case_failures').orderBy('id').pluck('event_id'),
+      ).toEqual(['recent', 'recent']);
+      expect(
+        Number((await knex('dq_test_case_sets').count({ n: '*' }).first())?.n),
+      ).toBe(1);
     });
   },
 );

@@ -12,6 +12,9 @@ import {
   ExternalScorecardsResponse,
   COST_DEFINITIONS,
   CostResponse,
+  FLAKY_DEFINITIONS,
+  FlakyTestsResponse,
+  TestHistoryResponse,
   DEFAULT_SCORECARD_POLICY,
   EntityRollupResponse,
   EntitySummaryResponse,
@@ -558,6 +561,100 @@ export const cost: CostResponse = {
   definitions: COST_DEFINITIONS,
 };
 
+export const flakyTests: FlakyTestsResponse = {
+  filter: {
+    serviceId: 'authn',
+    from: '2026-01-25T00:00:00.000Z',
+    to: '2026-02-24T00:00:00.000Z',
+    flipWindow: 5,
+  },
+  tests: [
+    {
+      caseId: '17',
+      suite: 'api',
+      className: 'com.example.CartTest',
+      name: 'totals the prices',
+      suiteType: 'FUNCTIONAL',
+      runs: 8,
+      flakyRuns: 3,
+      flakeRate: 0.375,
+      firstSeen: hoursAgo(70),
+      lastSeen: hoursAgo(3),
+      evidence: [
+        {
+          kind: 'flip',
+          attemptId: 'mira-us-west-2:authn:3.4.2:1',
+          clusterId: 'mira-us-west-2',
+          buildVersion: '3.4.2',
+          executedAt: hoursAgo(3),
+          signature: 'timeout after <n> ms',
+        },
+        {
+          kind: 'retry',
+          attemptId: 'mira-us-west-2:authn:3.4.1:1',
+          clusterId: 'mira-us-west-2',
+          buildVersion: '3.4.1',
+          executedAt: hoursAgo(30),
+          signature: null,
+        },
+      ],
+    },
+  ],
+  truncated: false,
+  definitions: FLAKY_DEFINITIONS,
+};
+
+export const testHistory: TestHistoryResponse = {
+  filter: {
+    serviceId: 'authn',
+    from: '2026-01-25T00:00:00.000Z',
+    to: '2026-02-24T00:00:00.000Z',
+    limit: 50,
+  },
+  test: {
+    caseId: '17',
+    suite: 'api',
+    className: 'com.example.CartTest',
+    name: 'totals the prices',
+  },
+  outcomes: [
+    {
+      attemptId: 'mira-us-west-2:authn:3.4.2:1',
+      clusterId: 'mira-us-west-2',
+      buildVersion: '3.4.2',
+      suiteType: 'FUNCTIONAL',
+      executedAt: hoursAgo(3),
+      status: 'failed',
+      durationMs: 5012,
+      retries: 0,
+      flaky: 'flip',
+      message: 'timeout after 5012 ms',
+      signature: 'timeout after <n> ms',
+    },
+    {
+      attemptId: 'mira-us-west-2:authn:3.4.2:1',
+      clusterId: 'mira-us-west-2',
+      buildVersion: '3.4.2',
+      suiteType: 'FUNCTIONAL',
+      executedAt: hoursAgo(5),
+      status: 'passed',
+      durationMs: 250,
+      retries: 0,
+      flaky: null,
+      message: null,
+      signature: null,
+    },
+  ],
+  signatures: [
+    {
+      signature: 'timeout after <n> ms',
+      runs: 2,
+      lastSeen: hoursAgo(3),
+      message: 'timeout after 5012 ms',
+    },
+  ],
+};
+
 export function fakeApi(
   overrides: Partial<DeploymentQualityApi> = {},
 ): jest.Mocked<DeploymentQualityApi> {
@@ -600,6 +697,8 @@ export function fakeApi(
     getEntityPromotions: jest.fn(async () => promotions),
     getEntityExternalScorecards: jest.fn(async () => externalScorecards),
     getEntityCost: jest.fn(async () => cost),
+    getEntityFlakyTests: jest.fn(async () => flakyTests),
+    getEntityTestHistory: jest.fn(async () => testHistory),
     getClusterCost: jest.fn(async () => ({
       ...cost,
       filter: {

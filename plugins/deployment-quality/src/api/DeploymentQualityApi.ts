@@ -13,6 +13,10 @@ import {
   ClusterValidationsResponse,
   CostQuery,
   CostResponse,
+  FlakyTestsQuery,
+  FlakyTestsResponse,
+  TestHistoryQuery,
+  TestHistoryResponse,
   ExternalScorecardsResponse,
   RollupQuery,
   ClusterSummaryQuery,
@@ -106,6 +110,17 @@ export interface DeploymentQualityApi {
     entity: CompoundEntityRef,
     query?: CostQuery,
   ): Promise<CostResponse>;
+  /** The entity's service's flaky tests in a window, flakiest first. */
+  getEntityFlakyTests(
+    entity: CompoundEntityRef,
+    query?: FlakyTestsQuery,
+  ): Promise<FlakyTestsResponse>;
+  /** One test's runs on the entity's service, and its failure signatures. */
+  getEntityTestHistory(
+    entity: CompoundEntityRef,
+    caseId: string,
+    query?: TestHistoryQuery,
+  ): Promise<TestHistoryResponse>;
   /** Whether the backend can take and store events right now, and why not. */
   getStatus(): Promise<StatusResponse>;
 }
@@ -265,6 +280,34 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
       await this.client()
     ).GET('/entities/{namespace}/{kind}/{name}/cost', {
       params: { path: entityPath(entity), query },
+    });
+    return data!;
+  }
+
+  async getEntityFlakyTests(
+    entity: CompoundEntityRef,
+    query: FlakyTestsQuery = {},
+  ) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/tests/flaky', {
+      params: { path: entityPath(entity), query },
+    });
+    return data!;
+  }
+
+  async getEntityTestHistory(
+    entity: CompoundEntityRef,
+    caseId: string,
+    query: TestHistoryQuery = {},
+  ) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/tests/cases/{caseId}', {
+      params: {
+        path: { ...entityPath(entity), caseId: Number(caseId) },
+        query,
+      },
     });
     return data!;
   }

@@ -8,6 +8,7 @@ import { AnalyticsCharts, isEmptyAnalytics } from '../charts/AnalyticsCharts';
 import { AsyncView } from '../shared/AsyncView';
 import { EntityCost } from './EntityCost';
 import { ExternalScorecards } from './ExternalScorecards';
+import { FlakyTests } from '../TestHistory/FlakyTests';
 import {
   NoDeploymentsGuidance,
   serviceIdOf,
@@ -74,6 +75,9 @@ export const EntityQualityContent = () => {
           />
         )}
       </AsyncView>
+      <Box mt={3}>
+        <FlakyTests from={from} to={to} />
+      </Box>
       <Box mt={3}>
         <ExternalScorecards />
       </Box>

@@ -1,0 +1,50 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { fakeApi, flakyTests } from '../../__testUtils__/fixtures';
+import { renderWithApi } from '../../__testUtils__/render';
+import { FlakyTests } from './FlakyTests';
+
+describe('FlakyTests', () => {
+  it('lists the flaky tests with rate and why, and opens a test’s history', async () => {
+    const api = fakeApi();
+    await renderWithApi(<FlakyTests from="2026-01-25" />, api);
+    const row = (await screen.findByText('totals the prices')).closest('tr')!;
+    expect(row).toHaveTextContent('com.example.CartTest');
+    expect(row).toHaveTextContent('37.5 %');
+    expect(row).toHaveTextContent('3 of 8');
+    expect(row).toHaveTextContent('flipped on one version');
+    expect(row).toHaveTextContent('passed on retry');
+
+    await userEvent.click(
+      screen.getByRole('button', { name: 'History of totals the prices' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Test history: totals the prices',
+    });
+    expect(api.getEntityTestHistory).toHaveBeenCalledWith(
+      expect.objectContaining({ name: expect.any(String) }),
+      '17',
+      { from: '2026-01-25', to: undefined, limit: 50 },
+    );
+    expect(
+      await within(dialog).findByRole('img', {
+        name: 'Last 2 runs: 1 failed, 1 flaky',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('timeout after <n> ms'),
+    ).toBeInTheDocument();
+    expect(dialog).toHaveTextContent('failed (flaky: flip)');
+    expect(dialog).toHaveTextContent('5.01 s');
+  });
+
+  it('shows nothing while no test is flaky', async () => {
+    const api = fakeApi({
+      getEntityFlakyTests: jest.fn(async () => ({ ...flakyTests, tests: [] })),
+    });
+    await renderWithApi(<FlakyTests />, api);
+    await waitFor(() => expect(api.getEntityFlakyTests).toHaveBeenCalled());
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    expect(screen.queryByText('Flaky tests')).toBeNull();
+  });
+});
