@@ -254,6 +254,22 @@ export interface Config {
        * have, by upper-case suite name; `default` for the rest. Default 100.
        */
       minPassRate?: { [suite: string]: number };
+      /**
+       * Tests whose failures don't fail a gate (`/gates` counts them as
+       * quarantined), as their reports name them: the suite (`<testsuite
+       * name>`, CTRF's first suite), the class (JUnit `classname`, CTRF's
+       * suite path or file; empty when none) and the name. More can be
+       * quarantined from the Quality tab with the permission
+       * `deployment-quality.quarantine`; those in config can only be lifted
+       * here.
+       */
+      quarantine?: Array<{
+        serviceId: string;
+        suite: string;
+        className?: string;
+        name: string;
+        reason?: string;
+      }>;
     };
     /**
      * The quality scorecard. Each metric scores 100 at `good` and 0 at `bad`

@@ -826,6 +826,27 @@ async function checkViews(page, appUrl) {
   await shot(page, 'e2e-test-history', testDialog);
   await page.keyboard.press('Escape');
   await testDialog.waitFor({ state: 'detached' });
+  // Quarantine it: recorded with who, and listed apart.
+  await flakyCard
+    .getByRole('button', { name: `Quarantine ${E2E.flaky.test}` })
+    .click();
+  const reasonDialog = page.getByRole('dialog', {
+    name: `Quarantine ${E2E.flaky.test}`,
+  });
+  await reasonDialog
+    .getByRole('textbox', { name: /Reason/ })
+    .fill('e2e: timeouts since the cart cache change');
+  await reasonDialog.getByRole('button', { name: 'Quarantine' }).click();
+  await reasonDialog.waitFor({ state: 'detached' });
+  const quarantinedRow = flakyCard
+    .locator('tr')
+    .filter({ hasText: 'e2e: timeouts since the cart cache change' });
+  await quarantinedRow.waitFor();
+  assert(
+    /user:default\/guest/.test(await quarantinedRow.innerText()),
+    'a quarantined test is listed with its reason and who quarantined it',
+  );
+  await shot(page, 'e2e-quarantine', flakyCard);
   await page.getByRole('button', { name: /Benchmark/ }).click();
   await page.getByRole('option', { name: 'DORA 2023' }).click();
   await page

@@ -51,6 +51,15 @@ export interface GatePolicy {
   minPassRate: Record<string, number>;
 }
 
+/** A test quarantined in `deploymentQuality.gates.quarantine`. */
+export interface ConfiguredQuarantine {
+  serviceId: string;
+  suite: string;
+  className: string;
+  name: string;
+  reason: string;
+}
+
 /** `deploymentQuality.ingestion.testReports`. */
 export interface TestReportsConfig {
   /** Suite names and patterns → suite types, tried in order. */
@@ -70,6 +79,8 @@ export interface DiagnosticsConfig {
 export interface DeploymentQualityConfig {
   clusters: Cluster[];
   gates: GatePolicy;
+  /** Tests whose failures don't fail a gate, from config. */
+  quarantine: ConfiguredQuarantine[];
   scorecard: ScorecardPolicy;
   webhook: {
     maxBodyBytes: number;
@@ -263,6 +274,16 @@ export function readDeploymentQualityConfig(
       ).map(suite => suite.toUpperCase()),
       minPassRate,
     },
+    quarantine: (gates?.getOptionalConfigArray('quarantine') ?? []).map(
+      entry => ({
+        serviceId: entry.getString('serviceId'),
+        suite: entry.getString('suite'),
+        className: entry.getOptionalString('className') ?? '',
+        name: entry.getString('name'),
+        reason:
+          entry.getOptionalString('reason') ?? 'quarantined in app-config',
+      }),
+    ),
     ...(sqs
       ? {
           sqs: {

@@ -49,6 +49,7 @@ import { scheduleNotifications } from './notifications/scheduleNotifications';
 import { createRouter } from './service/router';
 import { createSourcesRouter } from './service/sourcesRouter';
 import { TestCaseStore } from './database/TestCases';
+import { Quarantine } from './database/Quarantine';
 
 /**
  * Deployment & Quality backend: ingestion, storage and the REST API.
@@ -78,6 +79,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         logger: coreServices.logger,
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
+        auditor: coreServices.auditor,
         httpRouter: coreServices.httpRouter,
         lifecycle: coreServices.lifecycle,
         auth: coreServices.auth,
@@ -95,6 +97,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
         logger,
         database,
         httpAuth,
+        auditor,
         httpRouter,
         lifecycle,
         auth,
@@ -195,6 +198,12 @@ export const deploymentQualityPlugin = createBackendPlugin({
           ? queueSink(new SqsPublisher(client, sqs.queueUrl))
           : storeSink(store, logger);
         const testCases = new TestCaseStore(db, reads);
+        const quarantine = new Quarantine(
+          db,
+          reads,
+          testCases,
+          dqConfig.quarantine,
+        );
         const maxFutureSkewMs = readMaxFutureSkewMs(config);
         const ingestor = new EventIngestor(
           sink,
@@ -301,6 +310,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             cacheEntries: 512,
             maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
             doraBenchmark: dqConfig.analytics.doraBenchmark,
+            quarantine,
           },
         );
         registerDeploymentQualityActions(actionsRegistry, {
@@ -317,6 +327,8 @@ export const deploymentQualityPlugin = createBackendPlugin({
             store,
             queries,
             testCases,
+            quarantine,
+            auditor,
             flakyFlipWindow: dqConfig.testReports.flakyFlipWindow,
             access,
             webhook: dqConfig.webhook,

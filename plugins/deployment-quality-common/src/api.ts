@@ -278,11 +278,16 @@ export type BatchIngestResponse = {
 /** One suite in the answer of `GET /gates`. @public */
 export type GateCheckSuite = GateResult & {
   suite: string;
-  /** Σpassed / Σtotal × 100 of the suite's latest run; null when total is 0. */
+  /**
+   * passed / (total − quarantined) × 100 of the suite's latest run; null
+   * when that is 0.
+   */
   passRate: number | null;
   /** The configured minimum pass rate for this suite. */
   threshold: number;
   ok: boolean;
+  /** Its failed tests that are quarantined: left out of the pass rate. */
+  quarantined: number;
 };
 
 /**

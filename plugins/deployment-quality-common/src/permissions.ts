@@ -20,8 +20,18 @@ export const deploymentQualityAdminPermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Quarantining a service's test, and lifting a quarantine, from the UI.
+ * @public
+ */
+export const deploymentQualityQuarantinePermission = createPermission({
+  name: 'deployment-quality.quarantine',
+  attributes: { action: 'update' },
+});
+
 /** @public */
 export const deploymentQualityPermissions = [
   deploymentQualityReadPermission,
   deploymentQualityAdminPermission,
+  deploymentQualityQuarantinePermission,
 ];

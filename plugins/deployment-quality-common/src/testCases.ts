@@ -119,3 +119,33 @@ export const FLAKY_DEFINITIONS = {
   signature:
     "The failure message's first line with URLs, timestamps, UUIDs, paths, hex and numbers replaced by placeholders, so one failure recurring with other values is one signature.",
 } as const;
+
+/** A quarantined test of a service: its failures don't fail a gate. @public */
+export type QuarantinedTest = {
+  /** Null while no report of the service has named the test. */
+  caseId: string | null;
+  suite: string;
+  className: string;
+  name: string;
+  reason: string;
+  /** `config` entries can only be lifted in app-config. */
+  source: 'config' | 'ui';
+  /** The user who quarantined it (null for config). */
+  addedBy: string | null;
+  addedAt: string | null;
+};
+
+/** `GET /entities/…/tests/quarantine`. @public */
+export type QuarantineResponse = {
+  serviceId: string;
+  tests: QuarantinedTest[];
+  /** Whether the caller may quarantine tests and lift quarantines. */
+  canManage: boolean;
+};
+
+/** Body of `PUT /entities/…/tests/quarantine/{caseId}`. @public */
+export const quarantineRequestSchema = z.object({
+  reason: z.string().trim().min(1).max(500),
+});
+/** @public */
+export type QuarantineRequest = z.input<typeof quarantineRequestSchema>;

@@ -6,7 +6,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
 
 /**
- * A policy that denies the plugin's permissions (read and admin) and allows
+ * A policy that denies the plugin's permissions (read, admin, quarantine) and allows
  * everything else, catalog reads included: cluster-wide and admin routes
  * answer 403 while entity routes still answer for the entities the caller
  * reads.

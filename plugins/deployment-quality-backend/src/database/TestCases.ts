@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
   CaseOutcome,
+  STATUS_CODES,
   decodeIds,
   decodeOutcomes,
   encodeIds,
@@ -46,10 +47,16 @@ const MAX_NAME_LENGTH = 1000;
 const SET_CACHE_SIZE = 500;
 /** Runs decoded per turn of the event loop. */
 const RUNS_PER_TURN = 25;
+/** Tests judged flaky or not per turn of the event loop. */
+const CASES_PER_TURN = 200;
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const caseKeyOf = (c: ReportedCase) =>
-  sha1(`${c.suite}\u0000${c.className}\u0000${c.name}`);
+/** A test's key: its suite, class and name (dq_test_cases.case_key). */
+export const caseKeyOf = (c: {
+  suite: string;
+  className: string;
+  name: string;
+}) => sha1(`${c.suite}\u0000${c.className}\u0000${c.name}`);
 const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
 
 const SEVERITY: Record<CaseStatus, number> = {
@@ -152,6 +159,41 @@ export function markFlaky(runs: CaseRun[], flipWindow: number) {
       if (near.some(n => n.outcome.status === 'passed')) r.flaky = 'flip';
     });
   }
+}
+
+/** A test's outcome in a run whose set of tests doesn't hold it. */
+const ABSENT = 255;
+
+/** One test's runs, in the runs' order, for markFlaky. */
+function runsOfCase(
+  runs: ServiceRun[],
+  outcomes: { statuses: Uint8Array; durations: Float64Array },
+  failureOf: (eventId: string) => FailureRow | undefined,
+): CaseRun[] {
+  const list: CaseRun[] = [];
+  outcomes.statuses.forEach((code, index) => {
+    if (code === ABSENT) return;
+    const run = runs[index];
+    list.push({
+      run,
+      outcome: {
+        status: STATUS_CODES[code],
+        durationMs: outcomes.durations[index],
+      },
+      failure: failureOf(run.eventId),
+      flaky: null,
+    });
+  });
+  return list;
+}
+
+/** Failure rows by run and test. */
+function failureIndex(failures: FailureRow[]) {
+  const byKey = new Map(
+    failures.map(f => [`${f.eventId}\u0000${f.caseId}`, f]),
+  );
+  return (caseId: number) => (eventId: string) =>
+    byKey.get(`${eventId}\u0000${caseId}`);
 }
 
 /**
@@ -392,17 +434,14 @@ export class TestCaseStore {
   }
 
   /**
-   * Each given test's runs among `runs`, in their order: decoded from the
-   * runs' blobs, a few runs per turn of the event loop.
+   * Each given test's outcome in each of `runs` (ABSENT where the run's
+   * set doesn't hold it), decoded from the runs' blobs a few runs per turn
+   * of the event loop into typed arrays: no object per outcome.
    */
-  private async caseRuns(
+  private async caseOutcomes(
     runs: ServiceRun[],
     caseIds: Set<number>,
-    failures: FailureRow[],
-  ): Promise<Map<number, CaseRun[]>> {
-    const failureOf = new Map(
-      failures.map(f => [`${f.eventId}\u0000${f.caseId}`, f]),
-    );
+  ): Promise<Map<number, { statuses: Uint8Array; durations: Float64Array }>> {
     // Where each wanted test sits in each set.
     const positions = new Map<number, Array<[number, number]>>();
     for (const setId of new Set(runs.map(r => r.setId))) {
@@ -413,30 +452,36 @@ export class TestCaseStore {
       });
       positions.set(setId, at);
     }
-    const wanted = runs.filter(r => positions.get(r.setId)!.length > 0);
-    const byCase = new Map<number, CaseRun[]>();
+    const byCase = new Map<
+      number,
+      { statuses: Uint8Array; durations: Float64Array }
+    >();
+    for (const caseId of caseIds) {
+      byCase.set(caseId, {
+        statuses: new Uint8Array(runs.length).fill(ABSENT),
+        durations: new Float64Array(runs.length),
+      });
+    }
+    const wanted = runs
+      .map((run, index) => ({ run, index }))
+      .filter(({ run }) => positions.get(run.setId)!.length > 0);
     for (const part of chunks(wanted, RUNS_PER_TURN)) {
       const blobs = new Map<string, Uint8Array>(
         (
           await this.reads('dq_test_run_cases')
             .whereIn(
               'event_id',
-              part.map(r => r.eventId),
+              part.map(r => r.run.eventId),
             )
             .select('event_id', 'outcomes')
         ).map((r: Row) => [r.event_id, r.outcomes]),
       );
-      for (const run of part) {
-        const outcomes = decodeOutcomes(blobs.get(run.eventId)!);
+      for (const { run, index } of part) {
+        const { statuses, durations } = decodeOutcomes(blobs.get(run.eventId)!);
         for (const [caseId, i] of positions.get(run.setId)!) {
-          const list = byCase.get(caseId) ?? [];
-          list.push({
-            run,
-            outcome: outcomes[i],
-            failure: failureOf.get(`${run.eventId}\u0000${caseId}`),
-            flaky: null,
-          });
-          byCase.set(caseId, list);
+          const outcomes = byCase.get(caseId)!;
+          outcomes.statuses[index] = statuses[i];
+          outcomes.durations[index] = durations[i];
         }
       }
       await yieldToLoop();
@@ -462,6 +507,29 @@ export class TestCaseStore {
     return refs;
   }
 
+  /**
+   * The test, if the service ran it in one of its latest `runs` reports
+   * with cases: what may be quarantined for it.
+   */
+  async testOf(
+    serviceId: string,
+    caseId: number,
+    runs = 200,
+  ): Promise<TestCaseRef | undefined> {
+    const recent: number[] = await this.reads('dq_test_runs as r')
+      .join('dq_test_run_cases as c', 'c.event_id', 'r.event_id')
+      .where('r.service_id', serviceId)
+      .orderBy('r.executed_at', 'desc')
+      .limit(runs)
+      .pluck('c.case_set_id');
+    for (const setId of new Set(recent.map(Number))) {
+      if ((await this.idsOf(this.reads, setId)).includes(caseId)) {
+        return (await this.refs([caseId])).get(caseId);
+      }
+    }
+    return undefined;
+  }
+
   /** The service's flaky tests in the window (FLAKY_DEFINITIONS). */
   async flaky(
     serviceId: string,
@@ -483,34 +551,48 @@ export class TestCaseStore {
     const failures = await this.failuresOf(serviceId, window);
     if (failures.length === 0) return answer([], false);
     const runs = await this.runsOf(serviceId, window);
-    const byCase = await this.caseRuns(
+    const byCase = await this.caseOutcomes(
       runs,
       new Set(failures.map(f => f.caseId)),
-      failures,
     );
+    const failureOf = failureIndex(failures);
 
-    const found: Array<{ caseId: number; runs: CaseRun[]; flaky: CaseRun[] }> =
-      [];
-    for (const [caseId, caseRuns] of byCase) {
+    // A test at a time, a few hundred per turn of the event loop: a
+    // service with thousands of failing tests has millions of runs here.
+    const found: Array<{
+      caseId: number;
+      executed: number;
+      suiteType: string;
+      flaky: CaseRun[];
+    }> = [];
+    let done = 0;
+    for (const [caseId, outcomes] of byCase) {
+      const caseRuns = runsOfCase(runs, outcomes, failureOf(caseId));
       markFlaky(caseRuns, flipWindow);
       const flaky = caseRuns.filter(r => r.flaky);
-      if (flaky.length) found.push({ caseId, runs: caseRuns, flaky });
+      if (flaky.length) {
+        found.push({
+          caseId,
+          executed: caseRuns.filter(r => r.outcome.status !== 'skipped').length,
+          suiteType: caseRuns[caseRuns.length - 1].run.suiteType,
+          flaky,
+        });
+      }
+      byCase.delete(caseId);
+      if (++done % CASES_PER_TURN === 0) await yieldToLoop();
     }
-    const executed = (list: CaseRun[]) =>
-      list.filter(r => r.outcome.status !== 'skipped').length;
     found.sort(
       (a, b) =>
-        b.flaky.length / executed(b.runs) - a.flaky.length / executed(a.runs) ||
+        b.flaky.length / b.executed - a.flaky.length / a.executed ||
         b.flaky.length - a.flaky.length ||
         a.caseId - b.caseId,
     );
     const listed = found.slice(0, FLAKY_TESTS_LIMIT);
     const refs = await this.refs(listed.map(f => f.caseId));
-    const tests = listed.map(({ caseId, runs: all, flaky }): FlakyTest => {
-      const count = executed(all);
-      return {
+    const tests = listed.map(
+      ({ caseId, executed: count, suiteType, flaky }): FlakyTest => ({
         ...refs.get(caseId)!,
-        suiteType: all[all.length - 1].run.suiteType,
+        suiteType,
         runs: count,
         flakyRuns: flaky.length,
         flakeRate: Math.round((flaky.length / count) * 10_000) / 10_000,
@@ -527,8 +609,8 @@ export class TestCaseStore {
             executedAt: iso(r.run.executedAt),
             signature: r.failure?.signature ?? null,
           })),
-      };
-    });
+      }),
+    );
     return answer(tests, found.length > listed.length);
   }
 
@@ -549,9 +631,10 @@ export class TestCaseStore {
       this.failuresOf(serviceId, window, caseId),
       this.refs([caseId]),
     ]);
-    const caseRuns =
-      (await this.caseRuns(runs, new Set([caseId]), failures)).get(caseId) ??
-      [];
+    const decoded = (await this.caseOutcomes(runs, new Set([caseId]))).get(
+      caseId,
+    )!;
+    const caseRuns = runsOfCase(runs, decoded, failureIndex(failures)(caseId));
     const test = refs.get(caseId);
     if (!test || caseRuns.length === 0) {
       throw new NotFoundError(

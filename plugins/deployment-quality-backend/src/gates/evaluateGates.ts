@@ -6,11 +6,17 @@ import {
 } from '@internal/plugin-deployment-quality-common';
 import { GatePolicy } from '../config';
 
-/** Decides whether an attempt passed its gates under the configured policy. */
+/**
+ * Decides whether an attempt passed its gates under the configured policy.
+ * A suite's failed tests that are quarantined (`quarantined`, by
+ * lower-case suite) leave its pass rate: they count neither as run nor as
+ * failed, and the answer names how many there were.
+ */
 export function evaluateGates(
   attempt: Attempt,
   gates: Gates,
   policy: GatePolicy,
+  quarantined: Record<string, number> = {},
 ): GateCheckResponse {
   const reasons: string[] = [];
   if (!DEPLOYED_STATUSES.includes(attempt.status)) {
@@ -21,8 +27,10 @@ export function evaluateGates(
       const suite = name.toUpperCase();
       const threshold =
         policy.minPassRate[suite] ?? policy.minPassRate.default ?? 100;
+      const set = Math.min(quarantined[name] ?? 0, g.failed);
+      const total = g.total - set;
       const passRate =
-        g.total > 0 ? Math.round((g.passed / g.total) * 10000) / 100 : null;
+        total > 0 ? Math.round((g.passed / total) * 10000) / 100 : null;
       const ok = passRate === null ? threshold === 0 : passRate >= threshold;
       if (!ok) {
         reasons.push(
@@ -31,7 +39,14 @@ export function evaluateGates(
             : `${suite} pass rate ${passRate} % is below ${threshold} %`,
         );
       }
-      return { suite, ...g, passRate, threshold, ok };
+      return {
+        suite,
+        ...g,
+        passRate,
+        threshold,
+        ok,
+        quarantined: set,
+      };
     })
     .sort((a, b) => a.suite.localeCompare(b.suite));
   const ran = new Set(suites.map(s => s.suite));

@@ -39,6 +39,7 @@ import { ExternalScorecards } from '../database/ExternalScorecards';
 import { Costs } from '../database/Costs';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
+import { Quarantine } from '../database/Quarantine';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
 import { KnexScorecard } from '../analytics/KnexScorecard';
 import { ScorecardInputs, scoreService } from '../analytics/scoring';
@@ -69,6 +70,8 @@ const NO_SERVICES: ClusterHealth = {
  * its aggregates; entity reads get a service the caller may read.
  */
 export class DeploymentQueries {
+  private readonly quarantine?: Pick<Quarantine, 'failuresOf'>;
+
   constructor(
     private readonly store: DeploymentQualityStore,
     private readonly analyticsQueries: KnexAnalytics,
@@ -88,8 +91,11 @@ export class DeploymentQueries {
       maxStaleMs?: number;
       /** The DORA benchmark of answers whose query names none. */
       doraBenchmark?: DoraBenchmarkYear;
+      /** Quarantined tests, whose failures the gate check sets apart. */
+      quarantine?: Pick<Quarantine, 'failuresOf'>;
     } = {},
   ) {
+    this.quarantine = options.quarantine;
     this.doraBenchmark = options.doraBenchmark ?? DEFAULT_DORA_BENCHMARK;
     const cached = {
       maxEntries: options.cacheEntries ?? 0,
@@ -559,8 +565,16 @@ export class DeploymentQueries {
       }),
     ]);
     if (!attempt) throw missing;
-    const gates = await this.store.getGates([attempt.id]);
-    return evaluateGates(attempt, gates.get(attempt.id) ?? {}, policy);
+    const [gates, quarantined] = await Promise.all([
+      this.store.getGates([attempt.id]),
+      this.quarantine?.failuresOf(attempt.id, attempt.serviceId),
+    ]);
+    return evaluateGates(
+      attempt,
+      gates.get(attempt.id) ?? {},
+      policy,
+      quarantined,
+    );
   }
 
   /**

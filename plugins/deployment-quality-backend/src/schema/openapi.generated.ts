@@ -1055,16 +1055,7 @@ export const spec = {
             $ref: '#/components/parameters/name',
           },
           {
-            name: 'caseId',
-            in: 'path',
-            required: true,
-            description:
-              "The test's `caseId`, as the flaky list or a history names it.",
-            schema: {
-              type: 'integer',
-              minimum: 1,
-            },
-            example: 42,
+            $ref: '#/components/parameters/caseId',
           },
           {
             $ref: '#/components/parameters/from',
@@ -1105,6 +1096,155 @@ export const spec = {
           },
           '404': {
             $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
+    '/entities/{namespace}/{kind}/{name}/tests/quarantine': {
+      get: {
+        operationId: 'getEntityQuarantine',
+        tags: ['Entities'],
+        summary: "The entity's service's quarantined tests.",
+        description:
+          "Tests whose failures don't fail a gate: from\n`deploymentQuality.gates.quarantine` (`source: config`) and put\nthere from the Quality tab (`source: ui`, with who and when).\n`canManage` says whether the caller holds the permission\n`deployment-quality.quarantine`.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The quarantined tests.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/QuarantineResponse',
+                },
+              },
+            },
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
+    '/entities/{namespace}/{kind}/{name}/tests/quarantine/{caseId}': {
+      put: {
+        operationId: 'quarantineTest',
+        tags: ['Entities'],
+        summary: "Quarantines one of the service's tests.",
+        description:
+          'Needs the permission `deployment-quality.quarantine` (403 without\nit). The test must be one the service ran in its latest 200 reports\nwith test cases (404 otherwise). Who and when are recorded, and the\nauditor logs a `test-quarantine` event. Quarantining a quarantined\ntest changes nothing.\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/caseId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['reason'],
+                properties: {
+                  reason: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 500,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The quarantined test.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/QuarantinedTest',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+      delete: {
+        operationId: 'liftQuarantine',
+        tags: ['Entities'],
+        summary: 'Lifts a quarantine put in place from the UI.',
+        description:
+          'Needs the permission `deployment-quality.quarantine` (403 without\nit). Who and when are recorded beside who quarantined it; the\nauditor logs a `test-quarantine` event. A test quarantined in\napp-config answers 409 (lift it there); one not quarantined, 404.\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/caseId',
+          },
+        ],
+        responses: {
+          '204': {
+            description: 'Lifted.',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+          '409': {
+            description:
+              'Quarantined in app-config, not from the UI (`ConflictError`).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
           },
         },
       },
@@ -1714,6 +1854,18 @@ export const spec = {
       },
     },
     parameters: {
+      caseId: {
+        name: 'caseId',
+        in: 'path',
+        required: true,
+        description:
+          "The test's `caseId`, as the flaky list or a history names it.",
+        schema: {
+          type: 'integer',
+          minimum: 1,
+        },
+        example: 42,
+      },
       clusterIdPath: {
         name: 'clusterId',
         in: 'path',
@@ -3575,6 +3727,7 @@ export const spec = {
           'passRate',
           'threshold',
           'ok',
+          'quarantined',
         ],
         properties: {
           suite: {
@@ -3604,7 +3757,7 @@ export const spec = {
             minimum: 0,
             maximum: 100,
             description:
-              "passed / total × 100 of the suite's latest run, to two decimals; null when total is 0.",
+              "passed / (total − quarantined) × 100 of the suite's latest run, to two decimals; null when that is 0.",
           },
           threshold: {
             type: 'number',
@@ -3615,6 +3768,12 @@ export const spec = {
           },
           ok: {
             type: 'boolean',
+          },
+          quarantined: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The run's failed tests that are quarantined (in `deploymentQuality.gates.quarantine` or from the Quality tab): left out of the pass rate, so they don't fail the gate.",
           },
         },
       },
@@ -4022,6 +4181,73 @@ export const spec = {
                 },
               },
             },
+          },
+        },
+      },
+      QuarantinedTest: {
+        type: 'object',
+        required: [
+          'caseId',
+          'suite',
+          'className',
+          'name',
+          'reason',
+          'source',
+          'addedBy',
+          'addedAt',
+        ],
+        properties: {
+          caseId: {
+            type: 'string',
+            nullable: true,
+            description:
+              'Null while no report of the service has named the test.',
+          },
+          suite: {
+            type: 'string',
+          },
+          className: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          reason: {
+            type: 'string',
+          },
+          source: {
+            type: 'string',
+            enum: ['config', 'ui'],
+          },
+          addedBy: {
+            type: 'string',
+            nullable: true,
+            description: 'The user who quarantined it; null for config.',
+          },
+          addedAt: {
+            type: 'string',
+            format: 'date-time',
+            nullable: true,
+          },
+        },
+      },
+      QuarantineResponse: {
+        type: 'object',
+        required: ['serviceId', 'tests', 'canManage'],
+        properties: {
+          serviceId: {
+            type: 'string',
+          },
+          tests: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/QuarantinedTest',
+            },
+          },
+          canManage: {
+            type: 'boolean',
+            description:
+              'Whether the caller may quarantine tests and lift quarantines.',
           },
         },
       },

@@ -129,6 +129,15 @@ async function startBackend(
             gates: {
               requiredSuites: ['functional', 'REGRESSION'],
               minPassRate: { FUNCTIONAL: 90 },
+              quarantine: [
+                {
+                  serviceId: 'authn',
+                  suite: 'api',
+                  className: 'Cart',
+                  name: 'totals',
+                  reason: 'JIRA-7',
+                },
+              ],
             },
             sources: {
               github: {
@@ -494,6 +503,11 @@ const GET_CASES: GetCase[] = [
   },
   { url: '/entities/default/component/ghost/tests/flaky', status: 404 },
   {
+    url: '/entities/default/component/authentication/tests/quarantine',
+    status: 200,
+  },
+  { url: '/entities/default/component/ghost/tests/quarantine', status: 404 },
+  {
     url: '/entities/default/component/authentication/tests/cases/999999',
     status: 404,
   },
@@ -539,6 +553,8 @@ const SAMPLE_URLS: Record<string, string> = {
   getEntityFlakyTests: '/entities/default/component/authentication/tests/flaky',
   getEntityTestHistory:
     '/entities/default/component/authentication/tests/cases/1',
+  getEntityQuarantine:
+    '/entities/default/component/authentication/tests/quarantine',
   getEntityRollup: '/entities/default/group/team-b/rollup',
   listRejectedEvents: '/diagnostics/rejected-events',
   getStatus: '/status',
@@ -717,19 +733,23 @@ describe.each(databases.eachSupportedId())(
     let restricted: Awaited<ReturnType<typeof startBackend>>;
 
     type Options = { headers?: Record<string, string>; body?: string | object };
+    type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
     /** Calls the backend; `problems` are the answer's departures from the spec. */
     async function send(
       backend: typeof main,
-      method: 'GET' | 'POST',
+      method: Method,
       path: string,
       options: Options = {},
     ) {
       const url = `${BASE}${path}`;
-      let req =
-        method === 'GET'
-          ? request(backend.server).get(url)
-          : request(backend.server).post(url);
+      const agent = request(backend.server);
+      let req = {
+        GET: () => agent.get(url),
+        POST: () => agent.post(url),
+        PUT: () => agent.put(url),
+        DELETE: () => agent.delete(url),
+      }[method]();
       for (const [k, v] of Object.entries(options.headers ?? {})) {
         req = req.set(k, v);
       }
@@ -741,7 +761,7 @@ describe.each(databases.eachSupportedId())(
     /** Calls the backend and asserts the answer matches the spec. */
     async function call(
       backend: typeof main,
-      method: 'GET' | 'POST',
+      method: Method,
       path: string,
       options: Options = {},
     ) {
@@ -1210,6 +1230,46 @@ describe.each(databases.eachSupportedId())(
       );
       expect(history.status).toBe(200);
       expect(history.body.outcomes).toHaveLength(1);
+
+      // Quarantine: listed, put in place, lifted; refused as documented.
+      const byName = Object.fromEntries(
+        flaky.body.tests.map((t: { name: string; caseId: string }) => [
+          t.name,
+          t.caseId,
+        ]),
+      );
+      const quarantine = `${entity}/tests/quarantine`;
+      const listed = await call(main, 'GET', quarantine);
+      expect(listed.body.tests.map((t: { name: string }) => t.name)).toEqual([
+        'totals',
+      ]);
+      const put = (backend: typeof main, id: string, body: object) =>
+        call(backend, 'PUT', `${quarantine}/${id}`, { body });
+      expect((await put(main, byName.adds, { reason: 'flaky' })).status).toBe(
+        200,
+      );
+      expect((await put(main, byName.adds, { reason: '' })).status).toBe(400);
+      expect((await put(main, '999999', { reason: 'x' })).status).toBe(404);
+      expect((await put(restricted, byName.adds, { reason: 'x' })).status).toBe(
+        403,
+      );
+      const lift = (backend: typeof main, id: string, headers = {}) =>
+        call(backend, 'DELETE', `${quarantine}/${id}`, { headers });
+      expect((await lift(main, byName.adds)).status).toBe(204);
+      expect((await lift(main, byName.adds)).status).toBe(404);
+      expect((await lift(main, byName.totals)).status).toBe(409);
+      expect((await lift(restricted, byName.adds)).status).toBe(403);
+      expect(
+        (await lift(main, byName.adds, { Authorization: NO_AUTH })).status,
+      ).toBe(401);
+      expect(
+        (
+          await call(main, 'PUT', `${quarantine}/${byName.adds}`, {
+            body: { reason: 'x' },
+            headers: { Authorization: NO_AUTH },
+          })
+        ).status,
+      ).toBe(401);
     });
 
     it('answers 429 with Retry-After past a credential’s rate', async () => {

@@ -1,4 +1,6 @@
 import {
+  AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -7,6 +9,9 @@ import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   deploymentQualityAdminPermission,
+  deploymentQualityQuarantinePermission,
+  quarantineRequestSchema,
+  QuarantinedTest,
   analyticsQuerySchema,
   rollupQuerySchema,
   attemptsQuerySchema,
@@ -41,6 +46,7 @@ import { StatusReporter } from '../status/StatusReporter';
 import { scorecardCsv } from './csv';
 import { DeadLetterRedrive } from '../queue/deadLetters';
 import { TestCaseStore } from '../database/TestCases';
+import { Quarantine } from '../database/Quarantine';
 import { resolveWindow } from '../analytics/window';
 
 export interface RouterOptions {
@@ -57,6 +63,9 @@ export interface RouterOptions {
   >;
   queries: DeploymentQueries;
   testCases: Pick<TestCaseStore, 'flaky' | 'history'>;
+  quarantine: Pick<Quarantine, 'list' | 'add' | 'lift'>;
+  /** Records who quarantined or lifted what. */
+  auditor: AuditorService;
   /** See `deploymentQuality.ingestion.testReports.flakyFlipWindow`. */
   flakyFlipWindow: number;
   access: Pick<
@@ -110,6 +119,8 @@ export async function createRouter(
     store,
     queries,
     testCases,
+    quarantine,
+    auditor,
     flakyFlipWindow,
     access,
     webhook,
@@ -143,6 +154,48 @@ export async function createRouter(
 
   const entityOf = async (req: Request<any, any, any, any>) =>
     access.resolveEntity(req.params, await credentialsOf(req));
+
+  const mayQuarantine = async (credentials: BackstageCredentials) => {
+    const [decision] = await permissions.authorize(
+      [{ permission: deploymentQualityQuarantinePermission }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  };
+
+  /**
+   * A quarantine change: the entity's service, checked against the
+   * permission, done, and audited (as failed too when refused).
+   */
+  const changeQuarantine = async (
+    req: Request<any, any, any, any>,
+    action: 'add' | 'lift',
+    change: (serviceId: string, caseId: number, actor: string) => Promise<void>,
+  ) => {
+    const { caseId } = parseQuery(caseIdSchema, req.params);
+    const credentials = await credentialsOf(req);
+    const { serviceId } = await access.resolveEntity(req.params, credentials);
+    const event = await auditor.createEvent({
+      eventId: 'test-quarantine',
+      severityLevel: 'medium',
+      request: req,
+      meta: { action, serviceId, caseId },
+    });
+    try {
+      if (!(await mayQuarantine(credentials))) {
+        throw new NotAllowedError(
+          `Missing permission ${deploymentQualityQuarantinePermission.name}`,
+        );
+      }
+      const { principal } = credentials as BackstageCredentials<any>;
+      const actor: string = principal.userEntityRef ?? principal.subject;
+      await change(serviceId, caseId, actor);
+      await event.success();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  };
 
   // Any signed-in caller: it says whether the plugin works, not what it
   // holds. Error texts name hosts, tables and values: readers only. Any
@@ -344,6 +397,51 @@ export async function createRouter(
           flakyFlipWindow,
         ),
       );
+    },
+  );
+
+  api.get(
+    '/entities/:namespace/:kind/:name/tests/quarantine',
+    async (req, res) => {
+      const credentials = await credentialsOf(req);
+      const { serviceId } = await access.resolveEntity(req.params, credentials);
+      const [tests, canManage] = await Promise.all([
+        quarantine.list(serviceId),
+        mayQuarantine(credentials),
+      ]);
+      res.json({ serviceId, tests, canManage });
+    },
+  );
+
+  api.put(
+    '/entities/:namespace/:kind/:name/tests/quarantine/:caseId',
+    async (req, res) => {
+      const body = quarantineRequestSchema.safeParse(req.body);
+      if (!body.success) {
+        throw new InputError(
+          `Invalid body field 'reason': ${body.error.issues[0].message}`,
+        );
+      }
+      let added: QuarantinedTest | undefined;
+      await changeQuarantine(req, 'add', async (serviceId, caseId, actor) => {
+        added = await quarantine.add(
+          serviceId,
+          caseId,
+          body.data.reason,
+          actor,
+        );
+      });
+      res.json(added!);
+    },
+  );
+
+  api.delete(
+    '/entities/:namespace/:kind/:name/tests/quarantine/:caseId',
+    async (req, res) => {
+      await changeQuarantine(req, 'lift', (serviceId, caseId, actor) =>
+        quarantine.lift(serviceId, caseId, actor),
+      );
+      res.status(204).end();
     },
   );
 

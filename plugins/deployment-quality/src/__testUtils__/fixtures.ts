@@ -14,6 +14,7 @@ import {
   CostResponse,
   FLAKY_DEFINITIONS,
   FlakyTestsResponse,
+  QuarantineResponse,
   TestHistoryResponse,
   DEFAULT_SCORECARD_POLICY,
   EntityRollupResponse,
@@ -655,6 +656,23 @@ export const testHistory: TestHistoryResponse = {
   ],
 };
 
+export const quarantine: QuarantineResponse = {
+  serviceId: 'authn',
+  canManage: true,
+  tests: [
+    {
+      caseId: '21',
+      suite: 'api',
+      className: 'com.example.CartTest',
+      name: 'applies a coupon',
+      reason: 'JIRA-42: the coupon service is down',
+      source: 'ui',
+      addedBy: 'user:default/guest',
+      addedAt: hoursAgo(26),
+    },
+  ],
+};
+
 export function fakeApi(
   overrides: Partial<DeploymentQualityApi> = {},
 ): jest.Mocked<DeploymentQualityApi> {
@@ -699,6 +717,13 @@ export function fakeApi(
     getEntityCost: jest.fn(async () => cost),
     getEntityFlakyTests: jest.fn(async () => flakyTests),
     getEntityTestHistory: jest.fn(async () => testHistory),
+    getEntityQuarantine: jest.fn(async () => quarantine),
+    quarantineTest: jest.fn(async (_e, caseId: string, reason: string) => ({
+      ...quarantine.tests[0],
+      caseId,
+      reason,
+    })),
+    liftQuarantine: jest.fn(async () => undefined),
     getClusterCost: jest.fn(async () => ({
       ...cost,
       filter: {

@@ -15,6 +15,8 @@ import {
   CostResponse,
   FlakyTestsQuery,
   FlakyTestsResponse,
+  QuarantinedTest,
+  QuarantineResponse,
   TestHistoryQuery,
   TestHistoryResponse,
   ExternalScorecardsResponse,
@@ -121,6 +123,16 @@ export interface DeploymentQualityApi {
     caseId: string,
     query?: TestHistoryQuery,
   ): Promise<TestHistoryResponse>;
+  /** The entity's service's quarantined tests, and whether the caller may change them. */
+  getEntityQuarantine(entity: CompoundEntityRef): Promise<QuarantineResponse>;
+  /** Quarantines a test of the entity's service (permission `deployment-quality.quarantine`). */
+  quarantineTest(
+    entity: CompoundEntityRef,
+    caseId: string,
+    reason: string,
+  ): Promise<QuarantinedTest>;
+  /** Lifts a quarantine put in place from the UI. */
+  liftQuarantine(entity: CompoundEntityRef, caseId: string): Promise<void>;
   /** Whether the backend can take and store events right now, and why not. */
   getStatus(): Promise<StatusResponse>;
 }
@@ -310,6 +322,37 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
       },
     });
     return data!;
+  }
+
+  async getEntityQuarantine(entity: CompoundEntityRef) {
+    const { data } = await (
+      await this.client()
+    ).GET('/entities/{namespace}/{kind}/{name}/tests/quarantine', {
+      params: { path: entityPath(entity) },
+    });
+    return data!;
+  }
+
+  async quarantineTest(
+    entity: CompoundEntityRef,
+    caseId: string,
+    reason: string,
+  ) {
+    const { data } = await (
+      await this.client()
+    ).PUT('/entities/{namespace}/{kind}/{name}/tests/quarantine/{caseId}', {
+      params: { path: { ...entityPath(entity), caseId: Number(caseId) } },
+      body: { reason },
+    });
+    return data!;
+  }
+
+  async liftQuarantine(entity: CompoundEntityRef, caseId: string) {
+    await (
+      await this.client()
+    ).DELETE('/entities/{namespace}/{kind}/{name}/tests/quarantine/{caseId}', {
+      params: { path: { ...entityPath(entity), caseId: Number(caseId) } },
+    });
   }
 
   async getEntityExternalScorecards(entity: CompoundEntityRef) {

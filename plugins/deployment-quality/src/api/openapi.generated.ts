@@ -592,6 +592,61 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{namespace}/{kind}/{name}/tests/quarantine': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The entity's service's quarantined tests.
+     * @description Tests whose failures don't fail a gate: from
+     *     `deploymentQuality.gates.quarantine` (`source: config`) and put
+     *     there from the Quality tab (`source: ui`, with who and when).
+     *     `canManage` says whether the caller holds the permission
+     *     `deployment-quality.quarantine`.
+     */
+    get: operations['getEntityQuarantine'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/entities/{namespace}/{kind}/{name}/tests/quarantine/{caseId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Quarantines one of the service's tests.
+     * @description Needs the permission `deployment-quality.quarantine` (403 without
+     *     it). The test must be one the service ran in its latest 200 reports
+     *     with test cases (404 otherwise). Who and when are recorded, and the
+     *     auditor logs a `test-quarantine` event. Quarantining a quarantined
+     *     test changes nothing.
+     */
+    put: operations['quarantineTest'];
+    post?: never;
+    /**
+     * Lifts a quarantine put in place from the UI.
+     * @description Needs the permission `deployment-quality.quarantine` (403 without
+     *     it). Who and when are recorded beside who quarantined it; the
+     *     auditor logs a `test-quarantine` event. A test quarantined in
+     *     app-config answers 409 (lift it there); one not quarantined, 404.
+     */
+    delete: operations['liftQuarantine'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/diagnostics/rejected-events': {
     parameters: {
       query?: never;
@@ -1475,11 +1530,13 @@ export interface components {
       total: number;
       failed: number;
       skipped: number;
-      /** @description passed / total × 100 of the suite's latest run, to two decimals; null when total is 0. */
+      /** @description passed / (total − quarantined) × 100 of the suite's latest run, to two decimals; null when that is 0. */
       passRate: number | null;
       /** @description The configured minimum pass rate for this suite (default 100). */
       threshold: number;
       ok: boolean;
+      /** @description The run's failed tests that are quarantined (in `deploymentQuality.gates.quarantine` or from the Quality tab): left out of the pass rate, so they don't fail the gate. */
+      quarantined: number;
     };
     GateCheckResponse: {
       serviceId: string;
@@ -1605,6 +1662,26 @@ export interface components {
           percent: number;
         }[];
       }[];
+    };
+    QuarantinedTest: {
+      /** @description Null while no report of the service has named the test. */
+      caseId: string | null;
+      suite: string;
+      className: string;
+      name: string;
+      reason: string;
+      /** @enum {string} */
+      source: 'config' | 'ui';
+      /** @description The user who quarantined it; null for config. */
+      addedBy: string | null;
+      /** Format: date-time */
+      addedAt: string | null;
+    };
+    QuarantineResponse: {
+      serviceId: string;
+      tests: components['schemas']['QuarantinedTest'][];
+      /** @description Whether the caller may quarantine tests and lift quarantines. */
+      canManage: boolean;
     };
     TestCaseRef: {
       /** @description Stable id of the test (its suite, class and name). */
@@ -2298,6 +2375,11 @@ export interface components {
     };
   };
   parameters: {
+    /**
+     * @description The test's `caseId`, as the flaky list or a history names it.
+     * @example 42
+     */
+    caseId: number;
     /**
      * @description A cluster id, as configured or as reported in events.
      * @example mira-us-west-2
@@ -3362,7 +3444,7 @@ export interface operations {
          * @description The test's `caseId`, as the flaky list or a history names it.
          * @example 42
          */
-        caseId: number;
+        caseId: components['parameters']['caseId'];
       };
       cookie?: never;
     };
@@ -3380,6 +3462,146 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
+    };
+  };
+  getEntityQuarantine: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The quarantined tests. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuarantineResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  quarantineTest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+        /**
+         * @description The test's `caseId`, as the flaky list or a history names it.
+         * @example 42
+         */
+        caseId: components['parameters']['caseId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The quarantined test. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuarantinedTest'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  liftQuarantine: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The catalog entity's namespace.
+         * @example default
+         */
+        namespace: components['parameters']['namespace'];
+        /**
+         * @description The catalog entity's kind (case-insensitive).
+         * @example component
+         */
+        kind: components['parameters']['kind'];
+        /**
+         * @description The catalog entity's name.
+         * @example authentication
+         */
+        name: components['parameters']['name'];
+        /**
+         * @description The test's `caseId`, as the flaky list or a history names it.
+         * @example 42
+         */
+        caseId: components['parameters']['caseId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Lifted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /** @description Quarantined in app-config, not from the UI (`ConflictError`). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   listRejectedEvents: {

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { fakeApi, flakyTests } from '../../__testUtils__/fixtures';
+import { fakeApi, flakyTests, quarantine } from '../../__testUtils__/fixtures';
 import { renderWithApi } from '../../__testUtils__/render';
 import { FlakyTests } from './FlakyTests';
 
@@ -38,9 +38,66 @@ describe('FlakyTests', () => {
     expect(dialog).toHaveTextContent('5.01 s');
   });
 
-  it('shows nothing while no test is flaky', async () => {
+  it('quarantines a flaky test with a reason, and lifts a quarantine', async () => {
+    const api = fakeApi();
+    await renderWithApi(<FlakyTests />, api);
+    const quarantined = (await screen.findByText('applies a coupon')).closest(
+      'tr',
+    )!;
+    expect(quarantined).toHaveTextContent(
+      'JIRA-42: the coupon service is down',
+    );
+    expect(quarantined).toHaveTextContent('user:default/guest');
+
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Quarantine totals the prices' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Quarantine totals the prices',
+    });
+    const confirm = within(dialog).getByRole('button', { name: 'Quarantine' });
+    expect(confirm).toBeDisabled();
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: /Reason/ }),
+      'JIRA-77',
+    );
+    await userEvent.click(confirm);
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(api.quarantineTest).toHaveBeenCalledWith(
+      expect.objectContaining({ name: expect.any(String) }),
+      '17',
+      'JIRA-77',
+    );
+
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Lift the quarantine of applies a coupon',
+      }),
+    );
+    expect(api.liftQuarantine).toHaveBeenCalledWith(
+      expect.objectContaining({ name: expect.any(String) }),
+      '21',
+    );
+  });
+
+  it('offers no quarantine without the permission', async () => {
+    const api = fakeApi({
+      getEntityQuarantine: jest.fn(async () => ({
+        ...quarantine,
+        canManage: false,
+      })),
+    });
+    await renderWithApi(<FlakyTests />, api);
+    const row = (await screen.findByText('totals the prices')).closest('tr')!;
+    expect(row).toHaveTextContent('counts');
+    expect(screen.queryByRole('button', { name: /^Quarantine / })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Lift/ })).toBeNull();
+  });
+
+  it('shows nothing while no test is flaky or quarantined', async () => {
     const api = fakeApi({
       getEntityFlakyTests: jest.fn(async () => ({ ...flakyTests, tests: [] })),
+      getEntityQuarantine: jest.fn(async () => ({ ...quarantine, tests: [] })),
     });
     await renderWithApi(<FlakyTests />, api);
     await waitFor(() => expect(api.getEntityFlakyTests).toHaveBeenCalled());

@@ -1,7 +1,10 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Box, Chip, Link, Typography } from '@material-ui/core';
-import { FlakyTest } from '@internal/plugin-deployment-quality-common';
+import { Box, Button, Chip, Link, Typography } from '@material-ui/core';
+import {
+  FlakyTest,
+  QuarantinedTest,
+} from '@internal/plugin-deployment-quality-common';
 import { useState } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
@@ -11,6 +14,7 @@ import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
 import { useEntityRef } from '../shared/useEntityRef';
 import { TestHistoryDialog } from './TestHistoryDialog';
+import { QuarantineDialog } from './QuarantineDialog';
 
 const PAGE = 10;
 
@@ -20,42 +24,67 @@ const EVIDENCE: Record<FlakyTest['evidence'][number]['kind'], string> = {
   flip: 'flipped on one version',
 };
 
+/** A test's names as one cell: the name, and its class or suite below. */
+const TestName = ({
+  test,
+  onOpen,
+}: {
+  test: { name: string; className: string; suite: string };
+  onOpen?: () => void;
+}) => (
+  <>
+    {onOpen ? (
+      <Link
+        component="button"
+        variant="body2"
+        onClick={onOpen}
+        aria-label={`History of ${test.name}`}
+        style={{ textAlign: 'left' }}
+      >
+        {test.name}
+      </Link>
+    ) : (
+      <Typography variant="body2">{test.name}</Typography>
+    )}
+    <Typography
+      variant="caption"
+      color="textSecondary"
+      display="block"
+      style={{ wordBreak: 'break-word' }}
+    >
+      {test.className || test.suite}
+    </Typography>
+  </>
+);
+
 /**
- * The service's flaky tests in the tab's window, flakiest first; a test's
- * name opens its history. Nothing is shown while no test is flaky.
+ * The service's flaky tests in the tab's window, flakiest first, and its
+ * quarantined tests; a test's name opens its history. With the permission
+ * `deployment-quality.quarantine`, a flaky test can be quarantined and a
+ * quarantine lifted. Nothing is shown while no test is flaky or
+ * quarantined.
  */
 export const FlakyTests = ({ from, to }: { from?: string; to?: string }) => {
   const api = useApi(deploymentQualityApiRef);
   const entityRef = useEntityRef();
-  const [open, setOpen] = useState<FlakyTest>();
-  const state = useAutoRefresh(
-    () => api.getEntityFlakyTests(entityRef, { from, to }),
-    [api, entityRef, from, to],
+  const [open, setOpen] = useState<{ caseId: string; name: string }>();
+  const [quarantining, setQuarantining] = useState<FlakyTest>();
+  const state = useAutoRefresh(async () => {
+    const [flaky, quarantine] = await Promise.all([
+      api.getEntityFlakyTests(entityRef, { from, to }),
+      api.getEntityQuarantine(entityRef),
+    ]);
+    return { flaky, quarantine };
+  }, [api, entityRef, from, to]);
+  const quarantined = new Set(
+    state.value?.quarantine.tests.map(q => q.caseId) ?? [],
   );
+  const canManage = state.value?.quarantine.canManage ?? false;
+
   const columns: TableColumn<FlakyTest>[] = [
     {
       title: 'Test',
-      render: t => (
-        <>
-          <Link
-            component="button"
-            variant="body2"
-            onClick={() => setOpen(t)}
-            aria-label={`History of ${t.name}`}
-            style={{ textAlign: 'left' }}
-          >
-            {t.name}
-          </Link>
-          <Typography
-            variant="caption"
-            color="textSecondary"
-            display="block"
-            style={{ wordBreak: 'break-word' }}
-          >
-            {t.className || t.suite}
-          </Typography>
-        </>
-      ),
+      render: t => <TestName test={t} onOpen={() => setOpen(t)} />,
     },
     { title: 'Suite type', field: 'suiteType' },
     { title: 'Flake rate', render: t => formatRatio(t.flakeRate) },
@@ -71,10 +100,79 @@ export const FlakyTests = ({ from, to }: { from?: string; to?: string }) => {
         </Box>
       ),
     },
+    {
+      title: 'Gate',
+      render: t => {
+        if (quarantined.has(t.caseId)) {
+          return <Chip size="small" variant="outlined" label="quarantined" />;
+        }
+        return canManage ? (
+          <Button
+            size="small"
+            variant="outlined"
+            onClick={() => setQuarantining(t)}
+            aria-label={`Quarantine ${t.name}`}
+          >
+            Quarantine
+          </Button>
+        ) : (
+          'counts'
+        );
+      },
+    },
+  ];
+  const quarantineColumns: TableColumn<QuarantinedTest>[] = [
+    {
+      title: 'Test',
+      render: q => (
+        <TestName
+          test={q}
+          onOpen={
+            q.caseId
+              ? () => setOpen({ caseId: q.caseId!, name: q.name })
+              : undefined
+          }
+        />
+      ),
+    },
+    { title: 'Reason', field: 'reason' },
+    {
+      title: 'Quarantined by',
+      render: q =>
+        q.source === 'config' ? (
+          'app-config'
+        ) : (
+          <>
+            {q.addedBy} · <RelativeTime iso={q.addedAt} />
+          </>
+        ),
+    },
+    {
+      title: '',
+      render: q =>
+        canManage && q.source === 'ui' && q.caseId ? (
+          <Button
+            size="small"
+            onClick={async () => {
+              await api.liftQuarantine(entityRef, q.caseId!);
+              state.retry();
+            }}
+            aria-label={`Lift the quarantine of ${q.name}`}
+          >
+            Lift
+          </Button>
+        ) : null,
+    },
   ];
   return (
-    <AsyncView state={state} isEmpty={v => v.tests.length === 0} empty={null}>
-      {flaky => (
+    <AsyncView
+      state={state}
+      isEmpty={v =>
+        v.flaky.tests.length === 0 && v.quarantine.tests.length === 0
+      }
+      empty={null}
+    >
+      {({ flaky, quarantine }) => (
         <InfoCard
           title="Flaky tests"
           subheader={`${flaky.tests.length}${
@@ -83,23 +181,44 @@ export const FlakyTests = ({ from, to }: { from?: string; to?: string }) => {
             flaky.filter.flipWindow
           } runs of one version`}
         >
-          <ResponsiveTable<FlakyTest>
-            options={{
-              paging: flaky.tests.length > PAGE,
-              pageSize: PAGE,
-              pageSizeOptions: [PAGE, 50],
-              search: flaky.tests.length > PAGE,
-              padding: 'dense',
-              toolbar: flaky.tests.length > PAGE,
-            }}
-            data={flaky.tests}
-            columns={columns}
-          />
+          {flaky.tests.length > 0 && (
+            <ResponsiveTable<FlakyTest>
+              options={{
+                paging: flaky.tests.length > PAGE,
+                pageSize: PAGE,
+                pageSizeOptions: [PAGE, 50],
+                search: flaky.tests.length > PAGE,
+                padding: 'dense',
+                toolbar: flaky.tests.length > PAGE,
+              }}
+              data={flaky.tests}
+              columns={columns}
+            />
+          )}
+          {quarantine.tests.length > 0 && (
+            <Box mt={2}>
+              <ResponsiveTable<QuarantinedTest>
+                title={`Quarantined: their failures don't fail a gate (${quarantine.tests.length})`}
+                options={{ paging: false, search: false, padding: 'dense' }}
+                data={quarantine.tests}
+                columns={quarantineColumns}
+              />
+            </Box>
+          )}
           <TestHistoryDialog
             test={open}
             from={from}
             to={to}
             onClose={() => setOpen(undefined)}
+          />
+          <QuarantineDialog
+            test={quarantining}
+            onCancel={() => setQuarantining(undefined)}
+            onConfirm={async reason => {
+              await api.quarantineTest(entityRef, quarantining!.caseId, reason);
+              setQuarantining(undefined);
+              state.retry();
+            }}
           />
         </InfoCard>
       )}
