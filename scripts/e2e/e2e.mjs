@@ -933,6 +933,39 @@ async function checkViews(page, appUrl) {
     'the overview flags the cluster-region whose latest validation failed',
   );
 
+  // What is breaking builds: the e2e's two timeouts are one signature.
+  await open(
+    page,
+    `${appUrl}/deployment-quality/analytics`,
+    page.getByText('What is breaking builds'),
+  );
+  const signatureButton = page.getByRole('button', {
+    name: 'Failures: timeout after <n> ms',
+  });
+  const signatureRow = page.locator('tr').filter({ has: signatureButton });
+  const signatureText = (await signatureRow.innerText()).replace(/\s+/g, ' ');
+  assert(
+    signatureText.includes(`${E2E.service} (1)`),
+    `the analytics page lists the timeout signature across the fleet, ${E2E.service} most affected`,
+  );
+  const signatureCard = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ hasText: 'What is breaking builds' })
+    .last();
+  await signatureCard.scrollIntoViewIfNeeded();
+  await shot(page, 'e2e-failure-signatures', signatureCard);
+  await signatureButton.click();
+  const occurrences = page.getByRole('dialog', {
+    name: 'Failures with one signature',
+  });
+  await occurrences.getByText('timeout after 4987 ms').waitFor();
+  assert(
+    (await occurrences.innerText()).includes(E2E.flaky.test),
+    'a signature drills down into its failures: test, service and message',
+  );
+  await page.keyboard.press('Escape');
+  await occurrences.waitFor({ state: 'detached' });
+
   // The owning team's and the system's roll-ups list the service with the
   // webhook build on its cluster-region, linked to the Component.
   for (const rollup of ['group/team-payments', 'system/payments']) {

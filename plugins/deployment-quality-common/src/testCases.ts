@@ -149,3 +149,66 @@ export const quarantineRequestSchema = z.object({
 });
 /** @public */
 export type QuarantineRequest = z.input<typeof quarantineRequestSchema>;
+
+/** Signatures listed by `GET /tests/signatures`, at most. @public */
+export const FAILURE_SIGNATURES_LIMIT = 50;
+/** Occurrences listed by `GET /tests/signatures/{signatureId}`, at most. @public */
+export const SIGNATURE_OCCURRENCES_LIMIT = 100;
+
+/** Query of the fleet's failure signatures. @public */
+export const failureSignaturesQuerySchema = flakyTestsQuerySchema.extend({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(FAILURE_SIGNATURES_LIMIT)
+    .default(20),
+});
+/** @public */
+export type FailureSignaturesQuery = Omit<
+  z.input<typeof failureSignaturesQuerySchema>,
+  'limit'
+> & { limit?: number };
+
+/** A failure signature across the fleet. @public */
+export type FleetFailureSignature = {
+  signatureId: string;
+  signature: string;
+  /** Distinct attempts with a test failing this way (by build when unknown). */
+  attempts: number;
+  services: number;
+  clusters: number;
+  /** Failed test runs with it. */
+  failures: number;
+  /** Distinct tests failing this way. */
+  tests: number;
+  lastSeen: string;
+  /** The services most affected, by attempts (at most 5). */
+  topServices: Array<{ serviceId: string; attempts: number }>;
+};
+
+/** `GET /tests/signatures`. @public */
+export type FailureSignaturesResponse = {
+  filter: { from: string; to: string; limit: number };
+  /** By attempts affected, then failures, then the signature. */
+  signatures: FleetFailureSignature[];
+};
+
+/** One failure with a signature. @public */
+export type SignatureOccurrence = TestCaseRef & {
+  serviceId: string;
+  clusterId: string | null;
+  attemptId: string | null;
+  buildVersion: string | null;
+  executedAt: string;
+  message: string | null;
+};
+
+/** `GET /tests/signatures/{signatureId}`. @public */
+export type SignatureOccurrencesResponse = {
+  filter: { from: string; to: string };
+  signatureId: string;
+  signature: string;
+  /** Newest first, at most 100. */
+  occurrences: SignatureOccurrence[];
+};

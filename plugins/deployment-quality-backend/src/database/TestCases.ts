@@ -1,4 +1,7 @@
 import {
+  FailureSignaturesResponse,
+  SIGNATURE_OCCURRENCES_LIMIT,
+  SignatureOccurrencesResponse,
   FLAKY_DEFINITIONS,
   FLAKY_EVIDENCE_LIMIT,
   FLAKY_TESTS_LIMIT,
@@ -25,6 +28,7 @@ import {
 import { failureSignature } from '../reports/failureSignature';
 import { CaseResult, CaseStatus } from '../reports/suites';
 import { INSERT_ROWS, chunks } from './chunks';
+import { Visibility, onlyVisible } from '../visibility/Visibility';
 
 type Row = Record<string, any>;
 
@@ -47,6 +51,9 @@ const MAX_NAME_LENGTH = 1000;
 const SET_CACHE_SIZE = 500;
 /** Runs decoded per turn of the event loop. */
 const RUNS_PER_TURN = 25;
+/** An attempt, or the build a run named when its attempt is unknown. */
+const ATTEMPT =
+  "coalesce(r.attempt_id, r.cluster_id || ':' || r.service_id || ':' || r.build_version)";
 /** Tests judged flaky or not per turn of the event loop. */
 const CASES_PER_TURN = 200;
 
@@ -528,6 +535,148 @@ export class TestCaseStore {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The fleet's top failure signatures in the window, by attempts affected,
+   * over the services the caller may see.
+   */
+  async signatures(
+    window: { from: number; to: number },
+    limit: number,
+    visibility: Visibility,
+  ): Promise<FailureSignaturesResponse> {
+    const failures = () =>
+      this.reads('dq_test_case_failures as f')
+        .join('dq_test_runs as r', 'r.event_id', 'f.event_id')
+        .where('f.executed_at', '>=', window.from)
+        .where('f.executed_at', '<', window.to)
+        .where('f.status', 'failed')
+        .whereNotNull('f.signature_id')
+        .whereNotNull('r.service_id')
+        .modify(onlyVisible(this.reads, visibility, 'r.service_id'));
+    const attempts = this.reads.raw(`count(distinct ${ATTEMPT}) as attempts`);
+    const top: Row[] = await failures()
+      .groupBy('f.signature_id')
+      .select(
+        'f.signature_id',
+        attempts,
+        this.reads.raw('count(distinct r.service_id) as services'),
+        this.reads.raw('count(distinct r.cluster_id) as clusters'),
+        this.reads.raw('count(*) as failures'),
+        this.reads.raw('count(distinct f.case_id) as tests'),
+        this.reads.raw('max(f.executed_at) as last_seen'),
+      )
+      .orderBy([
+        { column: 'attempts', order: 'desc' },
+        { column: 'failures', order: 'desc' },
+        { column: 'f.signature_id', order: 'asc' },
+      ])
+      .limit(limit);
+    const ids = top.map(r => Number(r.signature_id));
+    const [texts, byService]: [Row[], Row[]] = ids.length
+      ? await Promise.all([
+          this.reads('dq_failure_signatures')
+            .whereIn('id', ids)
+            .select('id', 'signature'),
+          failures()
+            .whereIn('f.signature_id', ids)
+            .groupBy('f.signature_id', 'r.service_id')
+            .select('f.signature_id', 'r.service_id', attempts),
+        ])
+      : [[], []];
+    const text = new Map(texts.map(t => [Number(t.id), t.signature]));
+    const services = new Map<
+      number,
+      Array<{ serviceId: string; attempts: number }>
+    >();
+    for (const r of byService) {
+      const list = services.get(Number(r.signature_id)) ?? [];
+      list.push({ serviceId: r.service_id, attempts: Number(r.attempts) });
+      services.set(Number(r.signature_id), list);
+    }
+    return {
+      filter: { from: iso(window.from), to: iso(window.to), limit },
+      signatures: top.map(r => ({
+        signatureId: String(r.signature_id),
+        signature: text.get(Number(r.signature_id)) ?? '',
+        attempts: Number(r.attempts),
+        services: Number(r.services),
+        clusters: Number(r.clusters),
+        failures: Number(r.failures),
+        tests: Number(r.tests),
+        lastSeen: iso(r.last_seen),
+        topServices: (services.get(Number(r.signature_id)) ?? [])
+          .sort(
+            (a, b) =>
+              b.attempts - a.attempts || (a.serviceId < b.serviceId ? -1 : 1),
+          )
+          .slice(0, 5),
+      })),
+    };
+  }
+
+  /** A signature's latest failures in the window, on visible services. */
+  async occurrences(
+    signatureId: number,
+    window: { from: number; to: number },
+    visibility: Visibility,
+  ): Promise<SignatureOccurrencesResponse> {
+    const signature = await this.reads('dq_failure_signatures')
+      .where('id', signatureId)
+      .first('signature');
+    const rows: Row[] = signature
+      ? await this.reads('dq_test_case_failures as f')
+          .join('dq_test_runs as r', 'r.event_id', 'f.event_id')
+          .join('dq_test_cases as t', 't.id', 'f.case_id')
+          .where('f.signature_id', signatureId)
+          .where('f.status', 'failed')
+          .where('f.executed_at', '>=', window.from)
+          .where('f.executed_at', '<', window.to)
+          .whereNotNull('r.service_id')
+          .modify(onlyVisible(this.reads, visibility, 'r.service_id'))
+          .orderBy([
+            { column: 'f.executed_at', order: 'desc' },
+            { column: 'f.id', order: 'desc' },
+          ])
+          .limit(SIGNATURE_OCCURRENCES_LIMIT)
+          .select(
+            'f.case_id',
+            't.suite',
+            't.class_name',
+            't.name',
+            'r.service_id',
+            'r.cluster_id',
+            'r.attempt_id',
+            'r.build_version',
+            'f.executed_at',
+            'f.message',
+          )
+      : [];
+    // Hidden or absent alike: a signature seen only on services the caller
+    // can't read is not found.
+    if (rows.length === 0) {
+      throw new NotFoundError(
+        `No failures with signature ${signatureId} in the window`,
+      );
+    }
+    return {
+      filter: { from: iso(window.from), to: iso(window.to) },
+      signatureId: String(signatureId),
+      signature: signature.signature,
+      occurrences: rows.map(r => ({
+        caseId: String(r.case_id),
+        suite: r.suite,
+        className: r.class_name,
+        name: r.name,
+        serviceId: r.service_id,
+        clusterId: r.cluster_id,
+        attemptId: r.attempt_id,
+        buildVersion: r.build_version,
+        executedAt: iso(r.executed_at),
+        message: r.message ?? null,
+      })),
+    };
   }
 
   /** The service's flaky tests in the window (FLAKY_DEFINITIONS). */

@@ -448,6 +448,109 @@ export const spec = {
         },
       },
     },
+    '/tests/signatures': {
+      get: {
+        operationId: 'listFailureSignatures',
+        tags: ['Analytics'],
+        summary: 'What is breaking builds across the fleet.',
+        description:
+          "The failure signatures of a window (`definitions.signature` of the\nflaky tests: a failure message's first line with the values that\nchange replaced), by attempts affected, across the services the\ncaller may see and every cluster-region. From the test cases of\nthe JUnit and CTRF reports; a failed test whose report said nothing\nhas no signature.\n",
+        parameters: [
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            allowReserved: false,
+            description: 'Signatures listed (1 to 50). Default 20.',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 50,
+            },
+            example: 20,
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The top signatures.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/FailureSignaturesResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+        },
+      },
+    },
+    '/tests/signatures/{signatureId}': {
+      get: {
+        operationId: 'getFailureSignature',
+        tags: ['Analytics'],
+        summary: 'The latest failures with one signature.',
+        description:
+          'Newest first, at most 100, on the services the caller may see: the\ntest, service, cluster-region, attempt and message of each. 404 when\nnone are in the window (a signature seen only on services hidden\nfrom the caller included).\n',
+        parameters: [
+          {
+            name: 'signatureId',
+            in: 'path',
+            required: true,
+            description: 'The `signatureId` of a listed signature.',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+            },
+            example: 3,
+          },
+          {
+            $ref: '#/components/parameters/from',
+          },
+          {
+            $ref: '#/components/parameters/to',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The failures.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/SignatureOccurrencesResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/NotFound',
+          },
+        },
+      },
+    },
     '/analytics': {
       get: {
         operationId: 'getAnalytics',
@@ -4180,6 +4283,176 @@ export const spec = {
                   },
                 },
               },
+            },
+          },
+        },
+      },
+      FailureSignaturesResponse: {
+        type: 'object',
+        required: ['filter', 'signatures'],
+        properties: {
+          filter: {
+            type: 'object',
+            required: ['from', 'to', 'limit'],
+            properties: {
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              limit: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 50,
+              },
+            },
+          },
+          signatures: {
+            type: 'array',
+            maxItems: 50,
+            description: 'By attempts affected, then failures.',
+            items: {
+              type: 'object',
+              required: [
+                'signatureId',
+                'signature',
+                'attempts',
+                'services',
+                'clusters',
+                'failures',
+                'tests',
+                'lastSeen',
+                'topServices',
+              ],
+              properties: {
+                signatureId: {
+                  type: 'string',
+                },
+                signature: {
+                  type: 'string',
+                },
+                attempts: {
+                  type: 'integer',
+                  minimum: 1,
+                  description:
+                    "Distinct attempts with a test failing this way (the build, when a run's attempt is unknown).",
+                },
+                services: {
+                  type: 'integer',
+                  minimum: 1,
+                },
+                clusters: {
+                  type: 'integer',
+                  minimum: 0,
+                },
+                failures: {
+                  type: 'integer',
+                  minimum: 1,
+                  description: 'Failed test runs with it.',
+                },
+                tests: {
+                  type: 'integer',
+                  minimum: 1,
+                  description: 'Distinct tests failing this way.',
+                },
+                lastSeen: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                topServices: {
+                  type: 'array',
+                  maxItems: 5,
+                  items: {
+                    type: 'object',
+                    required: ['serviceId', 'attempts'],
+                    properties: {
+                      serviceId: {
+                        type: 'string',
+                      },
+                      attempts: {
+                        type: 'integer',
+                        minimum: 1,
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      SignatureOccurrencesResponse: {
+        type: 'object',
+        required: ['filter', 'signatureId', 'signature', 'occurrences'],
+        properties: {
+          filter: {
+            type: 'object',
+            required: ['from', 'to'],
+            properties: {
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+            },
+          },
+          signatureId: {
+            type: 'string',
+          },
+          signature: {
+            type: 'string',
+          },
+          occurrences: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              allOf: [
+                {
+                  $ref: '#/components/schemas/TestCaseRef',
+                },
+                {
+                  type: 'object',
+                  required: [
+                    'serviceId',
+                    'clusterId',
+                    'attemptId',
+                    'buildVersion',
+                    'executedAt',
+                    'message',
+                  ],
+                  properties: {
+                    serviceId: {
+                      type: 'string',
+                    },
+                    clusterId: {
+                      type: 'string',
+                      nullable: true,
+                    },
+                    attemptId: {
+                      type: 'string',
+                      nullable: true,
+                    },
+                    buildVersion: {
+                      type: 'string',
+                      nullable: true,
+                    },
+                    executedAt: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                    message: {
+                      type: 'string',
+                      nullable: true,
+                    },
+                  },
+                },
+              ],
             },
           },
         },

@@ -506,6 +506,10 @@ const GET_CASES: GetCase[] = [
     url: '/entities/default/component/authentication/tests/quarantine',
     status: 200,
   },
+  { url: '/tests/signatures?from=2026-02-01&limit=50', status: 200 },
+  { url: '/tests/signatures?limit=51', status: 400 },
+  { url: '/tests/signatures/999999', status: 404 },
+  { url: '/tests/signatures/0', status: 400, semantic: true },
   { url: '/entities/default/component/ghost/tests/quarantine', status: 404 },
   {
     url: '/entities/default/component/authentication/tests/cases/999999',
@@ -555,6 +559,8 @@ const SAMPLE_URLS: Record<string, string> = {
     '/entities/default/component/authentication/tests/cases/1',
   getEntityQuarantine:
     '/entities/default/component/authentication/tests/quarantine',
+  listFailureSignatures: '/tests/signatures',
+  getFailureSignature: '/tests/signatures/1',
   getEntityRollup: '/entities/default/group/team-b/rollup',
   listRejectedEvents: '/diagnostics/rejected-events',
   getStatus: '/status',
@@ -1230,6 +1236,22 @@ describe.each(databases.eachSupportedId())(
       );
       expect(history.status).toBe(200);
       expect(history.body.outcomes).toHaveLength(1);
+      const signatures = await call(main, 'GET', `/tests/signatures?${window}`);
+      const timeout = signatures.body.signatures.find(
+        (s: { signature: string }) => s.signature === 'timeout after <n> s',
+      );
+      expect(timeout).toMatchObject({ attempts: 1, failures: 1 });
+      const occurrences = await call(
+        main,
+        'GET',
+        `/tests/signatures/${timeout.signatureId}?${window}`,
+      );
+      expect(occurrences.body.occurrences).toEqual([
+        expect.objectContaining({
+          name: 'totals',
+          message: 'timeout after 31 s',
+        }),
+      ]);
 
       // Quarantine: listed, put in place, lifted; refused as documented.
       const byName = Object.fromEntries(

@@ -19,6 +19,7 @@ import {
   clusterSummaryQuerySchema,
   costQuerySchema,
   flakyTestsQuerySchema,
+  failureSignaturesQuerySchema,
   gateCheckQuerySchema,
   promotionsQuerySchema,
   ScorecardPolicy,
@@ -62,7 +63,10 @@ export interface RouterOptions {
     | 'listPromotions'
   >;
   queries: DeploymentQueries;
-  testCases: Pick<TestCaseStore, 'flaky' | 'history'>;
+  testCases: Pick<
+    TestCaseStore,
+    'flaky' | 'history' | 'signatures' | 'occurrences'
+  >;
   quarantine: Pick<Quarantine, 'list' | 'add' | 'lift'>;
   /** Records who quarantined or lifted what. */
   auditor: AuditorService;
@@ -91,6 +95,10 @@ function lastDayOf(window: { to: string }): string {
 /** A test case's id: a positive integer (stored ids are bigints). */
 const caseIdSchema = z.object({
   caseId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+
+const signatureIdSchema = z.object({
+  signatureId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
 });
 
 const rejectedQuerySchema = z.object({
@@ -368,6 +376,34 @@ export async function createRouter(
     const query = parseQuery(costQuerySchema, req.query);
     const { serviceId } = await entityOf(req);
     res.json(await queries.cost({ serviceId }, query));
+  });
+
+  api.get('/tests/signatures', async (req, res) => {
+    const { limit, ...query } = parseQuery(
+      failureSignaturesQuerySchema,
+      req.query,
+    );
+    const visibility = await readerOf(req);
+    res.json(
+      await testCases.signatures(
+        resolveWindow({ ...query, bucket: 'day' }),
+        limit,
+        visibility,
+      ),
+    );
+  });
+
+  api.get('/tests/signatures/:signatureId', async (req, res) => {
+    const query = parseQuery(flakyTestsQuerySchema, req.query);
+    const { signatureId } = parseQuery(signatureIdSchema, req.params);
+    const visibility = await readerOf(req);
+    res.json(
+      await testCases.occurrences(
+        signatureId,
+        resolveWindow({ ...query, bucket: 'day' }),
+        visibility,
+      ),
+    );
   });
 
   api.get('/entities/:namespace/:kind/:name/tests/flaky', async (req, res) => {

@@ -509,5 +509,67 @@ describe.each(databases.eachSupportedId())(
         [serviceIdOf(1), serviceIdOf(ALICE_TEAM)].sort(),
       );
     });
+
+    it('counts failure signatures, flaky tests and quarantine over the services alice may read only', async () => {
+      const hidden = serviceIdOf(1);
+      const own = serviceIdOf(ALICE_TEAM);
+      const report = (serviceId: string, message: string) =>
+        request(backends.server)
+          .post(
+            `${BASE}/ingest/test-reports?clusterId=${CLUSTERS[0]}&serviceId=${serviceId}&buildVersion=3.4.3`,
+          )
+          .set('X-Webhook-Secret', WEBHOOK_SECRET)
+          .set('Content-Type', 'application/xml')
+          .send(
+            `<testsuite name="api" timestamp="${new Date(
+              Date.now() - 1_800_000,
+            ).toISOString()}"><testcase classname="Pay" name="charges"><failure message="${message}"/></testcase></testsuite>`,
+          )
+          .expect(202);
+      await report(hidden, 'gateway timeout after 3001 ms');
+      await report(own, 'gateway timeout after 2999 ms');
+      await report(hidden, 'only the hidden service fails like this 42');
+
+      const signaturesOf = async (user: string) =>
+        (await as(user)('/tests/signatures').expect(200)).body.signatures;
+      const adminSees = await signaturesOf(ADMIN_USER);
+      const shared = adminSees.find(
+        (s: any) => s.signature === 'gateway timeout after <n> ms',
+      );
+      expect(shared).toMatchObject({ attempts: 2, services: 2, failures: 2 });
+      const secret = adminSees.find((s: any) =>
+        /only the hidden/.test(s.signature),
+      );
+      expect(secret).toMatchObject({ services: 1 });
+
+      expect(await signaturesOf(ALICE)).toEqual([
+        expect.objectContaining({
+          signature: 'gateway timeout after <n> ms',
+          attempts: 1,
+          services: 1,
+          failures: 1,
+          topServices: [{ serviceId: own, attempts: 1 }],
+        }),
+      ]);
+      const occurrences = await as(ALICE)(
+        `/tests/signatures/${shared.signatureId}`,
+      ).expect(200);
+      expect(occurrences.body.occurrences.map((o: any) => o.serviceId)).toEqual(
+        [own],
+      );
+      // A signature only a hidden service has is as missing as none.
+      await as(ALICE)(`/tests/signatures/${secret.signatureId}`).expect(404);
+      await as(ADMIN_USER)(`/tests/signatures/${secret.signatureId}`).expect(
+        200,
+      );
+      for (const path of ['tests/flaky', 'tests/quarantine']) {
+        await as(ALICE)(`/entities/default/component/${hidden}/${path}`).expect(
+          404,
+        );
+        await as(ALICE)(`/entities/default/component/${own}/${path}`).expect(
+          200,
+        );
+      }
+    });
   },
 );

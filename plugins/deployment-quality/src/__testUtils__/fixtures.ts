@@ -13,8 +13,10 @@ import {
   COST_DEFINITIONS,
   CostResponse,
   FLAKY_DEFINITIONS,
+  FailureSignaturesResponse,
   FlakyTestsResponse,
   QuarantineResponse,
+  SignatureOccurrencesResponse,
   TestHistoryResponse,
   DEFAULT_SCORECARD_POLICY,
   EntityRollupResponse,
@@ -656,6 +658,53 @@ export const testHistory: TestHistoryResponse = {
   ],
 };
 
+export const failureSignatures: FailureSignaturesResponse = {
+  filter: {
+    from: '2026-01-25T00:00:00.000Z',
+    to: '2026-02-24T00:00:00.000Z',
+    limit: 20,
+  },
+  signatures: [
+    {
+      signatureId: '3',
+      signature: 'connection refused to <ip>',
+      attempts: 14,
+      services: 3,
+      clusters: 2,
+      failures: 40,
+      tests: 9,
+      lastSeen: hoursAgo(1),
+      topServices: [
+        { serviceId: 'payments', attempts: 9 },
+        { serviceId: 'authn', attempts: 5 },
+      ],
+    },
+  ],
+};
+
+export const signatureOccurrences: SignatureOccurrencesResponse = {
+  filter: {
+    from: '2026-01-25T00:00:00.000Z',
+    to: '2026-02-24T00:00:00.000Z',
+  },
+  signatureId: '3',
+  signature: 'connection refused to <ip>',
+  occurrences: [
+    {
+      caseId: '40',
+      suite: 'api',
+      className: 'com.example.PayTest',
+      name: 'charges a card',
+      serviceId: 'payments',
+      clusterId: 'mira-us-west-2',
+      attemptId: 'mira-us-west-2:payments:2.0.1:4',
+      buildVersion: '2.0.1',
+      executedAt: hoursAgo(1),
+      message: 'connection refused to 10.0.4.2',
+    },
+  ],
+};
+
 export const quarantine: QuarantineResponse = {
   serviceId: 'authn',
   canManage: true,
@@ -718,6 +767,8 @@ export function fakeApi(
     getEntityFlakyTests: jest.fn(async () => flakyTests),
     getEntityTestHistory: jest.fn(async () => testHistory),
     getEntityQuarantine: jest.fn(async () => quarantine),
+    getFailureSignatures: jest.fn(async () => failureSignatures),
+    getFailureSignature: jest.fn(async () => signatureOccurrences),
     quarantineTest: jest.fn(async (_e, caseId: string, reason: string) => ({
       ...quarantine.tests[0],
       caseId,

@@ -13,8 +13,11 @@ import {
   ClusterValidationsResponse,
   CostQuery,
   CostResponse,
+  FailureSignaturesQuery,
+  FailureSignaturesResponse,
   FlakyTestsQuery,
   FlakyTestsResponse,
+  SignatureOccurrencesResponse,
   QuarantinedTest,
   QuarantineResponse,
   TestHistoryQuery,
@@ -133,6 +136,15 @@ export interface DeploymentQualityApi {
   ): Promise<QuarantinedTest>;
   /** Lifts a quarantine put in place from the UI. */
   liftQuarantine(entity: CompoundEntityRef, caseId: string): Promise<void>;
+  /** The fleet's top failure signatures in a window, on the services the caller may see. */
+  getFailureSignatures(
+    query?: FailureSignaturesQuery,
+  ): Promise<FailureSignaturesResponse>;
+  /** The latest failures with one signature. */
+  getFailureSignature(
+    signatureId: string,
+    query?: FlakyTestsQuery,
+  ): Promise<SignatureOccurrencesResponse>;
   /** Whether the backend can take and store events right now, and why not. */
   getStatus(): Promise<StatusResponse>;
 }
@@ -320,6 +332,22 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
         path: { ...entityPath(entity), caseId: Number(caseId) },
         query,
       },
+    });
+    return data!;
+  }
+
+  async getFailureSignatures(query: FailureSignaturesQuery = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/tests/signatures', { params: { query } });
+    return data!;
+  }
+
+  async getFailureSignature(signatureId: string, query: FlakyTestsQuery = {}) {
+    const { data } = await (
+      await this.client()
+    ).GET('/tests/signatures/{signatureId}', {
+      params: { path: { signatureId: Number(signatureId) }, query },
     });
     return data!;
   }

@@ -232,6 +232,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/tests/signatures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What is breaking builds across the fleet.
+     * @description The failure signatures of a window (`definitions.signature` of the
+     *     flaky tests: a failure message's first line with the values that
+     *     change replaced), by attempts affected, across the services the
+     *     caller may see and every cluster-region. From the test cases of
+     *     the JUnit and CTRF reports; a failed test whose report said nothing
+     *     has no signature.
+     */
+    get: operations['listFailureSignatures'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tests/signatures/{signatureId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The latest failures with one signature.
+     * @description Newest first, at most 100, on the services the caller may see: the
+     *     test, service, cluster-region, attempt and message of each. 404 when
+     *     none are in the window (a signature seen only on services hidden
+     *     from the caller included).
+     */
+    get: operations['getFailureSignature'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/analytics': {
     parameters: {
       query?: never;
@@ -1663,6 +1711,53 @@ export interface components {
         }[];
       }[];
     };
+    FailureSignaturesResponse: {
+      filter: {
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+        limit: number;
+      };
+      /** @description By attempts affected, then failures. */
+      signatures: {
+        signatureId: string;
+        signature: string;
+        /** @description Distinct attempts with a test failing this way (the build, when a run's attempt is unknown). */
+        attempts: number;
+        services: number;
+        clusters: number;
+        /** @description Failed test runs with it. */
+        failures: number;
+        /** @description Distinct tests failing this way. */
+        tests: number;
+        /** Format: date-time */
+        lastSeen: string;
+        topServices: {
+          serviceId: string;
+          attempts: number;
+        }[];
+      }[];
+    };
+    SignatureOccurrencesResponse: {
+      filter: {
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+      };
+      signatureId: string;
+      signature: string;
+      occurrences: (components['schemas']['TestCaseRef'] & {
+        serviceId: string;
+        clusterId: string | null;
+        attemptId: string | null;
+        buildVersion: string | null;
+        /** Format: date-time */
+        executedAt: string;
+        message: string | null;
+      })[];
+    };
     QuarantinedTest: {
       /** @description Null while no report of the service has named the test. */
       caseId: string | null;
@@ -2799,6 +2894,94 @@ export interface operations {
           'application/json': components['schemas']['BuildDetailResponse'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listFailureSignatures: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+        /**
+         * @description Signatures listed (1 to 50). Default 20.
+         * @example 20
+         */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The top signatures. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FailureSignaturesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  getFailureSignature: {
+    parameters: {
+      query?: {
+        /**
+         * @description Start of the window, inclusive: a UTC day (`YYYY-MM-DD`, from its
+         *     midnight) or an RFC 3339 timestamp with a zone. Default: 30 days
+         *     before `to`. Must be before `to`; the window may span at most 366
+         *     days (400 naming `from` otherwise).
+         * @example 2026-02-01
+         */
+        from?: components['parameters']['from'];
+        /**
+         * @description End of the window: a UTC day (`YYYY-MM-DD`, that whole day included)
+         *     or an RFC 3339 timestamp with a zone (exclusive). Default: now.
+         * @example 2026-02-28
+         */
+        to?: components['parameters']['to'];
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The `signatureId` of a listed signature.
+         * @example 3
+         */
+        signatureId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The failures. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignatureOccurrencesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];

@@ -16,6 +16,7 @@ import {
 import { TimeWindowControl } from '../shared/TimeWindowControl';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
 import { ServiceFilter } from '../shared/ServiceFilter';
+import { FailureSignatures } from '../TestHistory/FailureSignatures';
 import { useClusterOptions } from '../shared/useFilterOptions';
 
 /** The Quality tab's charts across every service, filterable. */
@@ -70,6 +71,7 @@ export const AnalyticsPage = () => {
           />
         )}
       </AsyncView>
+      <FailureSignatures from={from} to={to} />
     </Box>
   );
 };
