@@ -1455,7 +1455,7 @@ async function checkAgentTools(backendUrl) {
     const { tools } = await client.listTools();
     const ours = tools.filter(t => t.name.startsWith('deployment-quality.'));
     assert(
-      ours.length === 4,
+      ours.length === 5,
       `the portal serves our ${ours.length} agent tools over MCP`,
     );
     const status = await client.callTool({

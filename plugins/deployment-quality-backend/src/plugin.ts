@@ -318,6 +318,8 @@ export const deploymentQualityPlugin = createBackendPlugin({
           access,
           gatePolicy: dqConfig.gates,
           scorecardPolicy: dqConfig.scorecard,
+          testCases,
+          flakyFlipWindow: dqConfig.testReports.flakyFlipWindow,
         });
         httpRouter.use(
           await createRouter({

@@ -10,6 +10,8 @@ import {
 import { GatePolicy } from '../config';
 import { DeploymentQueries } from '../read/DeploymentQueries';
 import { VisibilityResolver } from '../visibility/VisibilityResolver';
+import { TestCaseStore } from '../database/TestCases';
+import { resolveWindow } from '../analytics/window';
 
 export interface ActionsOptions {
   queries: DeploymentQueries;
@@ -19,9 +21,12 @@ export interface ActionsOptions {
   >;
   gatePolicy: GatePolicy;
   scorecardPolicy: ScorecardPolicy;
+  testCases: Pick<TestCaseStore, 'flaky'>;
+  flakyFlipWindow: number;
 }
 
 const MAX_FAILURES = 50;
+const MAX_FLAKY = 100;
 /** Every tool only reads: agents may call them without asking. */
 const READ_ONLY = { readOnly: true, idempotent: true, destructive: false };
 const MAX_HOURS = 24 * 30;
@@ -48,7 +53,14 @@ function entityOf(ref: string, defaultKind: string) {
  */
 export function registerDeploymentQualityActions(
   registry: ActionsRegistryService,
-  { queries, access, gatePolicy, scorecardPolicy }: ActionsOptions,
+  {
+    queries,
+    access,
+    gatePolicy,
+    scorecardPolicy,
+    testCases,
+    flakyFlipWindow,
+  }: ActionsOptions,
 ): void {
   const component = async (
     entityRef: string,
@@ -246,6 +258,77 @@ export function registerDeploymentQualityActions(
       );
       return {
         output: { entityRef, window: rollup.window, dora: rollup.dora },
+      };
+    },
+  });
+
+  registry.register({
+    name: 'list-flaky-tests',
+    title: 'Flaky tests of a service',
+    description:
+      'The tests of a service (a catalog Component) that both failed and passed in a window (default the last 30 days): passed on a retry, on a rerun of the same deployment attempt, or within a few runs of one build version. Flakiest first, with the flake rate, the runs that prove it and their failure signatures.',
+    attributes: READ_ONLY,
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .min(1)
+            .describe(
+              'The Component: `component:default/checkout`, `default/checkout` or `checkout`',
+            ),
+          from: z.string().optional().describe('YYYY-MM-DD or a timestamp'),
+          to: z.string().optional().describe('YYYY-MM-DD or a timestamp'),
+          limit: z.number().int().min(1).max(MAX_FLAKY).optional(),
+        }),
+      output: z =>
+        z.object({
+          entityRef: z.string(),
+          window: z.object({ from: z.string(), to: z.string() }),
+          definition: z.string(),
+          tests: z.array(
+            z.object({
+              suite: z.string(),
+              className: z.string(),
+              name: z.string(),
+              flakeRate: z.number(),
+              flakyRuns: z.number(),
+              runs: z.number(),
+              lastSeen: z.string(),
+              evidence: z.array(z.object({ kind: z.string() }).passthrough()),
+            }),
+          ),
+          more: z.boolean(),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const { entityRef, serviceId } = await component(
+        input.entityRef,
+        credentials,
+      );
+      const flaky = await testCases.flaky(
+        serviceId,
+        resolveWindow({ from: input.from, to: input.to, bucket: 'day' }),
+        flakyFlipWindow,
+      );
+      const limit = input.limit ?? 20;
+      return {
+        output: {
+          entityRef,
+          window: { from: flaky.filter.from, to: flaky.filter.to },
+          definition: flaky.definitions.flaky,
+          tests: flaky.tests.slice(0, limit).map(t => ({
+            suite: t.suite,
+            className: t.className,
+            name: t.name,
+            flakeRate: t.flakeRate,
+            flakyRuns: t.flakyRuns,
+            runs: t.runs,
+            lastSeen: t.lastSeen,
+            evidence: t.evidence,
+          })),
+          more: flaky.truncated || flaky.tests.length > limit,
+        },
       };
     },
   });

@@ -199,6 +199,7 @@ describe.each(databases.eachSupportedId())(
         ['deployment-quality.check-promotion-gate', true],
         ['deployment-quality.get-deployment-status', true],
         ['deployment-quality.get-dora-metrics', true],
+        ['deployment-quality.list-flaky-tests', true],
         ['deployment-quality.list-recent-failures', true],
       ]);
     });
@@ -283,6 +284,58 @@ describe.each(databases.eachSupportedId())(
         passed: false,
         attemptStatus: 'FAILED',
       });
+    });
+
+    it('lists a service’s flaky tests, for a caller who may read it only', async () => {
+      for (const serviceId of ['checkout', 'ledger']) {
+        await request(backends.server)
+          .post(
+            `${BASE}/ingest/test-reports?clusterId=${AQUILA}&serviceId=${serviceId}&buildVersion=9.9.9`,
+          )
+          .set('X-Webhook-Secret', WEBHOOK_SECRET)
+          .set('Content-Type', 'application/json')
+          .send({
+            results: {
+              tool: { name: 'playwright' },
+              summary: { stop: Date.now() - 60_000 },
+              tests: [
+                {
+                  name: 'pays',
+                  status: 'passed',
+                  duration: 900,
+                  suite: ['cart'],
+                  retries: 1,
+                  flaky: true,
+                  message: 'socket hang up',
+                },
+              ],
+            },
+          })
+          .expect(202);
+      }
+      const flaky = await call(alice, 'deployment-quality.list-flaky-tests', {
+        entityRef: 'checkout',
+      });
+      expect(flaky.output).toMatchObject({
+        entityRef: 'component:default/checkout',
+        more: false,
+        tests: [
+          {
+            suite: 'cart',
+            name: 'pays',
+            flakeRate: 1,
+            evidence: [expect.objectContaining({ kind: 'retry' })],
+          },
+        ],
+      });
+      const hidden = await call(alice, 'deployment-quality.list-flaky-tests', {
+        entityRef: 'ledger',
+      });
+      expect(hidden.error).toContain('No entity component:default/ledger');
+      const admins = await call(admin, 'deployment-quality.list-flaky-tests', {
+        entityRef: 'ledger',
+      });
+      expect((admins.output!.tests as unknown[]).length).toBe(1);
     });
 
     it('lists recent failures with their reasons, only of what the caller may see', async () => {
