@@ -369,3 +369,77 @@ const VALIDATIONS = [
 ];
 
 export { DAY };
+
+const UNIT_TESTS = 30;
+
+/**
+ * The JUnit reports of the unit tests each build ran on its first
+ * cluster-region (`suiteType=UNIT`), for the per-test views: two tests of
+ * every service flake (the database connection, a timeout), more often
+ * where deployments fail more; one fails on every run of one build in five
+ * (a real regression, not flaky); a build's tests run once more after a
+ * flaky failure, as CI re-runs do. Each `{ query, xml, at }`.
+ */
+export function unitReportsOfDay(day, now) {
+  const reports = [];
+  for (const event of eventsOfDay(day, now)) {
+    const p = event.payload;
+    if (event.eventType !== 'deployment' || !p.endedAt) continue;
+    const service = SERVICES.find(s => s.id === p.serviceId);
+    const stage = STAGES[0];
+    if (p.clusterId !== stage.clusters[0]) continue;
+    const r = rng(`${p.serviceId}:${p.buildVersion}:${p.clusterId}:unit`);
+    const broken = hash32(`${p.buildVersion}:${p.serviceId}`) % 5 === 0;
+    const runs = [];
+    let retry = true;
+    for (let n = 0; n < 2 && retry; n++) {
+      const flaked = [r() < service.flaky * 2, r() < service.flaky * 1.5];
+      retry = flaked.some(Boolean);
+      runs.push(flaked);
+    }
+    runs.forEach((flaked, n) => {
+      const ranAt = Date.parse(p.endedAt) + (5 + n * 20) * MIN;
+      if (ranAt > now) return;
+      const cases = Array.from({ length: UNIT_TESTS }, (_, k) => {
+        const name =
+          [
+            'connects to its database',
+            'answers within its deadline',
+            'rejects an expired token',
+          ][k] ?? `unit behaviour ${k}`;
+        let failure = '';
+        if (k === 0 && flaked[0]) {
+          failure = `connection refused to 10.0.${Math.floor(
+            r() * 8,
+          )}.${Math.floor(r() * 250)}:5432 after ${Math.floor(
+            1000 + r() * 4000,
+          )} ms`;
+        } else if (k === 1 && flaked[1]) {
+          failure = `timeout after ${Math.floor(
+            2000 + r() * 3000,
+          )} ms waiting for ${p.serviceId}-cache`;
+        } else if (k === 2 && broken) {
+          failure = `expected status 401 but got 500 (request ${sha(
+            `${p.buildVersion}:${n}`,
+          ).slice(0, 12)})`;
+        }
+        const time = ((10 + Math.floor(r() * 400)) / 1000).toFixed(3);
+        return `<testcase classname="${
+          p.serviceId
+        }.UnitTest" name="${name}" time="${time}">${
+          failure ? `<failure message="${failure}"/>` : ''
+        }</testcase>`;
+      });
+      reports.push({
+        at: ranAt,
+        query: `clusterId=${p.clusterId}&serviceId=${
+          p.serviceId
+        }&buildVersion=${encodeURIComponent(p.buildVersion)}&suiteType=UNIT`,
+        xml: `<testsuite name="${p.serviceId}-unit" timestamp="${iso(
+          ranAt,
+        )}">${cases.join('')}</testsuite>`,
+      });
+    });
+  }
+  return reports;
+}

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAY, eventsOfDay } from './history.mjs';
+import { DAY, eventsOfDay, unitReportsOfDay } from './history.mjs';
 import { cliArgs } from '../lib/args.mjs';
 
 const args = cliArgs();
@@ -117,6 +117,27 @@ if (sqs) {
     await new Promise(r => setTimeout(r, 500));
   }
 }
+// The last two weeks' unit-test reports, for the per-test views.
+let reportsSent = 0;
+for (let day = Math.max(firstDay, today - 13); day <= today; day++) {
+  for (const report of unitReportsOfDay(day, now)) {
+    const res = await fetch(
+      url.replace(/\/ingest\/webhook$/, `/ingest/test-reports?${report.query}`),
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/xml',
+          'x-webhook-secret': secret,
+        },
+        body: report.xml,
+      },
+    );
+    if (res.status !== 202) {
+      totals.rejected++;
+      console.error('test report refused', res.status, await res.text());
+    } else reportsSent++;
+  }
+}
 mkdirSync(dirname(stateFile), { recursive: true });
 writeFileSync(stateFile, JSON.stringify({ lastDay: today }));
 const span = [firstDay, today].map(d =>
@@ -127,7 +148,9 @@ console.log(
     totals.queued
   } queued, ` +
     `${totals.duplicate} already there, ${totals.rejected} rejected; ` +
-    `${totals.direct} sent straight to SQS; ${(
+    `${
+      totals.direct
+    } sent straight to SQS; ${reportsSent} unit-test reports; ${(
       (Date.now() - started) /
       1000
     ).toFixed(1)}s`,

@@ -941,6 +941,7 @@ async function checkViews(page, appUrl) {
   );
   const signatureButton = page.getByRole('button', {
     name: 'Failures: timeout after <n> ms',
+    exact: true,
   });
   const signatureRow = page.locator('tr').filter({ has: signatureButton });
   const signatureText = (await signatureRow.innerText()).replace(/\s+/g, ' ');
@@ -1195,6 +1196,22 @@ async function demoScreenshots(page, appUrl) {
   await serviceCost.waitFor();
   await serviceCost.scrollIntoViewIfNeeded();
   await shot(page, 'cost', serviceCost);
+  const flakyCard = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ hasText: 'Flaky tests' })
+    .last();
+  await flakyCard.waitFor();
+  await flakyCard.scrollIntoViewIfNeeded();
+  await shot(page, 'flaky-tests', flakyCard);
+  await flakyCard
+    .getByRole('button', { name: /^History of / })
+    .first()
+    .click();
+  const testHistory = page.getByRole('dialog');
+  await testHistory.getByText(/^Runs \(latest/).waitFor();
+  await shot(page, 'test-history', testHistory);
+  await page.keyboard.press('Escape');
+  await testHistory.waitFor({ state: 'detached' });
 
   await open(page, entity, page.getByText(/Deployments/).first());
   // The dev server's overlay shows runtime errors of other cards; close it.
@@ -1259,6 +1276,13 @@ async function demoScreenshots(page, appUrl) {
     page.getByText(/Deployment frequency/i),
   );
   await shot(page, 'analytics');
+  const signatures = page
+    .locator('[class*="MuiCard-root"]')
+    .filter({ hasText: 'What is breaking builds' })
+    .last();
+  await signatures.waitFor();
+  await signatures.scrollIntoViewIfNeeded();
+  await shot(page, 'failure-signatures', signatures);
 
   await open(
     page,
