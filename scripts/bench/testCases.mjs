@@ -219,7 +219,7 @@ for (const kind of kinds) {
         writes,
       )}, the day's first (a new set) ${stats(firstOfDay)}${
         kind === 'sqlite'
-          ? ' (better-sqlite3 is synchronous: the event loop is held as long)'
+          ? ' (on SQLite each of its statements holds the event loop: a write is several)'
           : ''
       }`,
     );

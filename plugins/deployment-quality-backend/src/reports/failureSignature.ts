@@ -21,8 +21,10 @@ const VARIABLE: Array<[RegExp, string]> = [
   // Unix and Windows paths with at least two segments.
   [/(?:[a-z]:)?(?:[\\/][\w.@~-]+){2,}[\\/]?/gi, '<path>'],
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],
-  // Hex runs of 6+ holding a digit and a letter: shas, object ids.
+  // Hex runs of 6+ holding a digit and a letter, and of 8+ digits (a
+  // sha's prefix may have no letter): shas, object ids.
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}\b/gi, '<hex>'],
+  [/\b\d{8,}\b/g, '<hex>'],
   [/\d+(?:\.\d+)?/g, '<n>'],
 ];
 

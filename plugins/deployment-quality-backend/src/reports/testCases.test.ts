@@ -143,7 +143,7 @@ describe('test cases of a report', () => {
       ],
       [
         'commit deadbeef42 differs from cafe00babe1 (0x7ffe12)',
-        'commit 0123abcd99 differs from 77aa88bb99c (0x1)',
+        'commit 0123abcd99 differs from 775388219903 (0x1)',
         'commit <hex> differs from <hex> (<hex>)',
       ],
       [
