@@ -1,5 +1,11 @@
 import { ProblemList } from '../ingestion/problems';
-import { CaseResult, ParsedReport, SuiteResult } from './suites';
+import {
+  CaseResult,
+  MAX_RETRIES,
+  ParsedReport,
+  SuiteResult,
+  storable,
+} from './suites';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
@@ -36,10 +42,12 @@ function caseOf(
     : text(test.suite);
   const attempts = Array.isArray(test.retryAttempts) ? test.retryAttempts : [];
   const retried = Number(test.retries);
-  const retries =
+  const retries = Math.min(
+    MAX_RETRIES,
     Number.isInteger(retried) && retried > 0
       ? retried
-      : attempts.filter(a => isObject(a) && a.status === 'failed').length;
+      : attempts.filter(a => isObject(a) && a.status === 'failed').length,
+  );
   const lastFailed = [...attempts]
     .reverse()
     .find(a => isObject(a) && a.status === 'failed') as Json | undefined;
@@ -48,12 +56,12 @@ function caseOf(
     text(test.trace).split('\n')[0] ||
     text(lastFailed?.message);
   return {
-    className: path || text(test.filePath),
-    name: text(test.name),
+    className: storable(path || text(test.filePath)),
+    name: storable(text(test.name)),
     status,
     durationMs: Math.round(durationMs),
     retries,
-    ...(message ? { message } : {}),
+    ...(message ? { message: storable(message) } : {}),
   };
 }
 

@@ -1,5 +1,11 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CaseResult, ParsedReport, SuiteResult } from './suites';
+import {
+  CaseResult,
+  MAX_RETRIES,
+  ParsedReport,
+  SuiteResult,
+  storable,
+} from './suites';
 
 /** Deepest element nesting accepted; JUnit reports need about five. */
 export const MAX_XML_DEPTH = 32;
@@ -100,7 +106,10 @@ function countOf(v: unknown): number {
 
 function caseOf(c: Node): CaseResult {
   const failure = c.failure ?? c.error;
-  const retries = RETRIES.reduce((n, name) => n + countOf(c[name]), 0);
+  const retries = Math.min(
+    MAX_RETRIES,
+    RETRIES.reduce((n, name) => n + countOf(c[name]), 0),
+  );
   let status: CaseResult['status'] = 'passed';
   if (failure !== undefined) status = 'failed';
   else if (c.skipped !== undefined) status = 'skipped';
@@ -112,12 +121,13 @@ function caseOf(c: Node): CaseResult {
         );
   const className = c['@classname'] ?? c['@file'];
   return {
-    className: typeof className === 'string' ? unescape(className) : '',
-    name: typeof c['@name'] === 'string' ? unescape(c['@name']) : '',
+    className:
+      typeof className === 'string' ? storable(unescape(className)) : '',
+    name: typeof c['@name'] === 'string' ? storable(unescape(c['@name'])) : '',
     status,
     durationMs: Math.round(attribute(c, 'time') * 1000),
     retries,
-    ...(message ? { message } : {}),
+    ...(message ? { message: storable(message) } : {}),
   };
 }
 

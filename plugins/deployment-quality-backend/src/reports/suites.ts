@@ -17,6 +17,21 @@ export interface CaseResult {
   message?: string;
 }
 
+/** Retries counted per test, at most (a report may say anything). */
+export const MAX_RETRIES = 1000;
+
+/**
+ * Text of a test case as the databases can store it: NUL (which PostgreSQL
+ * text refuses) and unpaired UTF-16 surrogates become U+FFFD. A report's
+ * counts are unaffected, so one odd name doesn't refuse the whole report.
+ */
+export function storable(text: string): string {
+  return text.replace(
+    /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
+}
+
 /** One suite of a parsed test report. */
 export interface SuiteResult {
   name: string;

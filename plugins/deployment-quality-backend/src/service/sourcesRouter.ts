@@ -30,6 +30,7 @@ import {
   testResultPayloads,
 } from '../reports/suites';
 import { suiteTypeSchema, suiteTyper } from '../reports/suiteTypes';
+import { storable } from '../reports/suites';
 import { ReportedCase, TestCaseStore } from '../database/TestCases';
 import { TestResultPayload } from '@internal/plugin-deployment-quality-common';
 import {
@@ -217,7 +218,9 @@ export function createSourcesRouter(
     const casesOf = new Map<string, ReportedCase[]>();
     for (const suite of report.suites) {
       const list = casesOf.get(typeOf(suite.name)) ?? [];
-      for (const c of suite.cases ?? []) list.push({ ...c, suite: suite.name });
+      for (const c of suite.cases ?? []) {
+        list.push({ ...c, suite: storable(suite.name) });
+      }
       casesOf.set(typeOf(suite.name), list);
     }
     await testCases.write(

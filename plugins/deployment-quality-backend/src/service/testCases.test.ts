@@ -293,6 +293,51 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('stores a report whatever its tests are named or claim: NUL, lone surrogates, absurd retries', async () => {
+      const { server, knex, stop } = await startPluginBackend(
+        databases,
+        databaseId,
+      );
+      try {
+        await request(server)
+          .post(
+            `${BASE}/ingest/test-reports?clusterId=mira-us-west-2&serviceId=authn&buildVersion=1.0.0`,
+          )
+          .set('X-Webhook-Secret', SECRET)
+          .set('Content-Type', 'application/json')
+          .send({
+            results: {
+              tool: { name: 'odd' },
+              tests: [
+                {
+                  name: 'nul\u0000name \ud800',
+                  status: 'failed',
+                  suite: ['s\u0000uite'],
+                  retries: 1e12,
+                  duration: 5,
+                  message: 'boom\u0000 \udc00',
+                },
+              ],
+            },
+          })
+          .expect(202);
+        expect(
+          await knex('dq_test_cases').select('suite', 'class_name', 'name'),
+        ).toEqual([
+          {
+            suite: 's\ufffduite',
+            class_name: 's\ufffduite',
+            name: 'nul\ufffdname \ufffd',
+          },
+        ]);
+        expect(
+          await knex('dq_test_case_failures').select('retries', 'message'),
+        ).toEqual([{ retries: 1000, message: 'boom\ufffd \ufffd' }]);
+      } finally {
+        await stop();
+      }
+    });
+
     it('retention takes the cases of the runs it deletes, keeps those of runs kept, and drops sets no run uses', async () => {
       const { knex, store } = await createTestStore(databases, databaseId);
       const cases = new TestCaseStore(knex);
