@@ -26,10 +26,12 @@ export const MAX_RETRIES = 1000;
  * counts are unaffected, so one odd name doesn't refuse the whole report.
  */
 export function storable(text: string): string {
-  return text.replace(
-    /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
-    '\uFFFD',
-  );
+  return text
+    .replaceAll('\u0000', '\uFFFD')
+    .replace(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      '\uFFFD',
+    );
 }
 
 /** One suite of a parsed test report. */
