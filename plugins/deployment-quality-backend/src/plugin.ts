@@ -311,6 +311,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
             maxStaleMs: dqConfig.analytics.maxStaleSeconds * 1000,
             doraBenchmark: dqConfig.analytics.doraBenchmark,
             quarantine,
+            testCases,
           },
         );
         registerDeploymentQualityActions(actionsRegistry, {

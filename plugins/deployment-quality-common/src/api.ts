@@ -203,6 +203,28 @@ export type BuildDetailResponse = {
   attempt: Attempt;
   testRuns: TestRun[];
   promotions: Promotion[];
+  /** The Component of the attempt's service, when linked. */
+  entityRef?: string;
+  /**
+   * Tests of its runs that failed, or passed only after failed retries
+   * (from reports with test cases): failed first, at most 100.
+   */
+  failedTests: FailedTest[];
+};
+
+/** A test that failed (or needed retries) in one of an attempt's runs. @public */
+export type FailedTest = {
+  caseId: string;
+  suite: string;
+  className: string;
+  name: string;
+  suiteType: string;
+  /** The final outcome: `passed` after `retries` failed tries. */
+  status: 'failed' | 'passed';
+  retries: number;
+  message: string | null;
+  signature: string | null;
+  executedAt: string;
 };
 
 /** @public */

@@ -1,4 +1,5 @@
 import {
+  FailedTest,
   FailureSignaturesResponse,
   SIGNATURE_OCCURRENCES_LIMIT,
   SignatureOccurrencesResponse,
@@ -47,6 +48,8 @@ export interface RunCases {
 export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest suite, class or test name kept (the key hashes the whole). */
 const MAX_NAME_LENGTH = 1000;
+/** Failed tests listed with a build, at most. */
+const FAILED_TESTS_LIMIT = 100;
 /** Decoded case sets kept in memory between reports and reads. */
 const SET_CACHE_SIZE = 500;
 /** Runs decoded per turn of the event loop. */
@@ -677,6 +680,46 @@ export class TestCaseStore {
         message: r.message ?? null,
       })),
     };
+  }
+
+  /** The tests that failed or needed retries in the attempt's runs. */
+  async failedTestsOf(attemptId: string): Promise<FailedTest[]> {
+    const rows: Row[] = await this.reads('dq_test_case_failures as f')
+      .join('dq_test_runs as r', 'r.event_id', 'f.event_id')
+      .join('dq_test_cases as t', 't.id', 'f.case_id')
+      .leftJoin('dq_failure_signatures as s', 's.id', 'f.signature_id')
+      .where('r.attempt_id', attemptId)
+      // 'failed' sorts before 'passed': failures first.
+      .orderBy([
+        { column: 'f.status', order: 'asc' },
+        { column: 'f.executed_at', order: 'desc' },
+        { column: 'f.id', order: 'asc' },
+      ])
+      .limit(FAILED_TESTS_LIMIT)
+      .select(
+        'f.case_id',
+        't.suite',
+        't.class_name',
+        't.name',
+        'r.suite_type',
+        'f.status',
+        'f.retries',
+        'f.message',
+        's.signature',
+        'f.executed_at',
+      );
+    return rows.map(r => ({
+      caseId: String(r.case_id),
+      suite: r.suite,
+      className: r.class_name,
+      name: r.name,
+      suiteType: r.suite_type,
+      status: r.status,
+      retries: Number(r.retries),
+      message: r.message ?? null,
+      signature: r.signature ?? null,
+      executedAt: iso(r.executed_at),
+    }));
   }
 
   /** The service's flaky tests in the window (FLAKY_DEFINITIONS). */

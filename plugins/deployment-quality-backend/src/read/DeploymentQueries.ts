@@ -40,6 +40,7 @@ import { Costs } from '../database/Costs';
 import { GatePolicy } from '../config';
 import { evaluateGates } from '../gates/evaluateGates';
 import { Quarantine } from '../database/Quarantine';
+import { TestCaseStore } from '../database/TestCases';
 import { KnexAnalytics } from '../analytics/KnexAnalytics';
 import { KnexScorecard } from '../analytics/KnexScorecard';
 import { ScorecardInputs, scoreService } from '../analytics/scoring';
@@ -71,6 +72,7 @@ const NO_SERVICES: ClusterHealth = {
  */
 export class DeploymentQueries {
   private readonly quarantine?: Pick<Quarantine, 'failuresOf'>;
+  private readonly testCases?: Pick<TestCaseStore, 'failedTestsOf'>;
 
   constructor(
     private readonly store: DeploymentQualityStore,
@@ -93,9 +95,12 @@ export class DeploymentQueries {
       doraBenchmark?: DoraBenchmarkYear;
       /** Quarantined tests, whose failures the gate check sets apart. */
       quarantine?: Pick<Quarantine, 'failuresOf'>;
+      /** The failed tests a build detail lists. */
+      testCases?: Pick<TestCaseStore, 'failedTestsOf'>;
     } = {},
   ) {
     this.quarantine = options.quarantine;
+    this.testCases = options.testCases;
     this.doraBenchmark = options.doraBenchmark ?? DEFAULT_DORA_BENCHMARK;
     const cached = {
       maxEntries: options.cacheEntries ?? 0,
@@ -489,11 +494,20 @@ export class DeploymentQueries {
     await this.visible(visibility, attempt.serviceId).catch(() => {
       throw missing;
     });
-    const [testRuns, promotions] = await Promise.all([
+    const [testRuns, promotions, failedTests, links] = await Promise.all([
       this.store.listTestRuns(attemptId),
       this.store.listPromotionsOfBuild(attempt.serviceId, attempt.buildVersion),
+      this.testCases?.failedTestsOf(attemptId) ?? [],
+      this.index.links([attempt.serviceId]),
     ]);
-    return { attempt, testRuns, promotions };
+    const link = links.get(attempt.serviceId);
+    return {
+      attempt,
+      testRuns,
+      promotions,
+      ...(link ? { entityRef: link.entityRef } : {}),
+      failedTests,
+    };
   }
 
   /** Every visible service's quality score over the window, best first. */

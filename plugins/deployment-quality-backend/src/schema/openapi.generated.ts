@@ -2691,7 +2691,7 @@ export const spec = {
       },
       BuildDetailResponse: {
         type: 'object',
-        required: ['attempt', 'testRuns', 'promotions'],
+        required: ['attempt', 'testRuns', 'promotions', 'failedTests'],
         properties: {
           attempt: {
             $ref: '#/components/schemas/Attempt',
@@ -2708,6 +2708,61 @@ export const spec = {
               "Promotions of the attempt's service and build version.",
             items: {
               $ref: '#/components/schemas/Promotion',
+            },
+          },
+          entityRef: {
+            type: 'string',
+            description: "The Component of the attempt's service, when linked.",
+          },
+          failedTests: {
+            type: 'array',
+            maxItems: 100,
+            description:
+              'Tests of its runs that failed, or passed only after failed retries (from reports with test cases): failed first.',
+            items: {
+              allOf: [
+                {
+                  $ref: '#/components/schemas/TestCaseRef',
+                },
+                {
+                  type: 'object',
+                  required: [
+                    'suiteType',
+                    'status',
+                    'retries',
+                    'message',
+                    'signature',
+                    'executedAt',
+                  ],
+                  properties: {
+                    suiteType: {
+                      type: 'string',
+                    },
+                    status: {
+                      type: 'string',
+                      enum: ['failed', 'passed'],
+                      description:
+                        'The final outcome; `passed` after `retries` failed tries.',
+                    },
+                    retries: {
+                      type: 'integer',
+                      minimum: 0,
+                    },
+                    message: {
+                      type: 'string',
+                      nullable: true,
+                    },
+                    signature: {
+                      type: 'string',
+                      nullable: true,
+                    },
+                    executedAt: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                  },
+                },
+              ],
             },
           },
         },

@@ -221,6 +221,30 @@ describe.each(databases.eachSupportedId())(
           'retried',
         ]);
 
+        // The build detail lists its failed tests, linked to the Component.
+        const build = await request(server)
+          .get(
+            `${BASE}/builds/${encodeURIComponent(
+              'mira-us-west-2:authn:1.0.2:5',
+            )}`,
+          )
+          .expect(200);
+        expect(build.body.entityRef).toBe('component:default/authentication');
+        expect(build.body.failedTests).toEqual([
+          {
+            caseId: byName.rerun.caseId,
+            suite: 'api',
+            className: 'com.example.CartTest',
+            name: 'rerun',
+            suiteType: 'FUNCTIONAL',
+            status: 'failed',
+            retries: 2,
+            message: 'connection reset',
+            signature: 'connection reset',
+            executedAt: '2026-02-10T09:00:00.000Z',
+          },
+        ]);
+
         // One test's history: newest first, with its signatures.
         const history = await request(server)
           .get(

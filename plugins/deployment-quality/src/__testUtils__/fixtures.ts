@@ -224,6 +224,33 @@ export const buildDetail: BuildDetailResponse = {
       promotedAt: '2026-02-13T10:00:00.000Z',
     },
   ],
+  entityRef: 'component:default/authentication',
+  failedTests: [
+    {
+      caseId: '17',
+      suite: 'api',
+      className: 'com.example.CartTest',
+      name: 'totals the prices',
+      suiteType: 'FUNCTIONAL',
+      status: 'failed',
+      retries: 0,
+      message: 'timeout after 5012 ms',
+      signature: 'timeout after <n> ms',
+      executedAt: hoursAgo(3),
+    },
+    {
+      caseId: '18',
+      suite: 'api',
+      className: 'com.example.CartTest',
+      name: 'adds an item',
+      suiteType: 'FUNCTIONAL',
+      status: 'passed',
+      retries: 2,
+      message: 'connection reset',
+      signature: 'connection reset',
+      executedAt: hoursAgo(3),
+    },
+  ],
 };
 
 export const promotions: PromotionsPage = {

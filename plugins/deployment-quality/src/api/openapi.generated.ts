@@ -1167,6 +1167,22 @@ export interface components {
       testRuns: components['schemas']['TestRun'][];
       /** @description Promotions of the attempt's service and build version. */
       promotions: components['schemas']['Promotion'][];
+      /** @description The Component of the attempt's service, when linked. */
+      entityRef?: string;
+      /** @description Tests of its runs that failed, or passed only after failed retries (from reports with test cases): failed first. */
+      failedTests: (components['schemas']['TestCaseRef'] & {
+        suiteType: string;
+        /**
+         * @description The final outcome; `passed` after `retries` failed tries.
+         * @enum {string}
+         */
+        status: 'failed' | 'passed';
+        retries: number;
+        message: string | null;
+        signature: string | null;
+        /** Format: date-time */
+        executedAt: string;
+      })[];
     };
     Cluster: {
       /** @example mira-us-west-2 */

@@ -12,6 +12,7 @@ import {
   TestRun,
 } from '@internal/plugin-deployment-quality-common';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
+import { FailedTests } from '../TestHistory/FailedTests';
 import { formatPercent } from '../shared/format';
 import { RelativeTime } from '../shared/RelativeTime';
 import { duration, formatSeconds } from '../shared/time';
@@ -81,7 +82,7 @@ export const PromotionList = ({ promotions }: { promotions: Promotion[] }) => (
 
 /** One build attempt: what ran, how it ended, its tests and promotions. */
 export const BuildDetail = ({ build }: { build: BuildDetailResponse }) => {
-  const { attempt, testRuns, promotions } = build;
+  const { attempt, testRuns, promotions, failedTests, entityRef } = build;
   return (
     <Grid container spacing={3}>
       <Grid item xs={12} md={6}>
@@ -130,6 +131,11 @@ export const BuildDetail = ({ build }: { build: BuildDetailResponse }) => {
           }
         />
       </Grid>
+      {failedTests.length > 0 && (
+        <Grid item xs={12}>
+          <FailedTests tests={failedTests} entityRef={entityRef} />
+        </Grid>
+      )}
     </Grid>
   );
 };

@@ -356,9 +356,15 @@ describe('DeploymentQualityPage', () => {
         )}`,
         api,
       );
-      expect(await screen.findByText('FUNCTIONAL')).toBeInTheDocument();
+      // Its FUNCTIONAL run, and the suite of each of its two failed tests.
+      expect(await screen.findAllByText('FUNCTIONAL')).toHaveLength(3);
       expect(screen.getByText('smoke tests failed')).toBeInTheDocument();
       expect(api.getBuild).toHaveBeenCalledWith('mira-us-west-2:authn:3.4.3:3');
+      // Its failed tests, beside the runs.
+      expect(screen.getByText('Failed tests (2)')).toBeInTheDocument();
+      expect(
+        screen.getByText('passed after 2 failed retries'),
+      ).toBeInTheDocument();
     });
 
     it('says when an attempt has no test results', async () => {
@@ -367,6 +373,7 @@ describe('DeploymentQualityPage', () => {
           attempt: attempt(2),
           testRuns: [],
           promotions: [],
+          failedTests: [],
         })),
       });
       await open('/deployment-quality/builds/x', api);

@@ -206,6 +206,7 @@ export const FlakyTests = ({ from, to }: { from?: string; to?: string }) => {
             </Box>
           )}
           <TestHistoryDialog
+            entityRef={entityRef}
             test={open}
             from={from}
             to={to}

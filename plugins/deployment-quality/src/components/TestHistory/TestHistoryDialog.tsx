@@ -1,3 +1,4 @@
+import { CompoundEntityRef } from '@backstage/catalog-model';
 import { TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import {
@@ -18,7 +19,6 @@ import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';
 import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
-import { useEntityRef } from '../shared/useEntityRef';
 import { describeOutcome, OutcomeStrip } from './OutcomeStrip';
 
 const runColumns: TableColumn<TestRunOutcome>[] = [
@@ -54,16 +54,17 @@ const signatureColumns: TableColumn<TestFailureSignature>[] = [
 ];
 
 const HistoryLoader = ({
+  entityRef,
   caseId,
   from,
   to,
 }: {
+  entityRef: CompoundEntityRef;
   caseId: string;
   from?: string;
   to?: string;
 }) => {
   const api = useApi(deploymentQualityApiRef);
-  const entityRef = useEntityRef();
   const state = useAutoRefresh(
     () => api.getEntityTestHistory(entityRef, caseId, { from, to, limit: 50 }),
     [api, entityRef, caseId, from, to],
@@ -107,13 +108,18 @@ const HistoryLoader = ({
   );
 };
 
-/** One test's runs and failure signatures over the list that named it. */
+/**
+ * One test's runs on the entity's service and its failure signatures, over
+ * the list that named it.
+ */
 export const TestHistoryDialog = ({
+  entityRef,
   test,
   from,
   to,
   onClose,
 }: {
+  entityRef: CompoundEntityRef;
   test: { caseId: string; name: string } | undefined;
   from?: string;
   to?: string;
@@ -130,7 +136,14 @@ export const TestHistoryDialog = ({
       {test && `Test history: ${test.name}`}
     </DialogTitle>
     <DialogContent>
-      {test && <HistoryLoader caseId={test.caseId} from={from} to={to} />}
+      {test && (
+        <HistoryLoader
+          entityRef={entityRef}
+          caseId={test.caseId}
+          from={from}
+          to={to}
+        />
+      )}
     </DialogContent>
     <DialogActions>
       <Button onClick={onClose}>Close</Button>
