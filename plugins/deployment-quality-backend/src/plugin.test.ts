@@ -941,6 +941,7 @@ describe.each(databases.eachSupportedId())(
               passRate: 95,
               threshold: 90,
               ok: true,
+              quarantined: 0,
             },
           ],
           missing: ['REGRESSION'],
