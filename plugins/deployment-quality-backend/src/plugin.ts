@@ -352,6 +352,7 @@ export const deploymentQualityPlugin = createBackendPlugin({
           notifications,
           scheduler,
           gatePolicy: dqConfig.gates,
+          quarantine,
           configuredClusters: dqConfig.clusters,
           logger: logger.child({ component: 'notifications' }),
         });

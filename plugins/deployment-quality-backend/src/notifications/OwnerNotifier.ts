@@ -5,6 +5,7 @@ import { Knex } from 'knex';
 import { GatePolicy } from '../config';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { evaluateGates } from '../gates/evaluateGates';
+import { Quarantine } from '../database/Quarantine';
 import { CatalogIndex } from '../visibility/CatalogIndex';
 import { NotificationRules, RuleId } from './config';
 import {
@@ -41,6 +42,8 @@ export interface OwnerNotifierOptions {
   send: SendNotification;
   rules: NotificationRules;
   gatePolicy: GatePolicy;
+  /** Quarantined tests: their failures don't fail a gate here either. */
+  quarantine?: Pick<Quarantine, 'failuresOf'>;
   configuredClusters: Cluster[];
   /** Told about services without a catalog Component. */
   adminEntityRef?: string;
@@ -122,13 +125,17 @@ export class OwnerNotifier {
   }
 
   private async gateFailed(attempt: Attempt, now: number) {
-    const { rules, gatePolicy, store } = this.options;
+    const { rules, gatePolicy, store, quarantine } = this.options;
     if (!rules.gateFailed.enabled) return;
-    const gates = await store.getGates([attempt.id]);
+    const [gates, quarantined] = await Promise.all([
+      store.getGates([attempt.id]),
+      quarantine?.failuresOf(attempt.id, attempt.serviceId),
+    ]);
     const result = evaluateGates(
       attempt,
       gates.get(attempt.id) ?? {},
       gatePolicy,
+      quarantined,
     );
     // The deployment's own failure is deploymentFailed's to tell.
     const reasons = [

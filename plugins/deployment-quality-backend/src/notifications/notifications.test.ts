@@ -81,7 +81,18 @@ describe.each(databases.eachSupportedId())(
             { id: 'prod-eu', name: 'Production EU', type: 'Production' },
             { id: 'stage-eu', name: 'Staging EU', type: 'Staging' },
           ],
-          gates: { requiredSuites: ['SANITY'], minPassRate: { default: 90 } },
+          gates: {
+            requiredSuites: ['SANITY'],
+            minPassRate: { default: 90 },
+            quarantine: [
+              {
+                serviceId: 'vault',
+                suite: 'api',
+                className: 'Vault',
+                name: 'seals',
+              },
+            ],
+          },
           notifications: {
             enabled: true,
             pollSeconds: 1,
@@ -188,6 +199,65 @@ describe.each(databases.eachSupportedId())(
           n => n.topic === 'deployment-quality:gateFailed',
         ),
       ).toEqual([]);
+    });
+
+    it('tells of no gate failing only through quarantined tests', async () => {
+      const build = async (buildVersion: string, failing: string) => {
+        await send(
+          webhookDeployment({
+            clusterId: 'stage-eu',
+            serviceId: 'vault',
+            buildVersion,
+            status: 'SUCCESS',
+            runNumber: 1,
+          }),
+        );
+        for (const [suiteType, cases] of [
+          [
+            'FUNCTIONAL',
+            `<testcase classname="Vault" name="seals">${
+              failing === 'seals' ? '<failure/>' : ''
+            }</testcase><testcase classname="Vault" name="opens">${
+              failing === 'opens' ? '<failure/>' : ''
+            }</testcase>`,
+          ],
+          ['SANITY', '<testcase classname="Vault" name="boots"/>'],
+        ]) {
+          await request(backends.server)
+            .post(
+              `/api/deployment-quality/ingest/test-reports?clusterId=stage-eu&serviceId=vault&buildVersion=${buildVersion}&suiteType=${suiteType}`,
+            )
+            .set('X-Webhook-Secret', WEBHOOK_SECRET)
+            .set('Content-Type', 'application/xml')
+            .send(
+              `<testsuite name="api" timestamp="2026-02-24T09:20:00Z">${cases}</testsuite>`,
+            )
+            .expect(202);
+        }
+      };
+      // 2.1.0 fails only `seals` (quarantined); 2.1.1 fails `opens`.
+      await build('2.1.0', 'seals');
+      await build('2.1.1', 'opens');
+      const gates = await until(
+        async () =>
+          (
+            await inbox(BOB)
+          ).filter(
+            n =>
+              n.topic === 'deployment-quality:gateFailed' &&
+              /2\.1\./.test(n.title),
+          ),
+        list => list.length > 0,
+      );
+      // Two more polls of the notifier: 2.1.0, queued first, stays quiet.
+      await new Promise(resolve => setTimeout(resolve, 2500));
+      expect(
+        (await inbox(BOB))
+          .filter(n => n.topic === 'deployment-quality:gateFailed')
+          .map(n => n.title)
+          .filter(title => /2\.1\./.test(title)),
+      ).toEqual(['vault: the gate of 2.1.1 fails on stage-eu']);
+      expect(gates).toHaveLength(1);
     });
   },
 );

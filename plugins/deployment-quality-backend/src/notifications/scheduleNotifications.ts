@@ -1,3 +1,4 @@
+import { Quarantine } from '../database/Quarantine';
 import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import { Cluster } from '@internal/plugin-deployment-quality-common';
 import { NotificationService } from '@backstage/plugin-notifications-node';
@@ -51,6 +52,7 @@ export async function scheduleNotifications(options: {
   notifications: NotificationService;
   scheduler: SchedulerService;
   gatePolicy: GatePolicy;
+  quarantine?: Pick<Quarantine, 'failuresOf'>;
   configuredClusters: Cluster[];
   logger: LoggerService;
 }): Promise<void> {
@@ -67,6 +69,7 @@ export async function scheduleNotifications(options: {
     send,
     rules: config.rules,
     gatePolicy: options.gatePolicy,
+    quarantine: options.quarantine,
     configuredClusters: options.configuredClusters,
     adminEntityRef: config.adminEntityRef,
     logger,
