@@ -7,10 +7,9 @@
 // write (the webhook's path below the HTTP layer), timed per 1,000 figures.
 //
 //   node scripts/bench/cost.mjs [--services 5000] [--db sqlite|pg|both]
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cliArgs } from '../lib/args.mjs';
-import { databaseFor, log } from '../reliability/harness.mjs';
-import { pluginModule } from './direct.mjs';
+import { databaseFor, log, migratedDatabase } from '../reliability/harness.mjs';
+import { pluginModule, timed } from './direct.mjs';
 
 const args = cliArgs();
 const SERVICES = Number(args.services ?? 5000);
@@ -85,46 +84,10 @@ async function seed(knex) {
   await flush('dq_attempts', attempts);
 }
 
-/** p50 / p99 / max of `n` runs of `fn`, and the event loop's longest stall. */
-async function timed(n, fn) {
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const ms = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    ms.push(performance.now() - t0);
-  }
-  loop.disable();
-  ms.sort((a, b) => a - b);
-  const at = q => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
-  return `p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, max ${ms[
-    ms.length - 1
-  ].toFixed(0)} ms; event loop max ${(loop.max / 1e6).toFixed(0)} ms`;
-}
-
 for (const kind of kinds) {
   const database = databaseFor(kind, `cost-bench-${Date.now()}`);
-  if (kind === 'pg') {
-    const { default: knexFactory } = await import('knex');
-    const admin = knexFactory({
-      client: 'pg',
-      connection: database.config.connection,
-      pool: { min: 0, max: 1 },
-    });
-    await admin.raw(
-      `create database "${database.config.prefix}deployment-quality"`,
-    );
-    await admin.destroy();
-  }
-  const knex = database.knex();
+  const knex = await migratedDatabase(database);
   try {
-    await knex.migrate.latest({
-      directory: new URL(
-        '../../plugins/deployment-quality-backend/migrations',
-        import.meta.url,
-      ).pathname,
-    });
     let t0 = performance.now();
     await seed(knex);
     const rows = Number((await knex('dq_costs').count({ n: '*' }))[0].n);

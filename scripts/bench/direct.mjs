@@ -4,6 +4,7 @@
 // them. Left out is what the backend adds on top (HTTP, auth, request
 // validation, permission decisions: the bench's catalog is empty, so every
 // service counts as unmapped and visible), which is what the ratio measures.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from '../reliability/harness.mjs';
@@ -89,4 +90,25 @@ export function directQueries(knex) {
     entityAnalytics: query => queries.analytics(query, { fromEntity: true }),
     close: () => (reads === knex ? undefined : reads.destroy()),
   };
+}
+
+/**
+ * p50 / p99 / max of `n` sequential runs of `fn`, and the event loop's
+ * longest stall meanwhile, as one line.
+ */
+export async function timed(n, fn) {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    ms.push(performance.now() - t0);
+  }
+  loop.disable();
+  ms.sort((a, b) => a - b);
+  const at = q => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  return `p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${ms[
+    ms.length - 1
+  ].toFixed(1)} ms; event loop max ${(loop.max / 1e6).toFixed(0)} ms`;
 }

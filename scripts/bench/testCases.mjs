@@ -16,10 +16,9 @@
 //
 //   node scripts/bench/testCases.mjs [--services 200] [--tests 3000]
 //     [--reports 20] [--days 2] [--db sqlite|pg|both]
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cliArgs } from '../lib/args.mjs';
-import { databaseFor, log } from '../reliability/harness.mjs';
-import { pluginModule } from './direct.mjs';
+import { databaseFor, log, migratedDatabase } from '../reliability/harness.mjs';
+import { pluginModule, timed } from './direct.mjs';
 
 const args = cliArgs();
 const SERVICES = Number(args.services ?? 200);
@@ -78,29 +77,6 @@ function report(s, d, r) {
   return cases;
 }
 
-/** p50 / p99 / max of `n` runs of `fn`, and the event loop's longest stall. */
-async function timed(n, fn) {
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const ms = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    ms.push(performance.now() - t0);
-  }
-  loop.disable();
-  ms.sort((a, b) => a - b);
-  const at = q => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
-  return {
-    text: `p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(
-      1,
-    )} ms, max ${ms[ms.length - 1].toFixed(1)} ms; event loop max ${(
-      loop.max / 1e6
-    ).toFixed(0)} ms`,
-    mean: ms.reduce((a, b) => a + b, 0) / ms.length,
-  };
-}
-
 const TABLES = [
   'dq_test_cases',
   'dq_test_case_sets',
@@ -137,27 +113,9 @@ const mib = bytes => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 for (const kind of kinds) {
   const database = databaseFor(kind, `cases-bench-${Date.now()}`);
-  if (kind === 'pg') {
-    const { default: knexFactory } = await import('knex');
-    const admin = knexFactory({
-      client: 'pg',
-      connection: database.config.connection,
-      pool: { min: 0, max: 1 },
-    });
-    await admin.raw(
-      `create database "${database.config.prefix}deployment-quality"`,
-    );
-    await admin.destroy();
-  }
-  const knex = database.knex();
+  const knex = await migratedDatabase(database);
   try {
     if (kind === 'sqlite') await knex.raw('pragma journal_mode = WAL');
-    await knex.migrate.latest({
-      directory: new URL(
-        '../../plugins/deployment-quality-backend/migrations',
-        import.meta.url,
-      ).pathname,
-    });
     const store = new TestCaseStore(knex);
     const writes = [];
     const firstOfDay = [];
@@ -261,7 +219,7 @@ for (const kind of kinds) {
     log(
       `${kind}: a service's flaky tests over 30 days (${
         DAYS * REPORTS
-      } runs of ${TESTS} tests; ${listed.tests.length} flaky): ${flaky.text}`,
+      } runs of ${TESTS} tests; ${listed.tests.length} flaky): ${flaky}`,
     );
     const caseId = Number(
       listed.tests[0]?.caseId ??
@@ -270,7 +228,7 @@ for (const kind of kinds) {
     const history = await timed(10, () =>
       read.history(serviceId(1), caseId, window, 30, 5),
     );
-    log(`${kind}: one test's history (30 runs): ${history.text}`);
+    log(`${kind}: one test's history (30 runs): ${history}`);
     if (reads !== knex) await reads.destroy();
   } finally {
     await knex.destroy();

@@ -207,6 +207,29 @@ export function databaseFor(kind, runId) {
 }
 
 /**
+ * A knex on a fresh database of `databaseFor` with the plugin's schema in
+ * place (PostgreSQL's database created first), before any backend starts.
+ */
+export async function migratedDatabase(database) {
+  if (database.config.client === 'pg') {
+    const admin = knexFactory({
+      client: 'pg',
+      connection: database.config.connection,
+      pool: { min: 0, max: 1 },
+    });
+    await admin.raw(
+      `create database "${database.config.prefix}deployment-quality"`,
+    );
+    await admin.destroy();
+  }
+  const knex = database.knex();
+  await knex.migrate.latest({
+    directory: join(repoRoot, 'plugins/deployment-quality-backend/migrations'),
+  });
+  return knex;
+}
+
+/**
  * A static external-access token the backends accept, for Backstage-authenticated
  * read routes such as `GET /status` (service credentials).
  */

@@ -13,8 +13,6 @@
 //
 //   node scripts/reliability/two-replicas-test.mjs [--events 5000]
 //        [--period 2] [--interval 30] [--ports 7109,7110]
-import { join } from 'node:path';
-import knexFactory from 'knex';
 import {
   countStored,
   databaseFor,
@@ -22,7 +20,7 @@ import {
   killBackends,
   log,
   makeEvents,
-  repoRoot,
+  migratedDatabase,
   sleep,
   startBackend,
   startSqs,
@@ -196,22 +194,7 @@ try {
     (async () => {
       // The schema first, so old history is there before either replica
       // (and the retention task) starts.
-      const admin = knexFactory({
-        client: 'pg',
-        connection: database.config.connection,
-        pool: { min: 0, max: 1 },
-      });
-      await admin.raw(
-        `create database "${database.config.prefix}deployment-quality"`,
-      );
-      await admin.destroy();
-      knex = database.knex();
-      await knex.migrate.latest({
-        directory: join(
-          repoRoot,
-          'plugins/deployment-quality-backend/migrations',
-        ),
-      });
+      knex = await migratedDatabase(database);
       const seeded = [await seedOld(knex, 'a', 500)];
       // Test-only column: which replica's connection recorded each run.
       await knex.raw(

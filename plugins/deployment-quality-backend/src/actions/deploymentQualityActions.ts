@@ -7,6 +7,7 @@ import {
   BOUNDS,
   ScorecardPolicy,
 } from '@internal/plugin-deployment-quality-common';
+import type { z as zod } from 'zod/v3';
 import { GatePolicy } from '../config';
 import { DeploymentQueries } from '../read/DeploymentQueries';
 import { VisibilityResolver } from '../visibility/VisibilityResolver';
@@ -25,11 +26,22 @@ export interface ActionsOptions {
   flakyFlipWindow: number;
 }
 
+type Zod = typeof zod;
+
 const MAX_FAILURES = 50;
 const MAX_FLAKY = 100;
 /** Every tool only reads: agents may call them without asking. */
 const READ_ONLY = { readOnly: true, idempotent: true, destructive: false };
 const MAX_HOURS = 24 * 30;
+
+/** The input naming a Component, as every per-service tool takes it. */
+const componentRef = (z: Zod) =>
+  z
+    .string()
+    .min(1)
+    .describe(
+      'The Component: `component:default/checkout`, `default/checkout` or `checkout`',
+    );
 
 /** `component:default/name`, `default/name` or `name` → its parts. */
 function entityOf(ref: string, defaultKind: string) {
@@ -76,12 +88,7 @@ export function registerDeploymentQualityActions(
     schema: {
       input: z =>
         z.object({
-          entityRef: z
-            .string()
-            .min(1)
-            .describe(
-              'The Component: `component:default/checkout`, `default/checkout` or `checkout`',
-            ),
+          entityRef: componentRef(z),
         }),
       output: z =>
         z.object({
@@ -271,12 +278,7 @@ export function registerDeploymentQualityActions(
     schema: {
       input: z =>
         z.object({
-          entityRef: z
-            .string()
-            .min(1)
-            .describe(
-              'The Component: `component:default/checkout`, `default/checkout` or `checkout`',
-            ),
+          entityRef: componentRef(z),
           from: z.string().optional().describe('YYYY-MM-DD or a timestamp'),
           to: z.string().optional().describe('YYYY-MM-DD or a timestamp'),
           limit: z.number().int().min(1).max(MAX_FLAKY).optional(),

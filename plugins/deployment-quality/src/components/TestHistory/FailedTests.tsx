@@ -1,10 +1,11 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { TableColumn } from '@backstage/core-components';
-import { Link, Typography } from '@material-ui/core';
+import { Typography } from '@material-ui/core';
 import { FailedTest } from '@internal/plugin-deployment-quality-common';
 import { useState } from 'react';
-import { ResponsiveTable } from '../shared/ResponsiveTable';
+import { pagedOptions, ResponsiveTable } from '../shared/ResponsiveTable';
 import { TestHistoryDialog } from './TestHistoryDialog';
+import { TestName } from './TestName';
 
 /**
  * The tests that failed, or passed only after retries, in a build's runs;
@@ -24,29 +25,7 @@ export const FailedTests = ({
     {
       title: 'Test',
       render: t => (
-        <>
-          {entityRef ? (
-            <Link
-              component="button"
-              variant="body2"
-              onClick={() => setOpen(t)}
-              aria-label={`History of ${t.name}`}
-              style={{ textAlign: 'left' }}
-            >
-              {t.name}
-            </Link>
-          ) : (
-            <Typography variant="body2">{t.name}</Typography>
-          )}
-          <Typography
-            variant="caption"
-            color="textSecondary"
-            display="block"
-            style={{ wordBreak: 'break-word' }}
-          >
-            {t.className || t.suite}
-          </Typography>
-        </>
+        <TestName test={t} onOpen={entityRef ? () => setOpen(t) : undefined} />
       ),
     },
     { title: 'Suite', field: 'suiteType' },
@@ -74,13 +53,7 @@ export const FailedTests = ({
         title={`Failed tests (${tests.length})`}
         columns={columns}
         data={tests}
-        options={{
-          paging: tests.length > 10,
-          pageSize: 10,
-          pageSizeOptions: [10, 100],
-          search: false,
-          padding: 'dense',
-        }}
+        options={pagedOptions(tests.length, 10, 100)}
       />
       {entityRef && (
         <TestHistoryDialog

@@ -19,7 +19,7 @@ import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { usePageLinks } from '../Page/links';
 import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';
-import { ResponsiveTable } from '../shared/ResponsiveTable';
+import { pagedOptions, ResponsiveTable } from '../shared/ResponsiveTable';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
 
 const Code = ({ text }: { text: string }) => (
@@ -74,13 +74,7 @@ const Occurrences = ({
       {answer => (
         <ResponsiveTable<SignatureOccurrence>
           title={`Latest ${answer.occurrences.length} failures`}
-          options={{
-            paging: answer.occurrences.length > 10,
-            pageSize: 10,
-            pageSizeOptions: [10, 100],
-            search: false,
-            padding: 'dense',
-          }}
+          options={pagedOptions(answer.occurrences.length, 10, 100)}
           data={answer.occurrences}
           columns={columns}
         />
@@ -147,11 +141,7 @@ export const FailureSignatures = ({
           >
             <ResponsiveTable<FleetFailureSignature>
               options={{
-                paging: answer.signatures.length > 10,
-                pageSize: 10,
-                pageSizeOptions: [10, 50],
-                search: false,
-                padding: 'dense',
+                ...pagedOptions(answer.signatures.length),
                 toolbar: false,
               }}
               data={answer.signatures}

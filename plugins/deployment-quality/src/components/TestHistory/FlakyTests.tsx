@@ -1,6 +1,6 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Box, Button, Chip, Link, Typography } from '@material-ui/core';
+import { Box, Button, Chip } from '@material-ui/core';
 import {
   FlakyTest,
   QuarantinedTest,
@@ -10,11 +10,12 @@ import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { formatRatio } from '../shared/format';
 import { RelativeTime } from '../shared/RelativeTime';
-import { ResponsiveTable } from '../shared/ResponsiveTable';
+import { pagedOptions, ResponsiveTable } from '../shared/ResponsiveTable';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
 import { useEntityRef } from '../shared/useEntityRef';
 import { TestHistoryDialog } from './TestHistoryDialog';
 import { QuarantineDialog } from './QuarantineDialog';
+import { TestName } from './TestName';
 
 const PAGE = 10;
 
@@ -23,39 +24,6 @@ const EVIDENCE: Record<FlakyTest['evidence'][number]['kind'], string> = {
   rerun: 'passed on a rerun of the attempt',
   flip: 'flipped on one version',
 };
-
-/** A test's names as one cell: the name, and its class or suite below. */
-const TestName = ({
-  test,
-  onOpen,
-}: {
-  test: { name: string; className: string; suite: string };
-  onOpen?: () => void;
-}) => (
-  <>
-    {onOpen ? (
-      <Link
-        component="button"
-        variant="body2"
-        onClick={onOpen}
-        aria-label={`History of ${test.name}`}
-        style={{ textAlign: 'left' }}
-      >
-        {test.name}
-      </Link>
-    ) : (
-      <Typography variant="body2">{test.name}</Typography>
-    )}
-    <Typography
-      variant="caption"
-      color="textSecondary"
-      display="block"
-      style={{ wordBreak: 'break-word' }}
-    >
-      {test.className || test.suite}
-    </Typography>
-  </>
-);
 
 /**
  * The service's flaky tests in the tab's window, flakiest first, and its
@@ -184,11 +152,8 @@ export const FlakyTests = ({ from, to }: { from?: string; to?: string }) => {
           {flaky.tests.length > 0 && (
             <ResponsiveTable<FlakyTest>
               options={{
-                paging: flaky.tests.length > PAGE,
-                pageSize: PAGE,
-                pageSizeOptions: [PAGE, 50],
+                ...pagedOptions(flaky.tests.length),
                 search: flaky.tests.length > PAGE,
-                padding: 'dense',
                 toolbar: flaky.tests.length > PAGE,
               }}
               data={flaky.tests}

@@ -17,7 +17,7 @@ import {
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';
-import { ResponsiveTable } from '../shared/ResponsiveTable';
+import { pagedOptions, ResponsiveTable } from '../shared/ResponsiveTable';
 import { useAutoRefresh } from '../shared/useAutoRefresh';
 import { describeOutcome, OutcomeStrip } from './OutcomeStrip';
 
@@ -92,13 +92,7 @@ const HistoryLoader = ({
           )}
           <ResponsiveTable<TestRunOutcome>
             title={`Runs (latest ${history.outcomes.length})`}
-            options={{
-              paging: history.outcomes.length > 10,
-              pageSize: 10,
-              pageSizeOptions: [10, 50],
-              search: false,
-              padding: 'dense',
-            }}
+            options={pagedOptions(history.outcomes.length)}
             data={history.outcomes}
             columns={runColumns}
           />

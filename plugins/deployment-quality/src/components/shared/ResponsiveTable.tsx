@@ -9,6 +9,18 @@ import {
 } from '@material-ui/core';
 import { ReactNode, useState } from 'react';
 
+/**
+ * Dense options for a list of `rows`: paged by `pageSize` (or `most` at
+ * once) when longer, without search.
+ */
+export const pagedOptions = (rows: number, pageSize = 10, most = 50) => ({
+  paging: rows > pageSize,
+  pageSize,
+  pageSizeOptions: [pageSize, most],
+  search: false,
+  padding: 'dense' as const,
+});
+
 /** A dotted `field` of a row, as the table reads it. */
 function fieldOf(row: object, field?: string): ReactNode {
   if (!field) return null;
