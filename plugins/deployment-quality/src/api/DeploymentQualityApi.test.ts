@@ -49,6 +49,40 @@ describe('DeploymentQualityClient', () => {
     ]);
   });
 
+  it('sends a body through fetch middleware that rebuilds the request at each step', async () => {
+    const sent: Array<{ method: string; url: string; body: string }> = [];
+    const api = new DeploymentQualityClient({
+      discoveryApi: {
+        getBaseUrl: async (id: string) => `http://backend/api/${id}`,
+      },
+      fetchApi: {
+        // As Backstage's middleware chain does: each step builds a Request.
+        fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+          const first = new Request(input, init);
+          const second = new Request(input, init);
+          sent.push({
+            method: second.method,
+            url: second.url,
+            body: await first.text(),
+          });
+          return json({ caseId: '7' });
+        },
+      },
+    });
+    await api.quarantineTest(
+      { kind: 'Component', namespace: 'default', name: 'authn' },
+      '7',
+      'flaky since Monday',
+    );
+    expect(sent).toEqual([
+      {
+        method: 'PUT',
+        url: 'http://backend/api/deployment-quality/entities/default/component/authn/tests/quarantine/7',
+        body: JSON.stringify({ reason: 'flaky since Monday' }),
+      },
+    ]);
+  });
+
   it('turns an error answer into a ResponseError carrying Backstage’s error', async () => {
     const { api } = client(() =>
       json(

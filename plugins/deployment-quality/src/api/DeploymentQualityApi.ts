@@ -179,7 +179,18 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
       // Errors keep Backstage's shape: the body is read here, before
       // openapi-fetch would consume it.
       fetch: async request => {
-        const response = await this.deps.fetchApi.fetch(request);
+        // As url and init, the body read once: Backstage's fetch middleware
+        // builds a new Request from its input at each step, and one built
+        // from a Request whose body another step consumed throws.
+        const body = ['GET', 'HEAD'].includes(request.method)
+          ? undefined
+          : await request.text();
+        const response = await this.deps.fetchApi.fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body,
+          signal: request.signal,
+        });
         if (!response.ok) throw await ResponseError.fromResponse(response);
         return response;
       },
