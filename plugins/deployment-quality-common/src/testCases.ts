@@ -72,6 +72,27 @@ export type FlakyTestsResponse = {
   tests: FlakyTest[];
   /** Flaky tests beyond the listed ones. */
   truncated: boolean;
+  /**
+   * The service's change failure rate over the window, and without the
+   * failures only flaky or quarantined tests caused.
+   */
+  changeFailures: {
+    failures: number;
+    finished: number;
+    rate: number | null;
+    testNoise: number;
+    rateWithoutTestNoise: number | null;
+    /** Those failures, latest first (at most 20). */
+    noise: Array<{
+      attemptId: string;
+      clusterId: string;
+      buildVersion: string;
+      status: string;
+      endedAt: string;
+      /** The failed tests, all flaky or quarantined. */
+      tests: string[];
+    }>;
+  };
   definitions: Record<keyof typeof FLAKY_DEFINITIONS, string>;
 };
 
@@ -118,6 +139,8 @@ export const FLAKY_DEFINITIONS = {
     'flakyRuns ÷ runs: the runs of the window in which the test failed or needed a retry and which the rule above calls flaky, over every run of it in the window.',
   signature:
     "The failure message's first line with URLs, timestamps, UUIDs, paths, hex and numbers replaced by placeholders, so one failure recurring with other values is one signature.",
+  changeFailureRateWithoutTestNoise:
+    'The change failure rate of the analytics ((FAILED + ROLLBACK) / finished attempts that ended in the window), and the same without test noise: the failed attempts whose test runs had failed tests, every one of them flaky in the window or quarantined, count as finished but not as failures.',
 } as const;
 
 /** A quarantined test of a service: its failures don't fail a gate. @public */

@@ -69,6 +69,15 @@ export class Quarantine {
     ];
   }
 
+  /** The ids of the service's quarantined tests that reports named. */
+  async caseIdsOf(serviceId: string): Promise<Set<number>> {
+    return new Set(
+      (await this.list(serviceId)).flatMap(q =>
+        q.caseId ? [Number(q.caseId)] : [],
+      ),
+    );
+  }
+
   /** Quarantines a test the service ran; again is a no-op. */
   async add(
     serviceId: string,

@@ -1,4 +1,6 @@
 import {
+  FAILURE_STATUSES,
+  FINISHED_STATUSES,
   FailedTest,
   FailureSignaturesResponse,
   SIGNATURE_OCCURRENCES_LIMIT,
@@ -48,6 +50,8 @@ export interface RunCases {
 export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest suite, class or test name kept (the key hashes the whole). */
 const MAX_NAME_LENGTH = 1000;
+/** Failures caused only by flaky or quarantined tests, listed at most. */
+const NOISE_LISTED = 20;
 /** Failed tests listed with a build, at most. */
 const FAILED_TESTS_LIMIT = 100;
 /** Decoded case sets kept in memory between reports and reads. */
@@ -722,11 +726,84 @@ export class TestCaseStore {
     }));
   }
 
+  /**
+   * The service's change failure rate over the window, with and without
+   * the failures whose failed tests were all `noisy` (flaky or
+   * quarantined): FLAKY_DEFINITIONS.changeFailureRateWithoutTestNoise.
+   */
+  private async changeFailures(
+    serviceId: string,
+    window: { from: number; to: number },
+    noisy: Set<number>,
+  ): Promise<FlakyTestsResponse['changeFailures']> {
+    const ended = () =>
+      this.reads('dq_attempts as a')
+        .where('a.service_id', serviceId)
+        .where('a.ended_at', '>=', window.from)
+        .where('a.ended_at', '<', window.to);
+    const [{ n: finished }] = await ended()
+      .whereIn('a.status', FINISHED_STATUSES)
+      .count({ n: '*' });
+    const rows: Row[] = await ended()
+      .whereIn('a.status', FAILURE_STATUSES)
+      .leftJoin('dq_test_runs as r', 'r.attempt_id', 'a.id')
+      .leftJoin('dq_test_case_failures as f', q =>
+        q.on('f.event_id', 'r.event_id').onVal('f.status', 'failed'),
+      )
+      .leftJoin('dq_test_cases as t', 't.id', 'f.case_id')
+      .orderBy([
+        { column: 'a.ended_at', order: 'desc' },
+        { column: 'a.id', order: 'asc' },
+      ])
+      .select(
+        'a.id',
+        'a.status',
+        'a.cluster_id',
+        'a.build_version',
+        'a.ended_at',
+        'f.case_id',
+        't.name',
+      );
+    const attempts = new Map<
+      string,
+      { row: Row; tests: Map<number, string> }
+    >();
+    for (const r of rows) {
+      const attempt = attempts.get(r.id) ?? { row: r, tests: new Map() };
+      if (r.case_id !== null) attempt.tests.set(Number(r.case_id), r.name);
+      attempts.set(r.id, attempt);
+    }
+    const noise = [...attempts.values()].filter(
+      ({ tests }) =>
+        tests.size > 0 && [...tests.keys()].every(id => noisy.has(id)),
+    );
+    const total = Number(finished);
+    const failures = attempts.size;
+    const rate = (n: number) =>
+      total > 0 ? Math.round((n / total) * 10_000) / 10_000 : null;
+    return {
+      failures,
+      finished: total,
+      rate: rate(failures),
+      testNoise: noise.length,
+      rateWithoutTestNoise: rate(failures - noise.length),
+      noise: noise.slice(0, NOISE_LISTED).map(({ row, tests }) => ({
+        attemptId: row.id,
+        clusterId: row.cluster_id,
+        buildVersion: row.build_version,
+        status: row.status,
+        endedAt: iso(row.ended_at),
+        tests: [...tests.values()].sort(),
+      })),
+    };
+  }
+
   /** The service's flaky tests in the window (FLAKY_DEFINITIONS). */
   async flaky(
     serviceId: string,
     window: { from: number; to: number },
     flipWindow: number,
+    quarantined: Set<number> = new Set(),
   ): Promise<FlakyTestsResponse> {
     const filter = {
       serviceId,
@@ -734,14 +811,23 @@ export class TestCaseStore {
       to: iso(window.to),
       flipWindow,
     };
-    const answer = (tests: FlakyTest[], truncated: boolean) => ({
+    const answer = async (
+      tests: FlakyTest[],
+      truncated: boolean,
+      flakyIds: number[],
+    ): Promise<FlakyTestsResponse> => ({
       filter,
       tests,
       truncated,
+      changeFailures: await this.changeFailures(
+        serviceId,
+        window,
+        new Set([...flakyIds, ...quarantined]),
+      ),
       definitions: FLAKY_DEFINITIONS,
     });
     const failures = await this.failuresOf(serviceId, window);
-    if (failures.length === 0) return answer([], false);
+    if (failures.length === 0) return answer([], false, []);
     const runs = await this.runsOf(serviceId, window);
     const byCase = await this.caseOutcomes(
       runs,
@@ -803,7 +889,11 @@ export class TestCaseStore {
           })),
       }),
     );
-    return answer(tests, found.length > listed.length);
+    return answer(
+      tests,
+      found.length > listed.length,
+      found.map(f => f.caseId),
+    );
   }
 
   /**

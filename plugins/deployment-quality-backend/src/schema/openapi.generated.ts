@@ -4606,7 +4606,13 @@ export const spec = {
       },
       FlakyTestsResponse: {
         type: 'object',
-        required: ['filter', 'tests', 'truncated', 'definitions'],
+        required: [
+          'filter',
+          'tests',
+          'truncated',
+          'changeFailures',
+          'definitions',
+        ],
         properties: {
           filter: {
             type: 'object',
@@ -4725,6 +4731,85 @@ export const spec = {
             type: 'boolean',
             description: 'More flaky tests than listed.',
           },
+          changeFailures: {
+            type: 'object',
+            description:
+              "The service's change failure rate over the window, and without the failures only flaky or quarantined tests caused (`definitions.changeFailureRateWithoutTestNoise`).",
+            required: [
+              'failures',
+              'finished',
+              'rate',
+              'testNoise',
+              'rateWithoutTestNoise',
+              'noise',
+            ],
+            properties: {
+              failures: {
+                type: 'integer',
+                minimum: 0,
+              },
+              finished: {
+                type: 'integer',
+                minimum: 0,
+              },
+              rate: {
+                type: 'number',
+                nullable: true,
+                minimum: 0,
+                maximum: 1,
+              },
+              testNoise: {
+                type: 'integer',
+                minimum: 0,
+              },
+              rateWithoutTestNoise: {
+                type: 'number',
+                nullable: true,
+                minimum: 0,
+                maximum: 1,
+              },
+              noise: {
+                type: 'array',
+                maxItems: 20,
+                description: 'The failures set aside, latest first.',
+                items: {
+                  type: 'object',
+                  required: [
+                    'attemptId',
+                    'clusterId',
+                    'buildVersion',
+                    'status',
+                    'endedAt',
+                    'tests',
+                  ],
+                  properties: {
+                    attemptId: {
+                      type: 'string',
+                    },
+                    clusterId: {
+                      type: 'string',
+                    },
+                    buildVersion: {
+                      type: 'string',
+                    },
+                    status: {
+                      type: 'string',
+                    },
+                    endedAt: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                    tests: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
           definitions: {
             $ref: '#/components/schemas/FlakyDefinitions',
           },
@@ -4732,7 +4817,12 @@ export const spec = {
       },
       FlakyDefinitions: {
         type: 'object',
-        required: ['flaky', 'flakeRate', 'signature'],
+        required: [
+          'flaky',
+          'flakeRate',
+          'signature',
+          'changeFailureRateWithoutTestNoise',
+        ],
         properties: {
           flaky: {
             type: 'string',
@@ -4748,6 +4838,11 @@ export const spec = {
             type: 'string',
             description:
               "The failure message's first line with URLs, timestamps, UUIDs, paths, hex and numbers replaced by placeholders, so one failure recurring with other values is one signature.",
+          },
+          changeFailureRateWithoutTestNoise: {
+            type: 'string',
+            description:
+              'The change failure rate of the analytics ((FAILED + ROLLBACK) / finished attempts that ended in the window), and the same without test noise: the failed attempts whose test runs had failed tests, every one of them flaky in the window or quarantined, count as finished but not as failures.',
           },
         },
       },

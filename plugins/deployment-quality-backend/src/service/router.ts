@@ -67,7 +67,7 @@ export interface RouterOptions {
     TestCaseStore,
     'flaky' | 'history' | 'signatures' | 'occurrences'
   >;
-  quarantine: Pick<Quarantine, 'list' | 'add' | 'lift'>;
+  quarantine: Pick<Quarantine, 'list' | 'add' | 'lift' | 'caseIdsOf'>;
   /** Records who quarantined or lifted what. */
   auditor: AuditorService;
   /** See `deploymentQuality.ingestion.testReports.flakyFlipWindow`. */
@@ -414,6 +414,7 @@ export async function createRouter(
         serviceId,
         resolveWindow({ ...query, bucket: 'day' }),
         flakyFlipWindow,
+        await quarantine.caseIdsOf(serviceId),
       ),
     );
   });

@@ -317,6 +317,110 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('computes the change failure rate with and without failures only flaky or quarantined tests caused', async () => {
+      const { server, stop, send } = await startPluginBackend(
+        databases,
+        databaseId,
+        {
+          config: {
+            gates: {
+              quarantine: [
+                {
+                  serviceId: 'authn',
+                  suite: 'api',
+                  className: 'Net',
+                  name: 'quar',
+                },
+              ],
+            },
+          },
+        },
+      );
+      try {
+        const builds: Array<[string, number, string, string, string]> = [
+          // version, run, day, status, the failing test ('' none)
+          ['2.0.0', 1, '02', 'SUCCESS', ''],
+          ['2.0.1', 2, '03', 'FAILED', 'net'], // net is flaky: noise
+          ['2.0.2', 3, '04', 'FAILED', 'db'], // db fails for real
+          ['2.0.3', 4, '05', 'ROLLBACK', 'quar'], // quarantined: noise
+          ['2.0.4', 5, '06', 'FAILED', ''], // no failed test: counts
+        ];
+        for (const [buildVersion, runNumber, day, status, failing] of builds) {
+          await send(
+            webhookDeployment({
+              buildVersion,
+              runNumber,
+              status,
+              startedAt: `2026-02-${day}T08:00:00Z`,
+              endedAt: `2026-02-${day}T08:10:00Z`,
+            }),
+          ).expect(202);
+          const test = (name: string) =>
+            `<testcase classname="Net" name="${name}">${
+              failing === name ? '<failure message="boom"/>' : ''
+            }${
+              buildVersion === '2.0.0' && name === 'net'
+                ? '<flakyFailure message="reset"/>'
+                : ''
+            }</testcase>`;
+          await request(server)
+            .post(
+              `${BASE}/ingest/test-reports?clusterId=mira-us-west-2&serviceId=authn&buildVersion=${buildVersion}`,
+            )
+            .set('X-Webhook-Secret', SECRET)
+            .set('Content-Type', 'application/xml')
+            .send(
+              `<testsuite name="api" timestamp="2026-02-${day}T09:00:00">${[
+                'net',
+                'db',
+                'quar',
+              ]
+                .map(test)
+                .join('')}</testsuite>`,
+            )
+            .expect(202);
+        }
+        const flaky = await request(server)
+          .get(`${ENTITY}/tests/flaky?${WINDOW}`)
+          .expect(200);
+        expect(flaky.body.tests.map((t: { name: string }) => t.name)).toEqual([
+          'net',
+        ]);
+        expect(flaky.body.changeFailures).toEqual({
+          failures: 4,
+          finished: 5,
+          rate: 0.8,
+          testNoise: 2,
+          rateWithoutTestNoise: 0.4,
+          noise: [
+            {
+              attemptId: 'mira-us-west-2:authn:2.0.3:4',
+              clusterId: 'mira-us-west-2',
+              buildVersion: '2.0.3',
+              status: 'ROLLBACK',
+              endedAt: '2026-02-05T08:10:00.000Z',
+              tests: ['quar'],
+            },
+            {
+              attemptId: 'mira-us-west-2:authn:2.0.1:2',
+              clusterId: 'mira-us-west-2',
+              buildVersion: '2.0.1',
+              status: 'FAILED',
+              endedAt: '2026-02-03T08:10:00.000Z',
+              tests: ['net'],
+            },
+          ],
+        });
+        // The DORA figure the analytics answer for the same window.
+        const analytics = await request(server)
+          .get(`${ENTITY}/analytics?${WINDOW}`)
+          .expect(200);
+        expect(analytics.body.dora.changeFailureRate).toBe(0.8);
+      } finally {
+        await stop();
+      }
+    });
+
     it('stores a report whatever its tests are named or claim: NUL, lone surrogates, absurd retries', async () => {
       const { server, knex, stop } = await startPluginBackend(
         databases,

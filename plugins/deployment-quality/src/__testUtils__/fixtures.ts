@@ -631,6 +631,23 @@ export const flakyTests: FlakyTestsResponse = {
     },
   ],
   truncated: false,
+  changeFailures: {
+    failures: 2,
+    finished: 8,
+    rate: 0.25,
+    testNoise: 1,
+    rateWithoutTestNoise: 0.125,
+    noise: [
+      {
+        attemptId: 'mira-us-west-2:authn:3.4.2:1',
+        clusterId: 'mira-us-west-2',
+        buildVersion: '3.4.2',
+        status: 'FAILED',
+        endedAt: hoursAgo(3),
+        tests: ['totals the prices'],
+      },
+    ],
+  },
   definitions: FLAKY_DEFINITIONS,
 };
 

@@ -1835,6 +1835,24 @@ export interface components {
       })[];
       /** @description More flaky tests than listed. */
       truncated: boolean;
+      /** @description The service's change failure rate over the window, and without the failures only flaky or quarantined tests caused (`definitions.changeFailureRateWithoutTestNoise`). */
+      changeFailures: {
+        failures: number;
+        finished: number;
+        rate: number | null;
+        testNoise: number;
+        rateWithoutTestNoise: number | null;
+        /** @description The failures set aside, latest first. */
+        noise: {
+          attemptId: string;
+          clusterId: string;
+          buildVersion: string;
+          status: string;
+          /** Format: date-time */
+          endedAt: string;
+          tests: string[];
+        }[];
+      };
       definitions: components['schemas']['FlakyDefinitions'];
     };
     FlakyDefinitions: {
@@ -1844,6 +1862,8 @@ export interface components {
       flakeRate: string;
       /** @description The failure message's first line with URLs, timestamps, UUIDs, paths, hex and numbers replaced by placeholders, so one failure recurring with other values is one signature. */
       signature: string;
+      /** @description The change failure rate of the analytics ((FAILED + ROLLBACK) / finished attempts that ended in the window), and the same without test noise: the failed attempts whose test runs had failed tests, every one of them flaky in the window or quarantined, count as finished but not as failures. */
+      changeFailureRateWithoutTestNoise: string;
     };
     TestHistoryResponse: {
       filter: {

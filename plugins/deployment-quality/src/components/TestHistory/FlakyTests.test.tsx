@@ -14,6 +14,11 @@ describe('FlakyTests', () => {
     expect(row).toHaveTextContent('3 of 8');
     expect(row).toHaveTextContent('flipped on one version');
     expect(row).toHaveTextContent('passed on retry');
+    expect(
+      screen.getByLabelText('Change failure rate without test noise'),
+    ).toHaveTextContent(
+      'Change failure rate 25.0 % (2 of 8); without the 1 failures only flaky or quarantined tests caused: 12.5 % (1 of 8)',
+    );
 
     await userEvent.click(
       screen.getByRole('button', { name: 'History of totals the prices' }),

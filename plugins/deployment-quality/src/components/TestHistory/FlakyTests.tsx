@@ -1,8 +1,9 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Box, Button, Chip } from '@material-ui/core';
+import { Box, Button, Chip, Typography } from '@material-ui/core';
 import {
   FlakyTest,
+  FlakyTestsResponse,
   QuarantinedTest,
 } from '@internal/plugin-deployment-quality-common';
 import { useState } from 'react';
@@ -23,6 +24,28 @@ const EVIDENCE: Record<FlakyTest['evidence'][number]['kind'], string> = {
   retry: 'passed on retry',
   rerun: 'passed on a rerun of the attempt',
   flip: 'flipped on one version',
+};
+
+/**
+ * The change failure rate beside the same without the failures only flaky
+ * or quarantined tests caused: what the tests' noise costs the figure.
+ */
+const ChangeFailures = ({ answer }: { answer: FlakyTestsResponse }) => {
+  const c = answer.changeFailures;
+  if (c.finished === 0) return null;
+  return (
+    <Box mb={2} title={answer.definitions.changeFailureRateWithoutTestNoise}>
+      <Typography
+        variant="body2"
+        aria-label="Change failure rate without test noise"
+      >
+        Change failure rate {formatRatio(c.rate)} ({c.failures} of {c.finished}
+        ); without the {c.testNoise} failures only flaky or quarantined tests
+        caused: <b>{formatRatio(c.rateWithoutTestNoise)}</b> (
+        {c.failures - c.testNoise} of {c.finished})
+      </Typography>
+    </Box>
+  );
 };
 
 /**
@@ -149,6 +172,7 @@ export const FlakyTests = ({ from, to }: { from?: string; to?: string }) => {
             flaky.filter.flipWindow
           } runs of one version`}
         >
+          <ChangeFailures answer={flaky} />
           {flaky.tests.length > 0 && (
             <ResponsiveTable<FlakyTest>
               options={{
