@@ -95,8 +95,10 @@ describe('EntityDeploymentsContent', () => {
     const dialog = await screen.findByRole('dialog', {
       name: 'Build 3.4.3 on mira-us-west-2',
     });
-    expect(await within(dialog).findByText('FUNCTIONAL')).toBeInTheDocument();
-    expect(within(dialog).getByText('18 / 20')).toBeInTheDocument();
+    expect(await within(dialog).findByText('18 / 20')).toBeInTheDocument();
+    // The FUNCTIONAL run, and the suite of each of its two failed tests.
+    expect(within(dialog).getAllByText('FUNCTIONAL')).toHaveLength(3);
+    expect(within(dialog).getByText('Failed tests (2)')).toBeInTheDocument();
     expect(within(dialog).getByText('90.0 %')).toBeInTheDocument();
     expect(within(dialog).getByText('2m 5s')).toBeInTheDocument();
     expect(

@@ -293,7 +293,7 @@ describe('DeploymentQualityPage', () => {
         q: 'svc-19',
       });
       expect(rows()[0]).toHaveTextContent('svc-1900');
-    }, 20_000);
+    }, 60_000);
 
     it('opens an attempt’s build page from the attempts list', async () => {
       const api = fakeApi();
