@@ -31,6 +31,7 @@ import {
 import { failureSignature } from '../reports/failureSignature';
 import { CaseResult, CaseStatus } from '../reports/suites';
 import { INSERT_ROWS, chunks } from './chunks';
+import { FiguresCache } from '../analytics/FiguresCache';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
 
 type Row = Record<string, any>;
@@ -50,6 +51,8 @@ export interface RunCases {
 export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest suite, class or test name kept (the key hashes the whole). */
 const MAX_NAME_LENGTH = 1000;
+/** How long a service's flaky list is reused, at most. */
+const FLAKY_ANSWER_MS = 30_000;
 /** Failures caused only by flaky or quarantined tests, listed at most. */
 const NOISE_LISTED = 20;
 /** Failed tests listed with a build, at most. */
@@ -219,6 +222,15 @@ function failureIndex(failures: FailureRow[]) {
  */
 export class TestCaseStore {
   private readonly sets = new Map<number, number[]>();
+  /**
+   * Flaky lists, each kept for the rest of its FLAKY_ANSWER_MS slot: every
+   * viewer's minute refresh of a Quality tab would otherwise decode the
+   * service's runs again; requests during a computation share it.
+   */
+  private readonly flakyAnswers = new FiguresCache<FlakyTestsResponse>({
+    maxEntries: 256,
+    maxStaleMs: 0,
+  });
 
   /** `reads` serves the reads: on SQLite, off the event loop (sqliteReader). */
   constructor(private readonly db: Knex, private readonly reads: Knex = db) {}
@@ -804,6 +816,27 @@ export class TestCaseStore {
     window: { from: number; to: number },
     flipWindow: number,
     quarantined: Set<number> = new Set(),
+  ): Promise<FlakyTestsResponse> {
+    const key = JSON.stringify([
+      serviceId,
+      window.from,
+      window.to,
+      flipWindow,
+      [...quarantined].sort((a, b) => a - b),
+    ]);
+    return this.flakyAnswers.get(
+      key,
+      async () => Math.floor(Date.now() / FLAKY_ANSWER_MS),
+      () => this.computeFlaky(serviceId, window, flipWindow, quarantined),
+      false,
+    );
+  }
+
+  private async computeFlaky(
+    serviceId: string,
+    window: { from: number; to: number },
+    flipWindow: number,
+    quarantined: Set<number>,
   ): Promise<FlakyTestsResponse> {
     const filter = {
       serviceId,

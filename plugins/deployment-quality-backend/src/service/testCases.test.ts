@@ -466,6 +466,29 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('reuses a service’s flaky list for the rest of its 30-second slot, per window and quarantine', async () => {
+      const { knex } = await createTestStore(databases, databaseId);
+      const cases = new TestCaseStore(knex);
+      const compute = jest.spyOn(cases as any, 'computeFlaky');
+      const now = jest.spyOn(Date, 'now');
+      try {
+        const window = { from: 0, to: Date.parse('2026-03-01') };
+        now.mockReturnValue(Date.parse('2026-03-01T00:00:05Z'));
+        const first = await cases.flaky('authn', window, 5);
+        expect(await cases.flaky('authn', window, 5)).toBe(first);
+        expect(compute).toHaveBeenCalledTimes(1);
+        await cases.flaky('authn', window, 5, new Set([7]));
+        await cases.flaky('authn', { ...window, from: 1 }, 5);
+        expect(compute).toHaveBeenCalledTimes(3);
+        // The next slot computes again.
+        now.mockReturnValue(Date.parse('2026-03-01T00:00:31Z'));
+        await cases.flaky('authn', window, 5);
+        expect(compute).toHaveBeenCalledTimes(4);
+      } finally {
+        now.mockRestore();
+      }
+    });
+
     it('retention takes the cases of the runs it deletes, keeps those of runs kept, and drops sets no run uses', async () => {
       const { knex, store } = await createTestStore(databases, databaseId);
       const cases = new TestCaseStore(knex);
