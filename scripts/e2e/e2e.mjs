@@ -113,16 +113,24 @@ const deadline = setTimeout(async () => {
 // ---------------------------------------------------------------- helpers
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => res(port));
-    });
-  });
+// Both ports are held open until both are known: releasing the first before
+// asking for the second lets the kernel hand out the same port twice.
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      server.unref();
+      servers.push(server);
+      await new Promise((res, rej) => {
+        server.on('error', rej);
+        server.listen(0, '127.0.0.1', res);
+      });
+    }
+    return servers.map(server => server.address().port);
+  } finally {
+    await Promise.all(servers.map(s => new Promise(r => s.close(() => r()))));
+  }
 }
 
 async function waitFor(what, check, timeoutMs) {
@@ -167,7 +175,7 @@ function ensureChromium() {
 const portalLog = join(work, 'portal.log');
 
 async function startPortal() {
-  const [appPort, backendPort] = [await freePort(), await freePort()];
+  const [appPort, backendPort] = await freePorts(2);
   const appUrl = `http://localhost:${appPort}`;
   const backendUrl = `http://localhost:${backendPort}`;
   // On top of app-config.yaml: other ports, and a fresh SQLite directory so
