@@ -1,10 +1,21 @@
 /**
- * Deployment & Quality frontend: entity tabs and card, and a standalone page,
- * for Backstage's classic frontend system. The new frontend system's plugin
- * is the default export of `@internal/plugin-deployment-quality/alpha`.
+ * Deployment & Quality frontend. The default export is the plugin for the new
+ * frontend system: add the package to an app with `app.packages: all` and its
+ * page, entity tabs and card appear. The named exports are the same views for
+ * classic apps (`deploymentQualityPlugin`, the routable and entity
+ * components).
  *
  * @packageDocumentation
  */
+export { default } from './frontendPlugin';
+export {
+  deploymentQualityApi,
+  deploymentQualityPage,
+  entityDeploymentsContent,
+  entityQualityContent,
+  entityRollupContent,
+  entityDeploymentQualityCard,
+} from './frontendPlugin';
 export {
   deploymentQualityPlugin,
   DeploymentQualityPage,

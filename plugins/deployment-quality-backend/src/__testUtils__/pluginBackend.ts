@@ -16,6 +16,8 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { serviceEntity } from './entities';
 import { deploymentQualityPlugin } from '../plugin';
 import request from 'supertest';
+import type { Server } from 'node:http';
+import type { Knex } from 'knex';
 import { mergeConfig } from './mergeConfig';
 
 export const BASE = '/api/deployment-quality';
@@ -45,6 +47,15 @@ export function capturingLogger(lines: LogLine[]): LoggerService {
   return logger;
 }
 
+/** A started plugin backend of the tests. */
+export interface PluginBackend {
+  server: Server;
+  knex: Knex;
+  stop(): Promise<void>;
+  /** Posts a body to the webhook with the configured key. */
+  send(body: unknown): request.Test;
+}
+
 /**
  * The plugin on a fresh test database, with a webhook key, one configured
  * cluster and an in-memory catalog. `deny` takes the plugin's (and every
@@ -62,7 +73,7 @@ export async function startPluginBackend(
     config?: JsonObject;
     features?: BackendFeature[];
   } = {},
-) {
+): Promise<PluginBackend> {
   const knex = await databases.init(databaseId);
   const { logs } = options;
   const backend = await startTestBackend({
@@ -107,7 +118,6 @@ export async function startPluginBackend(
     server: backend.server,
     knex,
     stop: () => backend.stop(),
-    /** Posts a body to the webhook with the configured key. */
     send: (body: unknown) =>
       request(backend.server)
         .post(`${BASE}/ingest/webhook`)

@@ -15,7 +15,7 @@ import plugin, {
   entityDeploymentQualityCard,
   entityDeploymentsContent,
   entityQualityContent,
-} from './alpha';
+} from './frontendPlugin';
 import { deploymentQualityApiRef } from './api/DeploymentQualityApi';
 import { fakeApi, serviceEntity } from './__testUtils__/fixtures';
 import { rootRouteRef } from './routes';
@@ -29,7 +29,7 @@ const unannotatedWebsite = {
 
 describe('new frontend system plugin', () => {
   it('provides the page, the two entity tabs, the card and the API', () => {
-    expect(plugin.id).toBe('deployment-quality');
+    expect(plugin.pluginId).toBe('deployment-quality');
     expect(plugin.routes.root).toBe(rootRouteRef);
     for (const id of [
       'api:deployment-quality',

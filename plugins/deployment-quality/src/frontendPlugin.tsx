@@ -26,7 +26,7 @@ import {
   scorecardRouteRef,
 } from './routes';
 
-/** The backend client, for the new frontend system. @alpha */
+/** The backend client, for the new frontend system. @public */
 export const deploymentQualityApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
@@ -40,7 +40,7 @@ export const deploymentQualityApi = ApiBlueprint.make({
  * The standalone page at /deployment-quality, with a nav item. It draws its
  * own header and tabs (the same component as in classic apps), so the
  * framework's header is turned off.
- * @alpha
+ * @public
  */
 export const deploymentQualityPage = PageBlueprint.make({
   params: {
@@ -56,7 +56,7 @@ export const deploymentQualityPage = PageBlueprint.make({
   },
 });
 
-/** The entity Deployments tab. @alpha */
+/** The entity Deployments tab. @public */
 export const entityDeploymentsContent = EntityContentBlueprint.make({
   name: 'deployments',
   params: {
@@ -70,7 +70,7 @@ export const entityDeploymentsContent = EntityContentBlueprint.make({
   },
 });
 
-/** The entity Quality tab. @alpha */
+/** The entity Quality tab. @public */
 export const entityQualityContent = EntityContentBlueprint.make({
   name: 'quality',
   params: {
@@ -84,7 +84,7 @@ export const entityQualityContent = EntityContentBlueprint.make({
   },
 });
 
-/** The Deployments tab of a Group, System or Domain: its services rolled up. @alpha */
+/** The Deployments tab of a Group, System or Domain: its services rolled up. @public */
 export const entityRollupContent = EntityContentBlueprint.make({
   name: 'rollup',
   params: {
@@ -98,7 +98,7 @@ export const entityRollupContent = EntityContentBlueprint.make({
   },
 });
 
-/** The deployment status card on the entity overview. @alpha */
+/** The deployment status card on the entity overview. @public */
 export const entityDeploymentQualityCard = EntityCardBlueprint.make({
   name: 'deployments',
   params: {
@@ -113,7 +113,7 @@ export const entityDeploymentQualityCard = EntityCardBlueprint.make({
 /**
  * Deployment & Quality for apps on the new frontend system. The route refs
  * are the classic ones, so links work the same in both systems.
- * @alpha
+ * @public
  */
 export default createFrontendPlugin({
   pluginId: 'deployment-quality',
