@@ -63,8 +63,8 @@ reliability() {
   fi
 }
 if [ -n "${DQ_SKIP_RELIABILITY:-}" ]; then
-  log "reliability scripts, the bench smoke and the browser e2e skipped (DQ_SKIP_RELIABILITY)"
-  skipped=$((skipped + 6))
+  log "reliability scripts, the bench smoke, the browser e2e and the install check skipped (DQ_SKIP_RELIABILITY)"
+  skipped=$((skipped + 7))
 else
   reliability scripts/reliability/crash-test.mjs --db sqlite --events 50000
   # Two replicas share one PostgreSQL database (the scheduler's lock is in
@@ -109,6 +109,15 @@ else
     reliability scripts/e2e/e2e.mjs
     # The fleet views at 5,000 services: usable, and how soon they show data.
     reliability scripts/e2e/e2e.mjs --fleet 5000
+  fi
+  # The packed packages installed into fresh create-app apps (new and
+  # classic frontend), started and checked; the apps' install is cached
+  # between runs. DQ_SKIP_INSTALL_CHECK=1 skips it.
+  if [ -n "${DQ_SKIP_INSTALL_CHECK:-}" ]; then
+    log "install check skipped (DQ_SKIP_INSTALL_CHECK)"
+    skipped=$((skipped + 1))
+  else
+    reliability scripts/install-check/check.mjs
   fi
 fi
 

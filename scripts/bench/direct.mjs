@@ -71,7 +71,7 @@ export function directQueries(knex) {
   // The bench's caller may read everything (no permission policy).
   const visibility = { all: true };
   const policy =
-    require('@internal/plugin-deployment-quality-common').DEFAULT_SCORECARD_POLICY;
+    require('@deployment-quality/plugin-deployment-quality-common').DEFAULT_SCORECARD_POLICY;
   return {
     clusters: () => queries.listClusters(visibility),
     services: page => queries.listServices(visibility, { offset: 0, ...page }),

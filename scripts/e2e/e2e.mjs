@@ -24,22 +24,26 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import {
   createWriteStream,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliArgs } from '../lib/args.mjs';
+import {
+  freePorts,
+  launchChromium,
+  signInAsGuest,
+  stopGroup,
+  waitFor as waitForCondition,
+} from '../lib/harness.mjs';
 
 const args = cliArgs();
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const TIME_LIMIT_MS = 6 * 60_000;
 const demo = args['demo-screenshots'] !== undefined;
 const fleet = Number(args.fleet ?? 0);
@@ -65,33 +69,7 @@ async function stopAll() {
   if (stopping) return stopping;
   stopping = (async () => {
     await browser?.close().catch(() => {});
-    if (portal && portal.exitCode === null && portal.signalCode === null) {
-      const exited = new Promise(r => portal.once('exit', r));
-      try {
-        process.kill(-portal.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const killed = await Promise.race([
-        exited.then(() => true),
-        new Promise(r => setTimeout(() => r(false), 15_000)),
-      ]);
-      if (!killed) {
-        try {
-          process.kill(-portal.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    // backstage-cli's children may outlive the group leader for a moment.
-    try {
-      process.kill(-portal?.pid, 0);
-      await new Promise(r => setTimeout(r, 1000));
-      process.kill(-portal.pid, 'SIGKILL');
-    } catch {
-      // the group is gone
-    }
+    await stopGroup(portal);
     if (!args.keep)
       rmSync(join(work, 'sqlite'), { recursive: true, force: true });
   })();
@@ -111,64 +89,13 @@ const deadline = setTimeout(async () => {
 }, TIME_LIMIT_MS);
 
 // ---------------------------------------------------------------- helpers
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-// Both ports are held open until both are known: releasing the first before
-// asking for the second lets the kernel hand out the same port twice.
-async function freePorts(count) {
-  const servers = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      server.unref();
-      servers.push(server);
-      await new Promise((res, rej) => {
-        server.on('error', rej);
-        server.listen(0, '127.0.0.1', res);
-      });
-    }
-    return servers.map(server => server.address().port);
-  } finally {
-    await Promise.all(servers.map(s => new Promise(r => s.close(() => r()))));
-  }
-}
-
-async function waitFor(what, check, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (portal.exitCode !== null) {
-      throw new Error(`the portal exited before ${what} (see ${portalLog})`);
-    }
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+// Waits on the portal: fails as soon as it exits.
+const waitFor = (what, check, timeoutMs) =>
+  waitForCondition(what, check, timeoutMs, () => portal.exitCode === null);
 
 function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
   log(`ok: ${message}`);
-}
-
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
-  log(`${CHROMIUM} is missing: installing Debian's chromium with apt-get`);
-  const opts = {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  };
-  let r = spawnSync('apt-get', ['install', '-y', 'chromium'], opts);
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update'], opts);
-    r = spawnSync('apt-get', ['install', '-y', 'chromium'], opts);
-  }
-  if (r.status !== 0 || !existsSync(CHROMIUM)) {
-    throw new Error('could not install chromium with apt-get (needs root)');
-  }
 }
 
 // ---------------------------------------------------------------- the portal
@@ -582,20 +509,7 @@ async function sendEvents(backendUrl) {
 
 // ---------------------------------------------------------------- browser
 async function launchBrowser() {
-  ensureChromium();
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launchChromium(log);
   const context = await browser.newContext({
     viewport: { width: 1440, height: 1000 },
     timezoneId: 'UTC',
@@ -637,15 +551,11 @@ async function shot(page, name, locator) {
 
 /** The app's guest sign-in: one click, remembered for the session. */
 async function signIn(page, appUrl) {
-  await page.goto(appUrl, { waitUntil: 'domcontentloaded' });
-  const enter = page.getByRole('button', { name: 'Enter' });
-  const signedIn = page.getByRole('link', { name: 'Deployments' }).first();
-  await Promise.race([
-    enter.waitFor({ timeout: 120_000 }),
-    signedIn.waitFor({ timeout: 120_000 }),
-  ]);
-  if (await enter.isVisible()) await enter.click();
-  await signedIn.waitFor();
+  await signInAsGuest(
+    page,
+    appUrl,
+    page.getByRole('link', { name: 'Deployments' }).first(),
+  );
   log('signed in as guest');
 }
 

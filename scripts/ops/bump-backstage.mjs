@@ -2,7 +2,8 @@
 // workspace to the npm registry's `latest`, as `backstage-cli versions:bump`
 // would if its release manifest could be reached. A caret range stays a caret
 // range and an exact pin stays exact. Writes backstage.json's release when
-// given `--release`. Run `yarn install` afterwards.
+// given `--release`. Run `yarn install` afterwards. `--root DIR` bumps
+// another Backstage repository instead (the install check's fresh apps).
 //
 // On 2026-12-05 the registry's latest @backstage/backend-test-utils (1.11.7)
 // could not start @backstage/backend-plugin-api 1.12 / backend-defaults 0.19
@@ -11,14 +12,17 @@
 // backend manifests and yarn.lock entries after running this.
 //
 //   node scripts/ops/bump-backstage.mjs [--release 1.57.0] [--dry-run true]
+//        [--root DIR]
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliArgs } from '../lib/args.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = cliArgs();
+const repoRoot = args.root
+  ? resolve(args.root)
+  : resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCOPES = /^@backstage(-community)?\//;
 const SECTIONS = [
   'dependencies',

@@ -26,8 +26,10 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // MCP at /api/mcp-actions/v1.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
-backend.add(import('@internal/plugin-deployment-quality-backend'));
+backend.add(import('@deployment-quality/plugin-deployment-quality-backend'));
 backend.add(
-  import('@internal/plugin-deployment-quality-backend-module-sources'),
+  import(
+    '@deployment-quality/plugin-deployment-quality-backend-module-sources'
+  ),
 );
 backend.start();

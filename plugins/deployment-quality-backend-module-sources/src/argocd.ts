@@ -1,8 +1,8 @@
 import {
   AttemptStatus,
   Trigger,
-} from '@internal/plugin-deployment-quality-common';
-import { SourceAdapter } from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-common';
+import { SourceAdapter } from '@deployment-quality/plugin-deployment-quality-node';
 import {
   NativeBody,
   clusterOf,

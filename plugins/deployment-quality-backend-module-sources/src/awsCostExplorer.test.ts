@@ -1,4 +1,4 @@
-import { validateWebhookEvent } from '@internal/plugin-deployment-quality-common';
+import { validateWebhookEvent } from '@deployment-quality/plugin-deployment-quality-common';
 import { awsCostExplorerSourceAdapter, millionthsOf } from './awsCostExplorer';
 import {
   RECEIVED_AT,

@@ -1,5 +1,5 @@
-import { WebhookEvent } from '@internal/plugin-deployment-quality-common';
-import { SourceAdapter } from '@internal/plugin-deployment-quality-node';
+import { WebhookEvent } from '@deployment-quality/plugin-deployment-quality-common';
+import { SourceAdapter } from '@deployment-quality/plugin-deployment-quality-node';
 import { createHash } from 'node:crypto';
 import { NativeBody, clusterOf, createSourceModule, ignored } from './util';
 

@@ -3,14 +3,14 @@ import {
   TRIGGERS,
   Trigger,
   WebhookEvent,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import {
   SourceAdapter,
   SourceDelivery,
   SourceMapping,
   SourceServiceLookup,
   suiteTypeOf,
-} from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-node';
 import {
   NativeBody,
   clusterOf,

@@ -1,4 +1,4 @@
-import { SourceAdapter } from '@internal/plugin-deployment-quality-node';
+import { SourceAdapter } from '@deployment-quality/plugin-deployment-quality-node';
 import { NativeBody, createSourceModule, ignored, shortSha } from './util';
 
 const SOURCE = 'jenkins';

@@ -1,5 +1,5 @@
-import { AttemptStatus } from '@internal/plugin-deployment-quality-common';
-import { SourceAdapter } from '@internal/plugin-deployment-quality-node';
+import { AttemptStatus } from '@deployment-quality/plugin-deployment-quality-common';
+import { SourceAdapter } from '@deployment-quality/plugin-deployment-quality-node';
 import {
   NativeBody,
   createSourceModule,

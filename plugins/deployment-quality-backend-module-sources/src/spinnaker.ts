@@ -1,5 +1,5 @@
-import { Trigger } from '@internal/plugin-deployment-quality-common';
-import { SourceAdapter } from '@internal/plugin-deployment-quality-node';
+import { Trigger } from '@deployment-quality/plugin-deployment-quality-common';
+import { SourceAdapter } from '@deployment-quality/plugin-deployment-quality-node';
 import { NativeBody, createSourceModule, ignored, shortSha } from './util';
 
 const SOURCE = 'spinnaker';

@@ -1,11 +1,11 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { ValidationProblem } from '@internal/plugin-deployment-quality-common';
+import { ValidationProblem } from '@deployment-quality/plugin-deployment-quality-common';
 import {
   SourceAdapter,
   SourceMapping,
   deploymentQualitySourcesExtensionPoint,
-} from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-node';
 
 /**
  * Typed reads from a native JSON body that collect every problem (with its

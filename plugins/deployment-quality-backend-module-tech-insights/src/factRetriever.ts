@@ -11,7 +11,7 @@ import {
   DEFAULT_ANALYTICS_DAYS,
   LIST_LIMITS,
   ScorecardResponse,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 
 /** The retriever's id: `techInsights.factRetrievers.<id>` schedules it. */
 export const DEPLOYMENT_QUALITY_FACT_RETRIEVER_ID =

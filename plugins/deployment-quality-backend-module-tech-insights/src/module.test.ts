@@ -4,7 +4,7 @@ import techInsightsPlugin from '@backstage-community/plugin-tech-insights-backen
 import jsonRulesFactChecker from '@backstage-community/plugin-tech-insights-backend-module-jsonfc';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import deploymentQualityPlugin from '@internal/plugin-deployment-quality-backend';
+import deploymentQualityPlugin from '@deployment-quality/plugin-deployment-quality-backend';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';

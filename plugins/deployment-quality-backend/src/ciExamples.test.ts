@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { deploymentQualityPlugin } from './plugin';
-import { deploymentQualityModuleAwsCostExplorerSource } from '@internal/plugin-deployment-quality-backend-module-sources';
+import { deploymentQualityModuleAwsCostExplorerSource } from '@deployment-quality/plugin-deployment-quality-backend-module-sources';
 import {
   CodeBlock,
   ShellStep,

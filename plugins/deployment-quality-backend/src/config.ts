@@ -9,11 +9,11 @@ import {
   DoraBenchmarkYear,
   SCORECARD_METRICS,
   ScorecardPolicy,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import {
   SourceContext,
   createSourceContext,
-} from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-node';
 import {
   DEFAULT_SUITE_TYPE,
   SuiteTypeRule,

@@ -1,5 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import sourceAdapters from '@internal/plugin-deployment-quality-backend-module-sources';
+import sourceAdapters from '@deployment-quality/plugin-deployment-quality-backend-module-sources';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
@@ -122,7 +122,7 @@ describe('yarn dq, end to end against a running backend', () => {
       const fixtures = resolve(
         dirname(
           require.resolve(
-            '@internal/plugin-deployment-quality-backend-module-sources/package.json',
+            '@deployment-quality/plugin-deployment-quality-backend-module-sources/package.json',
           ),
         ),
         'src/__fixtures__/github',

@@ -9,11 +9,11 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityPermissions } from '@deployment-quality/plugin-deployment-quality-common';
 import {
   SourceAdapter,
   deploymentQualitySourcesExtensionPoint,
-} from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-node';
 import { KnexAnalytics } from './analytics/KnexAnalytics';
 import { KnexScorecard } from './analytics/KnexScorecard';
 import { ClusterValidations } from './database/ClusterValidations';

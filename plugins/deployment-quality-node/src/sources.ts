@@ -3,7 +3,7 @@ import { Config, ConfigReader } from '@backstage/config';
 import {
   ValidationProblem,
   WebhookEvent,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 
 /**
  * How a source proves a delivery is genuine. The secrets themselves come from

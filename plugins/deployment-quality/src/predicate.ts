@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+import { SERVICE_ID_ANNOTATION } from '@deployment-quality/plugin-deployment-quality-common';
 
 /**
  * Whether an entity's page should show the Deployments and Quality tabs and

@@ -2,7 +2,7 @@ import { ConfigReader } from '@backstage/config';
 import {
   SourceAdapter,
   SourceMapping,
-} from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-node';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+import { SERVICE_ID_ANNOTATION } from '@deployment-quality/plugin-deployment-quality-common';
 
 /** A service component, linked by annotation when `serviceId` is given. */
 export function serviceEntity(

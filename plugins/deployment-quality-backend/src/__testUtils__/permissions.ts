@@ -3,7 +3,7 @@ import {
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { deploymentQualityPermissions } from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityPermissions } from '@deployment-quality/plugin-deployment-quality-common';
 
 /**
  * A policy that denies the plugin's permissions (read, admin, quarantine) and allows

@@ -49,7 +49,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { JsonObject } from '@backstage/types';
-import { deploymentQualityReadPermission } from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityReadPermission } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { deploymentQualityPlugin } from '../plugin';

@@ -6,7 +6,7 @@ import {
   AttemptStatus,
   BOUNDS,
   ScorecardPolicy,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import type { z as zod } from 'zod/v3';
 import { GatePolicy } from '../config';
 import { DeploymentQueries } from '../read/DeploymentQueries';

@@ -10,7 +10,7 @@ import {
   Trigger,
   deploymentPayloadSchema,
   testResultPayloadSchema,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import fc from 'fast-check';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { AnalyticsScope, KnexAnalytics } from './KnexAnalytics';

@@ -6,7 +6,7 @@ import {
   ExactDoraFigures,
   KNOWN_SUITES,
   doraRating,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { RollupRefresher } from '../database/rollups';
 import {

@@ -1,4 +1,4 @@
-import { DEFAULT_SCORECARD_POLICY } from '@internal/plugin-deployment-quality-common';
+import { DEFAULT_SCORECARD_POLICY } from '@deployment-quality/plugin-deployment-quality-common';
 import { ScorecardInputs, emptyInputs, scoreService } from './scoring';
 
 const inputs = (overrides: Partial<ScorecardInputs> = {}): ScorecardInputs => ({

@@ -3,7 +3,7 @@ import {
   ScorecardEntry,
   ScorecardMetric,
   ScorecardPolicy,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 
 /** The measured inputs of one service. */
 export type ScorecardInputs = ScorecardEntry['metrics'];

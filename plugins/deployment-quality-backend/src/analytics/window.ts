@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   DEFAULT_ANALYTICS_DAYS,
   MAX_ANALYTICS_DAYS,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 
 export const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;

@@ -7,7 +7,7 @@ import {
   CostResponse,
   DEPLOYED_STATUSES,
   DeploymentCostChange,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
 import { Visibility, onlyVisible } from '../visibility/Visibility';

@@ -6,7 +6,7 @@ import {
   Promotion,
   TestRun,
   ValidationProblem,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Visibility } from '../visibility/Visibility';
 
 /** A cluster registered by a `cluster-config` event. */

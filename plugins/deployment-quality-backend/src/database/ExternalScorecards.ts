@@ -2,7 +2,7 @@ import {
   ExternalScore,
   ExternalScorecardsResponse,
   ScorecardPayload,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
 import { advanceLatest, recentRowsPerKey } from './latestRows';

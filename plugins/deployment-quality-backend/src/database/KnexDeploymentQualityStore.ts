@@ -14,7 +14,7 @@ import {
   Promotion,
   TestRun,
   Trigger,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import {
   AttemptQuery,
@@ -48,7 +48,7 @@ import { RejectedEventLog } from './RejectedEventLog';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-deployment-quality-backend',
+  '@deployment-quality/plugin-deployment-quality-backend',
   'migrations',
 );
 

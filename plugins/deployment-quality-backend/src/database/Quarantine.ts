@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { QuarantinedTest } from '@internal/plugin-deployment-quality-common';
+import { QuarantinedTest } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { ConfiguredQuarantine } from '../config';
 import { INSERT_ROWS, chunks } from './chunks';

@@ -15,7 +15,7 @@ import {
   TestFailureSignature,
   TestHistoryResponse,
   TestRunOutcome,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { createHash } from 'node:crypto';

@@ -6,7 +6,7 @@ import {
   EventEnvelope,
   Trigger,
   deriveAttemptId,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import { KnexDeploymentQualityStore } from './KnexDeploymentQualityStore';

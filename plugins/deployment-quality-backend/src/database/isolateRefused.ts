@@ -1,4 +1,4 @@
-import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { EventEnvelope } from '@deployment-quality/plugin-deployment-quality-common';
 import { IngestOutcome } from './DeploymentQualityStore';
 
 type Write = (events: EventEnvelope[]) => Promise<IngestOutcome[]>;

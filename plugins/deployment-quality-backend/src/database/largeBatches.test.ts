@@ -1,5 +1,5 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
-import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { EventEnvelope } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';

@@ -2,7 +2,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import {
   AttemptStatus,
   EventEnvelope,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent } from '../__testUtils__/events';

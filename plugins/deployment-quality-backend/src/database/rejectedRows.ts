@@ -1,4 +1,4 @@
-import { ValidationProblem } from '@internal/plugin-deployment-quality-common';
+import { ValidationProblem } from '@deployment-quality/plugin-deployment-quality-common';
 import { RejectedEvent, RejectedItem } from './DeploymentQualityStore';
 
 /**

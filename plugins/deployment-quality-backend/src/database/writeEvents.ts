@@ -4,7 +4,7 @@ import {
   EventEnvelope,
   ReceivedTestResultPayload,
   deriveAttemptId,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { IngestOutcome } from './DeploymentQualityStore';
 import { INSERT_ROWS, chunks } from './chunks';

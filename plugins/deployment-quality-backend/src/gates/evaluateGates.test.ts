@@ -1,4 +1,4 @@
-import { Attempt } from '@internal/plugin-deployment-quality-common';
+import { Attempt } from '@deployment-quality/plugin-deployment-quality-common';
 import { evaluateGates } from './evaluateGates';
 
 const attempt: Attempt = {

@@ -3,7 +3,7 @@ import {
   DEPLOYED_STATUSES,
   GateCheckResponse,
   Gates,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { GatePolicy } from '../config';
 
 /**

@@ -10,7 +10,7 @@ import {
   deriveAttemptId,
   validateWebhookBatch,
   validateWebhookEvent,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import {
   DeploymentQualityStore,
   IngestOutcome,

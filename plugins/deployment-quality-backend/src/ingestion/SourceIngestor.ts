@@ -10,13 +10,13 @@ import {
   EventEnvelope,
   ValidationProblem,
   WebhookEvent,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import {
   SourceAdapter,
   SourceContext,
   SourceDelivery,
   SourceServiceLookup,
-} from '@internal/plugin-deployment-quality-node';
+} from '@deployment-quality/plugin-deployment-quality-node';
 import { WebhookKey, readSourceConfig } from '../config';
 import { serviceIdOf } from '../visibility/CatalogIndex';
 import {

@@ -1,5 +1,5 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
-import { BOUNDS } from '@internal/plugin-deployment-quality-common';
+import { BOUNDS } from '@deployment-quality/plugin-deployment-quality-common';
 
 const KEY = 'deploymentQuality.ingestion.maxFutureSkewSeconds';
 

@@ -3,7 +3,7 @@ import {
   EventEnvelope,
   WebhookEvent,
   withReceiptDefaults,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -1,4 +1,4 @@
-import { ValidationProblem } from '@internal/plugin-deployment-quality-common';
+import { ValidationProblem } from '@deployment-quality/plugin-deployment-quality-common';
 
 /**
  * Problems a 400 answer lists. A sender fixes its body from the first few;

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SourceAuthentication } from '@internal/plugin-deployment-quality-node';
+import { SourceAuthentication } from '@deployment-quality/plugin-deployment-quality-node';
 import { WebhookKey } from '../config';
 
 export interface WebhookCredentials {

@@ -1,5 +1,5 @@
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
-import { LIVE_CHANNEL } from '@internal/plugin-deployment-quality-common';
+import { LIVE_CHANNEL } from '@deployment-quality/plugin-deployment-quality-common';
 import { createTestStore } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
 import { LiveUpdates } from './LiveUpdates';

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { LIVE_CHANNEL } from '@internal/plugin-deployment-quality-common';
+import { LIVE_CHANNEL } from '@deployment-quality/plugin-deployment-quality-common';
 
 /**
  * Tells open pages which cluster-regions just got new attempts or test

@@ -1,5 +1,5 @@
 import { MetricsService } from '@backstage/backend-plugin-api/alpha';
-import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { EventEnvelope } from '@deployment-quality/plugin-deployment-quality-common';
 import {
   DeploymentQualityStore,
   IngestOutcome,

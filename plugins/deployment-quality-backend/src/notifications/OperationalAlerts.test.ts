@@ -1,5 +1,5 @@
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
-import { StatusResponse } from '@internal/plugin-deployment-quality-common';
+import { StatusResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { createTestStore } from '../__testUtils__/databases';
 import { readNotificationConfig } from './config';
 import { NotifyWindows, Outgoing } from './NotifyWindows';

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { StatusResponse } from '@internal/plugin-deployment-quality-common';
+import { StatusResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { NotificationRules, RuleId } from './config';
 import { NotifyWindows } from './NotifyWindows';
 import { SendNotification } from './OwnerNotifier';

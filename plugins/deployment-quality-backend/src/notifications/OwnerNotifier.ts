@@ -1,6 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { Attempt, Cluster } from '@internal/plugin-deployment-quality-common';
+import {
+  Attempt,
+  Cluster,
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { GatePolicy } from '../config';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';

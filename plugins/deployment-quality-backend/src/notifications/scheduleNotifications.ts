@@ -1,6 +1,6 @@
 import { Quarantine } from '../database/Quarantine';
 import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
-import { Cluster } from '@internal/plugin-deployment-quality-common';
+import { Cluster } from '@deployment-quality/plugin-deployment-quality-common';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import { GatePolicy } from '../config';

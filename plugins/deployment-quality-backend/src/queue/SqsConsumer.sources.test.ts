@@ -4,7 +4,7 @@ import {
   mockServices,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { githubSourceAdapter } from '@internal/plugin-deployment-quality-backend-module-sources';
+import { githubSourceAdapter } from '@deployment-quality/plugin-deployment-quality-backend-module-sources';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EventIngestor, storeSink } from '../ingestion/EventIngestor';
@@ -25,7 +25,7 @@ const fixture = (path: string) =>
       resolve(
         dirname(
           require.resolve(
-            '@internal/plugin-deployment-quality-backend-module-sources/package.json',
+            '@deployment-quality/plugin-deployment-quality-backend-module-sources/package.json',
           ),
         ),
         'src/__fixtures__',

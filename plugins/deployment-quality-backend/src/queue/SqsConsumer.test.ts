@@ -3,7 +3,7 @@ import {
   TestDatabases,
   mockServices,
 } from '@backstage/backend-test-utils';
-import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { EventEnvelope } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';

@@ -11,7 +11,7 @@ import {
   EventEnvelope,
   ValidationProblem,
   validateQueueMessage,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import {
   DeploymentQualityStore,
   RejectedEvent,

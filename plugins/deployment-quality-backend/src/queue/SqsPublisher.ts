@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '@backstage/errors';
-import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { EventEnvelope } from '@deployment-quality/plugin-deployment-quality-common';
 
 /** Publishes validated envelopes to the ingest queue (queue mode). */
 export class SqsPublisher {

@@ -25,7 +25,7 @@ import {
   ScorecardEntry,
   ScorecardResponse,
   ServicesResponse,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import {
   AttemptQuery,
   DeploymentQualityStore,

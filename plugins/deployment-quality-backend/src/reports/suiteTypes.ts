@@ -1,4 +1,4 @@
-import { testResultPayloadSchema } from '@internal/plugin-deployment-quality-common';
+import { testResultPayloadSchema } from '@deployment-quality/plugin-deployment-quality-common';
 import { z } from 'zod';
 
 /** Suites no rule types, in a report that names no suite type. */

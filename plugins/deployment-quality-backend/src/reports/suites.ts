@@ -1,4 +1,4 @@
-import { TestResultPayload } from '@internal/plugin-deployment-quality-common';
+import { TestResultPayload } from '@deployment-quality/plugin-deployment-quality-common';
 import { ProblemSummary } from '../ingestion/problems';
 
 /** The final outcome of one test case in a report. */

@@ -3,7 +3,7 @@ import { SchedulerServiceTaskInvocationDefinition } from '@backstage/backend-plu
 import { KnexDeploymentQualityStore } from '../database/KnexDeploymentQualityStore';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { deploymentEvent, testResultEvent } from '../__testUtils__/events';
-import { EventEnvelope } from '@internal/plugin-deployment-quality-common';
+import { EventEnvelope } from '@deployment-quality/plugin-deployment-quality-common';
 import { Retention, readRetentionConfig } from './Retention';
 import { SEES_ALL } from '../visibility/Visibility';
 

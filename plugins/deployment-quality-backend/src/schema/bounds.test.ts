@@ -2,7 +2,7 @@ import {
   BOUNDS,
   validateQueueMessage,
   validateWebhookEvent,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { resolve } from 'node:path';
 import { OpenApiChecker } from './__testUtils__/openApiChecker';
 

@@ -19,8 +19,8 @@ import {
   MAX_BATCH_EVENTS,
   SCORECARD_METRICS,
   TRIGGERS,
-} from '@internal/plugin-deployment-quality-common';
-import sourceAdapters from '@internal/plugin-deployment-quality-backend-module-sources';
+} from '@deployment-quality/plugin-deployment-quality-common';
+import sourceAdapters from '@deployment-quality/plugin-deployment-quality-backend-module-sources';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -1133,7 +1133,7 @@ describe.each(databases.eachSupportedId())(
       const sources = resolve(
         dirname(
           require.resolve(
-            '@internal/plugin-deployment-quality-backend-module-sources/package.json',
+            '@deployment-quality/plugin-deployment-quality-backend-module-sources/package.json',
           ),
         ),
         'src/__fixtures__/github',

@@ -3,7 +3,7 @@ import {
   BOUNDS,
   MAX_ATTEMPT_MS,
   MAX_COMMIT_AGE_MS,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import request from 'supertest';

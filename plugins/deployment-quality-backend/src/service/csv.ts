@@ -1,4 +1,4 @@
-import { ScorecardResponse } from '@internal/plugin-deployment-quality-common';
+import { ScorecardResponse } from '@deployment-quality/plugin-deployment-quality-common';
 
 const COLUMNS: Array<
   [string, (s: ScorecardResponse['services'][number]) => unknown]

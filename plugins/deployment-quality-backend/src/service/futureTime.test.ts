@@ -3,7 +3,7 @@ import {
   TestDatabases,
   mockServices,
 } from '@backstage/backend-test-utils';
-import { BOUNDS } from '@internal/plugin-deployment-quality-common';
+import { BOUNDS } from '@deployment-quality/plugin-deployment-quality-common';
 import request from 'supertest';
 import { createTestStore, testDatabaseIds } from '../__testUtils__/databases';
 import { testResultEvent, webhookDeployment } from '../__testUtils__/events';

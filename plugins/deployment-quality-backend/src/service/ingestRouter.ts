@@ -1,4 +1,4 @@
-import { ValidationProblem } from '@internal/plugin-deployment-quality-common';
+import { ValidationProblem } from '@deployment-quality/plugin-deployment-quality-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { WebhookKey } from '../config';

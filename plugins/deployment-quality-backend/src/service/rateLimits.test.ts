@@ -5,7 +5,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import sourceAdapters from '@internal/plugin-deployment-quality-backend-module-sources';
+import sourceAdapters from '@deployment-quality/plugin-deployment-quality-backend-module-sources';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,7 +26,7 @@ const githubFixture = (name: string) =>
     resolve(
       dirname(
         require.resolve(
-          '@internal/plugin-deployment-quality-backend-module-sources/package.json',
+          '@deployment-quality/plugin-deployment-quality-backend-module-sources/package.json',
         ),
       ),
       'src/__fixtures__/github',

@@ -27,7 +27,7 @@ import {
   serviceAttemptsQuerySchema,
   servicesQuerySchema,
   testHistoryQuerySchema,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import express, { Request } from 'express';
 import { createHash } from 'node:crypto';

@@ -6,8 +6,8 @@ import {
 } from '@backstage/backend-test-utils';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { deploymentQualitySourcesExtensionPoint } from '@internal/plugin-deployment-quality-node';
-import sourceAdapters from '@internal/plugin-deployment-quality-backend-module-sources';
+import { deploymentQualitySourcesExtensionPoint } from '@deployment-quality/plugin-deployment-quality-node';
+import sourceAdapters from '@deployment-quality/plugin-deployment-quality-backend-module-sources';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -35,7 +35,7 @@ const WEBHOOK_SECRET = 'webhook-key-secret-0123456789';
 const fixtures = resolve(
   dirname(
     require.resolve(
-      '@internal/plugin-deployment-quality-backend-module-sources/package.json',
+      '@deployment-quality/plugin-deployment-quality-backend-module-sources/package.json',
     ),
   ),
   'src/__fixtures__',

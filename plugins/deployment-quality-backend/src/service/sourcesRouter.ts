@@ -32,7 +32,7 @@ import {
 import { suiteTypeSchema, suiteTyper } from '../reports/suiteTypes';
 import { storable } from '../reports/suites';
 import { ReportedCase, TestCaseStore } from '../database/TestCases';
-import { TestResultPayload } from '@internal/plugin-deployment-quality-common';
+import { TestResultPayload } from '@deployment-quality/plugin-deployment-quality-common';
 import {
   ProblemList,
   ProblemSummary,

@@ -11,7 +11,7 @@ import {
   DeploymentPayload,
   TRIGGERS,
   deriveAttemptId,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';

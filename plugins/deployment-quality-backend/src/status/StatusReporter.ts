@@ -1,7 +1,7 @@
 import {
   StatusResponse,
   deploymentQualityReadPermission,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { DeploymentQualityStore } from '../database/DeploymentQualityStore';
 import { RollupRefresher } from '../database/rollups';

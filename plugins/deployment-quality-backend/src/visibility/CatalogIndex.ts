@@ -6,7 +6,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+import { SERVICE_ID_ANNOTATION } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
 

@@ -16,7 +16,7 @@ import {
   AuthorizeResult,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import { deploymentQualityReadPermission } from '@internal/plugin-deployment-quality-common';
+import { deploymentQualityReadPermission } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { chunks } from '../database/chunks';

@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+import { SERVICE_ID_ANNOTATION } from '@deployment-quality/plugin-deployment-quality-common';
 import request from 'supertest';
 import { testDatabaseIds } from '../__testUtils__/databases';
 import { webhookDeployment } from '../__testUtils__/events';

@@ -25,7 +25,7 @@ import {
   ScorecardEntry,
   ScorecardResponse,
   StatusResponse,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { DeploymentQualityApi } from '../api/DeploymentQualityApi';
 
 /** Test data shaped like the backend's answers, shared by the views' tests. */

@@ -39,7 +39,7 @@ import {
   ScorecardResponse,
   ServicesResponse,
   StatusResponse,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { paths } from './openapi.generated';
 
 /** Filters and paging of an attempts list. @public */

@@ -5,7 +5,7 @@ import {
   AttemptsPage,
   AttemptStatus,
   AttemptWithGates,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { useState } from 'react';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
 import { AsyncView } from '../shared/AsyncView';

@@ -10,7 +10,7 @@ import {
   BuildDetailResponse,
   Promotion,
   TestRun,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
 import { FailedTests } from '../TestHistory/FailedTests';
 import { formatPercent } from '../shared/format';

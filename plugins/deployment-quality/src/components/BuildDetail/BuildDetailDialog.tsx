@@ -5,7 +5,7 @@ import {
   DialogContent,
   DialogTitle,
 } from '@material-ui/core';
-import { AttemptWithGates } from '@internal/plugin-deployment-quality-common';
+import { AttemptWithGates } from '@deployment-quality/plugin-deployment-quality-common';
 import { BuildDetailLoader } from './BuildDetailLoader';
 
 /** The build detail over an attempts list, so the list keeps its filters. */

@@ -1,7 +1,7 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { Typography } from '@material-ui/core';
-import { EntitySummaryResponse } from '@internal/plugin-deployment-quality-common';
+import { EntitySummaryResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';
 import { GatesSummary } from '../shared/GatesSummary';
 import { RelativeTime } from '../shared/RelativeTime';

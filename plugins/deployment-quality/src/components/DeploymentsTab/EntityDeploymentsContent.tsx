@@ -4,7 +4,7 @@ import { Grid } from '@material-ui/core';
 import {
   AttemptWithGates,
   LiveChange,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { useCallback, useRef, useState } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AttemptQuery, AttemptsTable } from '../AttemptsTable/AttemptsTable';

@@ -2,7 +2,7 @@ import { EmptyState } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box } from '@material-ui/core';
 import { useState } from 'react';
-import { DoraBenchmarkYear } from '@internal/plugin-deployment-quality-common';
+import { DoraBenchmarkYear } from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AnalyticsCharts, isEmptyAnalytics } from '../charts/AnalyticsCharts';
 import { AsyncView } from '../shared/AsyncView';

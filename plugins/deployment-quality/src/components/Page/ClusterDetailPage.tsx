@@ -12,7 +12,7 @@ import {
 import {
   ClusterSummaryResponse,
   ServiceOnCluster,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { useCallback, useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useNavigate } from 'react-router-dom';

@@ -8,7 +8,7 @@ import {
 import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Chip, Typography, useTheme } from '@material-ui/core';
-import { ClusterValidationsResponse } from '@internal/plugin-deployment-quality-common';
+import { ClusterValidationsResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { formatPercent } from '../shared/format';

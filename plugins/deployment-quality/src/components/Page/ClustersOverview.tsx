@@ -8,7 +8,7 @@ import {
 import { ResponsiveTable } from '../shared/ResponsiveTable';
 import { useApi } from '@backstage/core-plugin-api';
 import { Grid, Typography } from '@material-ui/core';
-import { ClustersResponse } from '@internal/plugin-deployment-quality-common';
+import { ClustersResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';

@@ -15,7 +15,7 @@ import {
 import { renderWithApi } from '../../__testUtils__/render';
 import { DeploymentQualityApi } from '../../api/DeploymentQualityApi';
 import { DeploymentQualityPage } from './DeploymentQualityPage';
-import { ClusterSummaryQuery } from '@internal/plugin-deployment-quality-common';
+import { ClusterSummaryQuery } from '@deployment-quality/plugin-deployment-quality-common';
 
 /** The page mounted as an app mounts it, opened at `path`. */
 const open = (path: string, api: DeploymentQualityApi = fakeApi()) =>

@@ -5,7 +5,7 @@ import { Box, Typography } from '@material-ui/core';
 import {
   AttemptStatus,
   AttemptWithGates,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { AttemptStatusLabel } from '../shared/AttemptStatusLabel';

@@ -8,7 +8,7 @@ import {
   SCORECARD_METRICS,
   ScorecardEntry,
   ScorecardPolicy,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';

@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Grid, Typography } from '@material-ui/core';
-import { StatusResponse } from '@internal/plugin-deployment-quality-common';
+import { StatusResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { ReactNode } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';

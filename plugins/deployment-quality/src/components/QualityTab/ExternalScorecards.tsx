@@ -8,7 +8,7 @@ import {
   Typography,
   useTheme,
 } from '@material-ui/core';
-import { ExternalScorecardsResponse } from '@internal/plugin-deployment-quality-common';
+import { ExternalScorecardsResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';

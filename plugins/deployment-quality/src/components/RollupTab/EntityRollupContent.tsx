@@ -9,7 +9,7 @@ import {
   DoraBenchmarkYear,
   EntityRollupResponse,
   FAILURE_STATUSES,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { DoraFigures } from '../charts/DoraFigures';
 import { AsyncView } from '../shared/AsyncView';

@@ -1,7 +1,7 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { TableColumn } from '@backstage/core-components';
 import { Typography } from '@material-ui/core';
-import { FailedTest } from '@internal/plugin-deployment-quality-common';
+import { FailedTest } from '@deployment-quality/plugin-deployment-quality-common';
 import { useState } from 'react';
 import { pagedOptions, ResponsiveTable } from '../shared/ResponsiveTable';
 import { TestHistoryDialog } from './TestHistoryDialog';

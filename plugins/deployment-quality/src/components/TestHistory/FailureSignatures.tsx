@@ -13,7 +13,7 @@ import {
 import {
   FleetFailureSignature,
   SignatureOccurrence,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { useState } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { usePageLinks } from '../Page/links';

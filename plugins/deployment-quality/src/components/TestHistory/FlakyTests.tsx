@@ -5,7 +5,7 @@ import {
   FlakyTest,
   FlakyTestsResponse,
   QuarantinedTest,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { useState } from 'react';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';

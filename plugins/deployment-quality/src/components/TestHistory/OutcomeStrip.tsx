@@ -1,5 +1,5 @@
 import { Box, useTheme } from '@material-ui/core';
-import { TestRunOutcome } from '@internal/plugin-deployment-quality-common';
+import { TestRunOutcome } from '@deployment-quality/plugin-deployment-quality-common';
 
 const LABEL: Record<TestRunOutcome['status'], string> = {
   passed: 'passed',

@@ -13,7 +13,7 @@ import {
 import {
   TestFailureSignature,
   TestRunOutcome,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { AsyncView } from '../shared/AsyncView';
 import { RelativeTime } from '../shared/RelativeTime';

@@ -2,7 +2,7 @@ import { Grid } from '@material-ui/core';
 import {
   AnalyticsResponse,
   DoraBenchmarkYear,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { DeployFrequencyChart } from './DeployFrequencyChart';
 import { DoraFigures } from './DoraFigures';
 import { OutcomesChart } from './OutcomesChart';

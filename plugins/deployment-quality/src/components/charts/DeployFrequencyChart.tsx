@@ -1,5 +1,5 @@
 import { useTheme } from '@material-ui/core';
-import { AnalyticsResponse } from '@internal/plugin-deployment-quality-common';
+import { AnalyticsResponse } from '@deployment-quality/plugin-deployment-quality-common';
 import {
   Bar,
   CartesianGrid,

@@ -15,7 +15,7 @@ import {
   DoraBenchmarkYear,
   DoraTier,
   TieredFigure,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { formatMinutes, formatRatio } from '../shared/format';
 import { DefinitionTooltip } from './DefinitionTooltip';
 

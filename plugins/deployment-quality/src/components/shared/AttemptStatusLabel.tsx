@@ -5,7 +5,7 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
-import { AttemptStatus } from '@internal/plugin-deployment-quality-common';
+import { AttemptStatus } from '@deployment-quality/plugin-deployment-quality-common';
 
 const LABELS: Record<AttemptStatus, string> = {
   SUCCESS: 'Success',

@@ -4,7 +4,7 @@ import {
   CostInCurrency,
   CostResponse,
   DeploymentCostChange,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { ReactNode } from 'react';
 import {
   Bar,

@@ -1,5 +1,5 @@
 import { Chip, Tooltip } from '@material-ui/core';
-import { Gates } from '@internal/plugin-deployment-quality-common';
+import { Gates } from '@deployment-quality/plugin-deployment-quality-common';
 
 /** One chip per suite: green when every test passed, red when any failed. */
 export const GatesSummary = ({ gates }: { gates: Gates }) => {

@@ -1,6 +1,6 @@
 import { CodeSnippet, EmptyState } from '@backstage/core-components';
 import { Typography } from '@material-ui/core';
-import { SERVICE_ID_ANNOTATION } from '@internal/plugin-deployment-quality-common';
+import { SERVICE_ID_ANNOTATION } from '@deployment-quality/plugin-deployment-quality-common';
 
 /**
  * What an entity without deployment data sees: which service id it is looked

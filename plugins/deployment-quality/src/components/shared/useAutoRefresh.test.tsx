@@ -3,7 +3,7 @@ import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import {
   LIVE_CHANNEL,
   LiveChange,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { PropsWithChildren } from 'react';
 import {

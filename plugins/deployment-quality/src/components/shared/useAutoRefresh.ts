@@ -3,7 +3,7 @@ import { signalApiRef } from '@backstage/plugin-signals-react';
 import {
   LIVE_CHANNEL,
   LiveChange,
-} from '@internal/plugin-deployment-quality-common';
+} from '@deployment-quality/plugin-deployment-quality-common';
 import { DependencyList, useEffect, useRef } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 

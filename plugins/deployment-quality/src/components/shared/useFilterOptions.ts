@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { ATTEMPT_STATUSES } from '@internal/plugin-deployment-quality-common';
+import { ATTEMPT_STATUSES } from '@deployment-quality/plugin-deployment-quality-common';
 import useAsync from 'react-use/esm/useAsync';
 import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
 import { FilterOption } from './SelectFilter';
