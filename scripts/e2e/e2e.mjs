@@ -35,6 +35,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliArgs } from '../lib/args.mjs';
 import {
+  ensureChromium,
   freePorts,
   launchChromium,
   signInAsGuest,
@@ -1422,7 +1423,7 @@ async function checkAgentTools(backendUrl) {
 let failed = false;
 let pageForFailure;
 try {
-  ensureChromium();
+  ensureChromium(log);
   const servicesOnCluster = fleet ? await loadFleet() : 0;
   const { appUrl, backendUrl } = await startPortal();
   if (demo) seedDemo(backendUrl);

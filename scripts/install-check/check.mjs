@@ -170,7 +170,7 @@ function appDirOf(template) {
 }
 function readyMarker(appDir) {
   // Inside node_modules: git ignores it, so a reset keeps it.
-  return join(appDir, 'node_modules', '.dq-install-check-ready');
+  return join(appDir, 'node_modules', '.dq-install-check-ready-2');
 }
 
 const git = (appDir, gitArgs, logFile) =>
@@ -224,7 +224,12 @@ async function freshApp(template, logFile) {
           { cwd: repoRoot, logFile },
         );
         await git(appDir, ['commit', '-qam', 'versions:bump'], logFile);
-        await run('yarn', ['install'], { cwd: appDir, logFile });
+        await run('yarn', ['install', '--no-immutable'], {
+          cwd: appDir,
+          logFile,
+        });
+        // Its lockfile is part of the state each run resets to.
+        await git(appDir, ['commit', '-qam', 'yarn install'], logFile);
         writeFileSync(readyMarker(appDir), `${new Date().toISOString()}\n`);
       },
     );
@@ -380,7 +385,8 @@ async function check(template, packages) {
   const appDir = await freshApp(template, logFile);
   addPackages(appDir, template, packages);
   await step(`${template}: yarn install with our packages`, () =>
-    run('yarn', ['install'], { cwd: appDir, logFile }),
+    // CI=true makes yarn refuse to change the lockfile; adding packages does.
+    run('yarn', ['install', '--no-immutable'], { cwd: appDir, logFile }),
   );
   await step(`${template}: build the app's frontend`, () =>
     run('yarn', ['workspace', 'app', 'build'], { cwd: appDir, logFile }),
