@@ -15,16 +15,6 @@ const LABELS: Record<AttemptStatus, string> = {
   IN_PROGRESS: 'In progress',
 };
 
-/**
- * An attempt status with Backstage's status colour and icon, on one line: a
- * narrow table column otherwise breaks the word itself ("Succes|s").
- */
-export const AttemptStatusLabel = ({ status }: { status: AttemptStatus }) => (
-  <span style={{ whiteSpace: 'nowrap' }}>
-    <StatusOf status={status} />
-  </span>
-);
-
 const StatusOf = ({ status }: { status: AttemptStatus }) => {
   const label = LABELS[status] ?? status;
   switch (status) {
@@ -41,3 +31,13 @@ const StatusOf = ({ status }: { status: AttemptStatus }) => {
       return <StatusAborted>{label}</StatusAborted>;
   }
 };
+
+/**
+ * An attempt status with Backstage's status colour and icon, on one line: a
+ * narrow table column otherwise breaks the word itself ("Succes|s").
+ */
+export const AttemptStatusLabel = ({ status }: { status: AttemptStatus }) => (
+  <span style={{ whiteSpace: 'nowrap' }}>
+    <StatusOf status={status} />
+  </span>
+);
