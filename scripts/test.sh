@@ -24,6 +24,7 @@ fi
 
 log "generated code matches the OpenAPI spec"
 node scripts/openapi/generate.mjs --check
+node scripts/config-schema/generate.mjs --check
 log "type-check"
 yarn tsc
 log "lint"

@@ -213,6 +213,7 @@ export async function benchIngest({
     sqs,
     visibility: 30,
     consumers: pollers,
+    sourceMaps: false,
   });
   rss.watch(backend.child.pid);
   let plugin;

@@ -65,6 +65,7 @@ function readBackend(database, port, catalogFile) {
     // The generated history reaches back 90 days: the retention task must
     // not trim it (or spend CPU on it) while the reads are measured.
     retention: { days: 365 },
+    sourceMaps: false,
   });
 }
 
