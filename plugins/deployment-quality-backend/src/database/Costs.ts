@@ -10,6 +10,7 @@ import {
 } from '@deployment-quality/plugin-deployment-quality-common';
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
+import { bumpVersion, readVersion } from './versions';
 import { Visibility, onlyVisible } from '../visibility/Visibility';
 
 type Row = Record<string, any>;
@@ -85,13 +86,7 @@ export async function writeCosts(
     const seen = newest.get(key);
     if (!seen || wins(row, seen)) newest.set(key, row);
   }
-  // In the writers' transaction: a cached answer computed before it commits
-  // sees the new version afterwards.
-  await tx('dq_derived')
-    .insert({ name: COST_GENERATION, version: 0 })
-    .onConflict('name')
-    .ignore();
-  await tx('dq_derived').where('name', COST_GENERATION).increment('version', 1);
+  await bumpVersion(tx, COST_GENERATION);
   for (const chunk of chunks([...newest.values()], INSERT_ROWS)) {
     await tx('dq_costs')
       .insert(chunk)
@@ -130,11 +125,8 @@ export class Costs {
   constructor(private readonly db: Knex) {}
 
   /** Moves whenever cost figures are written: cached answers key on it. */
-  async generation(): Promise<number> {
-    const row = await this.db('dq_derived')
-      .where('name', COST_GENERATION)
-      .first('version');
-    return Number(row?.version ?? 0);
+  generation(): Promise<number> {
+    return readVersion(this.db, COST_GENERATION);
   }
 
   async hasCluster(clusterId: string): Promise<boolean> {

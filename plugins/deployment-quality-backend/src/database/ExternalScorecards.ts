@@ -6,6 +6,7 @@ import {
 import { Knex } from 'knex';
 import { INSERT_ROWS, chunks } from './chunks';
 import { advanceLatest, recentRowsPerKey } from './latestRows';
+import { bumpVersion, readVersion } from './versions';
 
 type Row = Record<string, any>;
 
@@ -13,6 +14,9 @@ type Row = Record<string, any>;
 export const MAX_EXTERNAL_NAMES = 20;
 /** Measurements of each name in its history. */
 export const EXTERNAL_HISTORY = 30;
+
+/** Moved by every write of scorecards: the fleet scorecard's cache keys on it. */
+const EXTERNAL_GENERATION = 'external-scorecards-generation';
 
 /** A received scorecard: `measuredAt` is always set. */
 export type ReceivedScorecard = ScorecardPayload & { measuredAt: string };
@@ -26,6 +30,7 @@ export async function writeExternalScorecards(
   events: Array<{ eventId: string; payload: ReceivedScorecard }>,
 ): Promise<void> {
   if (events.length === 0) return;
+  await bumpVersion(tx, EXTERNAL_GENERATION);
   const inserted: Row[] = [];
   for (const chunk of chunks(events, INSERT_ROWS)) {
     inserted.push(
@@ -85,6 +90,10 @@ function scoreOf(r: Row): ExternalScore {
 /** Reads of the scorecards other tools sent. */
 export class ExternalScorecards {
   constructor(private readonly db: Knex) {}
+
+  generation(): Promise<number> {
+    return readVersion(this.db, EXTERNAL_GENERATION);
+  }
 
   /**
    * One service's scorecards: the MAX_EXTERNAL_NAMES most recently measured

@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { LEAD_TIME_SQL } from '../analytics/sql';
 import { DAY_MS } from '../analytics/window';
 import { chunks } from './chunks';
+import { bumpVersion, readVersion } from './versions';
 import {
   ParkedKey,
   QueuedKey,
@@ -316,16 +317,10 @@ const GENERATION = 'rollups-generation';
 /** Queue rows claimed per refresh transaction. */
 const CLAIM = 2000;
 
-async function readGeneration(db: Knex): Promise<number> {
-  const row = await db('dq_derived').where('name', GENERATION).first();
-  return Number(row?.version ?? 0);
-}
+const readGeneration = (db: Knex) => readVersion(db, GENERATION);
 
 async function bumpGeneration(tx: Knex.Transaction): Promise<number> {
-  const updated = await tx('dq_derived')
-    .where('name', GENERATION)
-    .increment('version', 1);
-  if (!updated) await tx('dq_derived').insert({ name: GENERATION, version: 1 });
+  await bumpVersion(tx, GENERATION);
   return readGeneration(tx);
 }
 

@@ -126,14 +126,18 @@ export class DeploymentQueries {
     key: unknown[],
     visibility: Visibility,
     compute: () => Promise<T>,
+    /** Another counter the answer depends on. */
+    also?: () => Promise<number>,
   ): Promise<T> {
-    // Both moves count: a write, or a sync that changed a catalog link.
+    // Every move counts: a write, or a sync that changed a catalog link.
+    // Each counter only grows, so their sum moves whenever one does.
     const generation = async () => {
-      const [rows, links] = await Promise.all([
+      const [rows, links, other] = await Promise.all([
         this.store.settleRollups(),
         this.index.generation(),
+        also?.() ?? 0,
       ]);
-      return rows * 1e6 + links;
+      return rows * 1e6 + links + other;
     };
     return this.fleetCache.get(
       JSON.stringify([...key, visibilityKey(visibility)]),
@@ -521,12 +525,18 @@ export class DeploymentQueries {
     policy: ScorecardPolicy,
     visibility: Visibility,
   ): Promise<ScorecardResponse> {
-    const card = await this.fleetRead(
+    // The other tools' scores are part of the kept answer, so every
+    // request for it sends the same bytes (serialized once: 2 MB at 5,000
+    // services; merged per request, each request serialized it anew).
+    return this.fleetRead(
       ['scorecard', query, policy],
       visibility,
-      () => this.scoreAll(query, policy, visibility),
+      async () => {
+        const card = await this.scoreAll(query, policy, visibility);
+        return { ...card, services: await this.withExternal(card.services) };
+      },
+      () => this.externalScorecards.generation(),
     );
-    return { ...card, services: await this.withExternal(card.services) };
   }
 
   /** One service's scorecards from other tools, newest per name. */

@@ -160,6 +160,50 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('sends the fleet scorecard as one kept answer, until a tool’s scorecard arrives', async () => {
+      // Fleet answers may otherwise be served a while after a write.
+      const { server, stop, send } = await startPluginBackend(
+        databases,
+        databaseId,
+        { config: { analytics: { maxStaleSeconds: 0 } } },
+      );
+      const read = () =>
+        request(server)
+          .get(`${BASE}/scorecard?from=2026-02-01&to=2026-02-28`)
+          .expect(200);
+      const externalOf = (res: request.Response) =>
+        res.body.services
+          .find((s: any) => s.serviceId === 'authn')
+          .external.map((e: any) => [e.name, e.percent]);
+      try {
+        await send(webhookDeployment()).expect(202);
+        await send(scorecard({}, 'sc-a')).expect(202);
+        const first = await read();
+        expect(externalOf(first)).toEqual([
+          ['soundcheck: production readiness', 80],
+        ]);
+        // Nothing written since: the same bytes, so the same ETag.
+        const again = await read();
+        expect(again.headers.etag).toBe(first.headers.etag);
+
+        await send(
+          scorecard(
+            { name: 'snyk: security', score: 40, maxScore: 50 },
+            'sc-b',
+          ),
+        ).expect(202);
+        const after = await read();
+        expect(externalOf(after)).toEqual([
+          // Measured at the same time: by name.
+          ['snyk: security', 80],
+          ['soundcheck: production readiness', 80],
+        ]);
+        expect(after.headers.etag).not.toBe(first.headers.etag);
+      } finally {
+        await stop();
+      }
+    });
+
     it('keeps each name’s newest measurement through retention, whatever its age', async () => {
       const { knex, store } = await createTestStore(databases, databaseId);
       for (const [name, age] of [
