@@ -1,14 +1,11 @@
-import {
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-} from '@material-ui/core';
+import { Dialog, DialogBody, DialogHeader } from '@backstage/ui';
 import { AttemptWithGates } from '@deployment-quality/plugin-deployment-quality-common';
 import { BuildDetailLoader } from './BuildDetailLoader';
 
-/** The build detail over an attempts list, so the list keeps its filters. */
+/**
+ * The build detail over an attempts list, so the list keeps its filters.
+ * Closed by its header's Close button, Escape or a click outside.
+ */
 export const BuildDetailDialog = ({
   attempt,
   onClose,
@@ -17,20 +14,15 @@ export const BuildDetailDialog = ({
   onClose: () => void;
 }) => (
   <Dialog
-    open={attempt !== undefined}
-    onClose={onClose}
-    maxWidth="lg"
-    fullWidth
-    aria-labelledby="dq-build-dialog-title"
+    isOpen={attempt !== undefined}
+    onOpenChange={open => !open && onClose()}
+    width={1280}
   >
-    <DialogTitle id="dq-build-dialog-title">
+    <DialogHeader>
       {attempt && `Build ${attempt.buildVersion} on ${attempt.clusterId}`}
-    </DialogTitle>
-    <DialogContent>
+    </DialogHeader>
+    <DialogBody>
       {attempt && <BuildDetailLoader attemptId={attempt.id} />}
-    </DialogContent>
-    <DialogActions>
-      <Button onClick={onClose}>Close</Button>
-    </DialogActions>
+    </DialogBody>
   </Dialog>
 );

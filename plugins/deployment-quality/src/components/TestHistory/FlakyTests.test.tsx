@@ -85,6 +85,40 @@ describe('FlakyTests', () => {
     );
   });
 
+  it('keeps the quarantine dialog open with the backend’s reason when it refuses, and closes on Cancel', async () => {
+    const api = fakeApi({
+      quarantineTest: jest.fn(async () => {
+        throw new Error('reason: at most 500 characters');
+      }),
+    });
+    await renderWithApi(<FlakyTests />, api);
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Quarantine totals the prices',
+      }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Quarantine totals the prices',
+    });
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: /Reason/ }),
+      'JIRA-78',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Quarantine' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'reason: at most 500 characters',
+    );
+    expect(
+      within(dialog).getByRole('textbox', { name: /Reason/ }),
+    ).toHaveAttribute('aria-invalid', 'true');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Cancel' }),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
   it('offers no quarantine without the permission', async () => {
     const api = fakeApi({
       getEntityQuarantine: jest.fn(async () => ({

@@ -1,12 +1,13 @@
 import {
   Button,
   Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
+  DialogBody,
+  DialogFooter,
+  DialogHeader,
+  Flex,
+  Text,
   TextField,
-  Typography,
-} from '@material-ui/core';
+} from '@backstage/ui';
 import { useState } from 'react';
 
 /** Asks why a test is quarantined: the reason is recorded with who and when. */
@@ -29,38 +30,41 @@ export const QuarantineDialog = ({
   };
   return (
     <Dialog
-      open={test !== undefined}
-      onClose={close}
-      maxWidth="sm"
-      fullWidth
-      aria-labelledby="dq-quarantine-title"
+      isOpen={test !== undefined}
+      onOpenChange={open => !open && close()}
+      width={600}
     >
-      <DialogTitle id="dq-quarantine-title">
-        {test && `Quarantine ${test.name}`}
-      </DialogTitle>
-      <DialogContent>
-        <Typography variant="body2" gutterBottom>
-          Its failures will no longer fail a gate; the gate check lists them as
-          quarantined. Who quarantined it, when and why are recorded.
-        </Typography>
-        <TextField
-          id="dq-quarantine-reason"
-          label="Reason"
-          value={reason}
-          onChange={e => setReason(e.target.value)}
-          inputProps={{ maxLength: 500 }}
-          fullWidth
-          required
-          error={error !== undefined}
-          helperText={error}
-        />
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={close}>Cancel</Button>
+      <DialogHeader>{test && `Quarantine ${test.name}`}</DialogHeader>
+      <DialogBody>
+        <Flex direction="column" gap="3">
+          <Text as="p" variant="body-medium">
+            Its failures will no longer fail a gate; the gate check lists them
+            as quarantined. Who quarantined it, when and why are recorded.
+          </Text>
+          <TextField
+            label="Reason"
+            value={reason}
+            onChange={setReason}
+            maxLength={500}
+            isRequired
+            isInvalid={error !== undefined}
+          />
+          {error && (
+            <Text as="p" variant="body-small" color="danger" role="alert">
+              {error}
+            </Text>
+          )}
+        </Flex>
+      </DialogBody>
+      <DialogFooter>
+        <Button variant="secondary" onPress={close}>
+          Cancel
+        </Button>
         <Button
-          color="primary"
-          disabled={!reason.trim() || saving}
-          onClick={async () => {
+          variant="primary"
+          isDisabled={!reason.trim()}
+          isPending={saving}
+          onPress={async () => {
             setSaving(true);
             try {
               await onConfirm(reason.trim());
@@ -75,7 +79,7 @@ export const QuarantineDialog = ({
         >
           Quarantine
         </Button>
-      </DialogActions>
+      </DialogFooter>
     </Dialog>
   );
 };
