@@ -6,6 +6,7 @@ import { READ_TOKEN, log, sleep } from '../reliability/harness.mjs';
 import { CLUSTERS, serviceIds } from './generate.mjs';
 import { directLoad, httpLoad } from './load.mjs';
 import { directQueries } from './direct.mjs';
+import { cpuMeter, formatCpu } from './cpu.mjs';
 
 const DAY_MS = 86_400_000;
 const PAGE = 50;
@@ -63,6 +64,7 @@ export async function benchReads({
   restart,
   eventLoop,
   services,
+  backendPid = () => undefined,
 }) {
   const api = `${baseUrl}/api/deployment-quality`;
   // The busiest service, as a Component of the bench's catalog.
@@ -210,20 +212,24 @@ export async function benchReads({
     }
     const t0 = Date.now();
     await eventLoop();
+    let cpu = cpuMeter(backendPid());
     const plugin = await httpLoad({
       url: `${api}${route.path}`,
       connections,
       duration,
       headers: { authorization: `Bearer ${READ_TOKEN}` },
     });
+    plugin.cpu = cpu();
     const loop = await eventLoop();
     const restarted = await settle(api, restart);
+    cpu = cpuMeter(backendPid());
     const direct = await directLoad({
       fn: route.direct,
       concurrency: connections,
       duration,
       pool,
     });
+    direct.cpu = cpu();
     log(
       `${route.name}: backend p50/p99 ${plugin.p50}/${plugin.p99} ms (${
         plugin.completed
@@ -237,7 +243,9 @@ export async function benchReads({
         direct.completed
       }), solo ${solo[1].toFixed(1)} ms [${Math.round(
         (Date.now() - t0) / 1000,
-      )} s]`,
+      )} s]; backend run: ${formatCpu(plugin.cpu)}; direct run: ${formatCpu(
+        direct.cpu,
+      )}`,
     );
     results.push({
       name: route.name,

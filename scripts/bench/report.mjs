@@ -229,6 +229,26 @@ export function writeReport({ command, options, results, env, timings }) {
   ];
   for (const [kind, r] of Object.entries(results)) {
     out.push(`## ${NAMES[kind]}`, '', table(rowsFor(kind, r)), '');
+    if (r.reads.every(x => x.plugin.cpu && x.direct.cpu)) {
+      const c = x =>
+        `${x.backend.toFixed(2)} / ${x.database.toFixed(2)} / ${x.bench.toFixed(
+          2,
+        )} / ${x.other.toFixed(2)}`;
+      out.push(
+        `Where the machine's ${
+          cpus().length
+        } cores went during each read route's run, in cores used on average: the backend (its reader threads included) / ${
+          kind === 'pg' ? "PostgreSQL's processes" : 'no database process'
+        } / the bench process (load generator and direct side) / anything else (scripts/bench/cpu.mjs, from /proc):`,
+        '',
+        '| route | over the backend run | over the direct run |',
+        '| --- | --- | --- |',
+        ...r.reads.map(
+          x => `| ${x.name} | ${c(x.plugin.cpu)} | ${c(x.direct.cpu)} |`,
+        ),
+        '',
+      );
+    }
     if (r.scenario.routes) {
       out.push(
         'The scenario by route (every request of every user):',

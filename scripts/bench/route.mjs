@@ -4,12 +4,13 @@
 // the full `yarn bench` run lays over it (background tasks, earlier routes).
 //
 //   node scripts/bench/route.mjs [--db sqlite|pg] [--attempts 1000000]
-//        [--services 5000] <path>…
+//        [--services 5000] [--profile] <path>…
 //
 // Paths are under /api/deployment-quality; $SERVICE stands for the busiest
 // service, $FROM and $TO for the bench's 90-day window. Each is warmed for
-// 5 s, then measured for 10 s. With NODE_OPTIONS="--cpu-prof
-// --cpu-prof-dir=…" the backend writes a CPU profile when it stops.
+// 5 s, then measured for 10 s. --profile takes a CPU profile of the backend
+// over each measured run and says where its CPU went (profileSummary.mjs);
+// the profiles stay in the directory it names.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,10 @@ import {
 } from '../reliability/harness.mjs';
 import { catalogEntities, generate, serviceIds } from './generate.mjs';
 import { httpLoad } from './load.mjs';
+import { profileSummary } from './profileSummary.mjs';
 
-const argv = process.argv.slice(2);
+const profile = process.argv.includes('--profile');
+const argv = process.argv.slice(2).filter(a => a !== '--profile');
 const paths = argv.filter(
   (a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'),
 );
@@ -46,12 +49,16 @@ const catalogFile = join(
   'entities.json',
 );
 writeFileSync(catalogFile, JSON.stringify(catalogEntities(services)));
+const profiles = profile && mkdtempSync(join(tmpdir(), 'dq-profile-'));
+if (profiles) process.env.DQ_CPU_PROFILE_DIR = profiles;
 const backend = await startBackend({
   port,
   database,
   catalogFile,
   retention: { days: 365 },
+  sourceMaps: false,
 });
+let reports = 0;
 try {
   // The first catalog sync links the fleet's services.
   await sleep(10_000);
@@ -65,15 +72,38 @@ try {
         .replace('$FROM', day(Date.now() - 89 * 86_400_000))
         .replace('$TO', day(Date.now()));
     await httpLoad({ url, connections: 100, duration: 5, headers });
+    await backend.eventLoop();
+    reports++;
     const r = await httpLoad({ url, connections: 100, duration: 10, headers });
+    const loop = await backend.eventLoop();
+    reports++;
     log(
       `${kind} ${path}: ${Math.round(r.rps)} req/s, p50/p99 ${r.p50}/${
         r.p99
-      } ms, ${r.errors} errors`,
+      } ms, ${r.errors} errors; event loop p99/max ${loop.p99}/${loop.max} ms`,
     );
+    if (profiles) {
+      // The report ends the profile a moment later.
+      await sleep(1000);
+      const { busyShare, groups, top } = profileSummary(
+        join(profiles, `${reports}.cpuprofile`),
+      );
+      const pct = x => `${(100 * x).toFixed(1)} %`;
+      log(
+        `  backend main thread busy ${pct(busyShare)}; of that: plugin ${pct(
+          groups.plugin,
+        )}, database access ${pct(groups.database)}, GC ${pct(
+          groups.gc,
+        )}, HTTP, Express and Backstage's middleware ${pct(
+          groups.requestPath,
+        )}`,
+      );
+      log(`  by package: ${top.map(([p, x]) => `${p} ${pct(x)}`).join(', ')}`);
+    }
   }
 } finally {
   await backend.stop();
   await database.drop?.();
+  if (profiles) log(`CPU profiles: ${profiles}`);
 }
 process.exit(0);

@@ -174,6 +174,7 @@ async function benchDatabase(kind, rss) {
         restart,
         eventLoop,
         services: options.services,
+        backendPid: () => backend?.child.pid,
       }),
     );
     await eventLoop();

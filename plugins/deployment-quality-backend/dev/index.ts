@@ -1,6 +1,8 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 // The plugin alone, with an in-memory catalog: what `yarn start` in this
@@ -13,7 +15,16 @@ const entities = process.env.DQ_DEV_CATALOG
 
 // With DQ_EVENT_LOOP_REPORT set, SIGUSR2 prints how long the event loop was
 // held since the last report (ms) and starts a new one: the benchmark's
-// figure per phase.
+// figure per phase. With DQ_CPU_PROFILE_DIR set too, each report also ends
+// a CPU profile of the same span (<dir>/<n>.cpuprofile) and starts the next,
+// so a profile holds one phase and not the start.
+const profiles = process.env.DQ_CPU_PROFILE_DIR;
+const profiler = profiles ? new Session() : undefined;
+let profileNumber = 0;
+if (profiler) {
+  profiler.connect();
+  profiler.post('Profiler.enable', () => profiler.post('Profiler.start'));
+}
 if (process.env.DQ_EVENT_LOOP_REPORT) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -33,6 +44,15 @@ if (process.env.DQ_EVENT_LOOP_REPORT) {
       })}\n`,
     );
     delay.reset();
+    profiler?.post('Profiler.stop', (error, result) => {
+      if (!error) {
+        writeFileSync(
+          join(profiles!, `${++profileNumber}.cpuprofile`),
+          JSON.stringify(result.profile),
+        );
+      }
+      profiler.post('Profiler.start');
+    });
   });
 }
 
