@@ -201,6 +201,7 @@ export async function benchIngest({
   messages,
   pollers,
   rss,
+  catalogFile,
 }) {
   const events = makeEvents(messages, `bench-${Date.now()}`);
   const bodies = events.map(e => JSON.stringify(e));
@@ -214,6 +215,10 @@ export async function benchIngest({
     visibility: 30,
     consumers: pollers,
     sourceMaps: false,
+    // The run's one catalog: this backend links the index first, and the
+    // read backend after it finds the links made (the index's sync is a
+    // global task; its next run is five minutes after this one's).
+    catalogFile,
   });
   rss.watch(backend.child.pid);
   let plugin;

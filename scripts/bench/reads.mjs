@@ -7,6 +7,7 @@ import { CLUSTERS, serviceIds } from './generate.mjs';
 import { directLoad, httpLoad } from './load.mjs';
 import { directQueries } from './direct.mjs';
 import { cpuMeter, formatCpu } from './cpu.mjs';
+import { formatProfile, profileSummary } from './profileSummary.mjs';
 
 const DAY_MS = 86_400_000;
 const PAGE = 50;
@@ -221,6 +222,8 @@ export async function benchReads({
     });
     plugin.cpu = cpu();
     const loop = await eventLoop();
+    // With `yarn bench --profile`, the backend profiled this run.
+    if (loop.profile) plugin.profile = profileSummary(loop.profile);
     const restarted = await settle(api, restart);
     cpu = cpuMeter(backendPid());
     const direct = await directLoad({
@@ -245,7 +248,7 @@ export async function benchReads({
         (Date.now() - t0) / 1000,
       )} s]; backend run: ${formatCpu(plugin.cpu)}; direct run: ${formatCpu(
         direct.cpu,
-      )}`,
+      )}${plugin.profile ? `; ${formatProfile(plugin.profile)}` : ''}`,
     );
     results.push({
       name: route.name,

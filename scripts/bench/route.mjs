@@ -24,7 +24,7 @@ import {
 } from '../reliability/harness.mjs';
 import { catalogEntities, generate, serviceIds } from './generate.mjs';
 import { httpLoad } from './load.mjs';
-import { profileSummary } from './profileSummary.mjs';
+import { formatProfile, profileSummary } from './profileSummary.mjs';
 
 const profile = process.argv.includes('--profile');
 const argv = process.argv.slice(2).filter(a => a !== '--profile');
@@ -58,7 +58,6 @@ const backend = await startBackend({
   retention: { days: 365 },
   sourceMaps: false,
 });
-let reports = 0;
 try {
   // The first catalog sync links the fleet's services.
   await sleep(10_000);
@@ -73,31 +72,18 @@ try {
         .replace('$TO', day(Date.now()));
     await httpLoad({ url, connections: 100, duration: 5, headers });
     await backend.eventLoop();
-    reports++;
     const r = await httpLoad({ url, connections: 100, duration: 10, headers });
     const loop = await backend.eventLoop();
-    reports++;
     log(
       `${kind} ${path}: ${Math.round(r.rps)} req/s, p50/p99 ${r.p50}/${
         r.p99
       } ms, ${r.errors} errors; event loop p99/max ${loop.p99}/${loop.max} ms`,
     );
-    if (profiles) {
-      // The report ends the profile a moment later.
-      await sleep(1000);
-      const { busyShare, groups, top } = profileSummary(
-        join(profiles, `${reports}.cpuprofile`),
-      );
+    if (loop.profile) {
+      const summary = profileSummary(loop.profile);
+      log(`  ${formatProfile(summary)}`);
       const pct = x => `${(100 * x).toFixed(1)} %`;
-      log(
-        `  backend main thread busy ${pct(busyShare)}; of that: plugin ${pct(
-          groups.plugin,
-        )}, database access ${pct(groups.database)}, GC ${pct(
-          groups.gc,
-        )}, HTTP, Express and Backstage's middleware ${pct(
-          groups.requestPath,
-        )}`,
-      );
+      const { top } = summary;
       log(`  by package: ${top.map(([p, x]) => `${p} ${pct(x)}`).join(', ')}`);
     }
   }

@@ -5,11 +5,14 @@
 //   yarn bench [--db pg|sqlite|both] [--attempts 1000000] [--services 5000]
 //              [--users 1000] [--scenario-seconds 180] [--smoke]
 //              [--messages 20000] [--read-duration 10] [--http-duration 10]
-//              [--port 7127] [--max-seconds 0] [--report]
+//              [--port 7127] [--max-seconds 0] [--report] [--profile]
 //
 // --smoke: a small N and short runs (under 5 minutes, enforced), for the
 // test command; it checks only that every figure came out and is sane, and
 // leaves docs/performance.md alone unless --report is given.
+// --profile: the backend takes a CPU profile of each read route's run
+// (profiles cost it a few per cent), and the log says where its main
+// thread went: the plugin, its database access, GC, the request path.
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { loadavg } from 'node:os';
@@ -34,9 +37,15 @@ import { writeReport } from './report.mjs';
 import { rssWatcher } from './rss.mjs';
 
 const argv = process.argv.slice(2);
-const flags = new Set(argv.filter(a => a === '--smoke' || a === '--report'));
+const flags = new Set(
+  argv.filter(a => ['--smoke', '--report', '--profile'].includes(a)),
+);
 const args = cliArgs(argv.filter(a => !flags.has(a)));
 const smoke = flags.has('--smoke');
+if (flags.has('--profile')) {
+  // Read by the dev backend the harness starts (dev/index.ts).
+  process.env.DQ_CPU_PROFILE_DIR = mkdtempSync(join(tmpdir(), 'dq-profile-'));
+}
 const options = {
   dbs: (args.db ?? 'both') === 'both' ? ['pg', 'sqlite'] : [args.db],
   attempts: Number(args.attempts ?? (smoke ? 5_000 : 1_000_000)),
@@ -116,6 +125,7 @@ async function benchDatabase(kind, rss) {
         messages: options.messages,
         pollers: options.pollers,
         rss,
+        catalogFile,
       }),
     );
     await sqs.stop();

@@ -16,8 +16,8 @@ const entities = process.env.DQ_DEV_CATALOG
 // With DQ_EVENT_LOOP_REPORT set, SIGUSR2 prints how long the event loop was
 // held since the last report (ms) and starts a new one: the benchmark's
 // figure per phase. With DQ_CPU_PROFILE_DIR set too, each report also ends
-// a CPU profile of the same span (<dir>/<n>.cpuprofile) and starts the next,
-// so a profile holds one phase and not the start.
+// a CPU profile of the same span, written before the report names it
+// (`profile`), and starts the next: a profile holds one phase, not the start.
 const profiles = process.env.DQ_CPU_PROFILE_DIR;
 const profiler = profiles ? new Session() : undefined;
 let profileNumber = 0;
@@ -25,34 +25,44 @@ if (profiler) {
   profiler.connect();
   profiler.post('Profiler.enable', () => profiler.post('Profiler.start'));
 }
+/** Ends the running profile, writes it, starts the next; its file. */
+const nextProfile = () =>
+  new Promise<string | undefined>(resolve => {
+    if (!profiler) {
+      resolve(undefined);
+      return;
+    }
+    profiler.post('Profiler.stop', (error, result) => {
+      let file: string | undefined;
+      if (!error) {
+        file = join(profiles!, `${++profileNumber}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(result.profile));
+      }
+      profiler.post('Profiler.start');
+      resolve(file);
+    });
+  });
 if (process.env.DQ_EVENT_LOOP_REPORT) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
-  process.on('SIGUSR2', () => {
+  process.on('SIGUSR2', async () => {
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-    process.stdout.write(
-      `DQ_EVENT_LOOP ${JSON.stringify({
-        p50: ms(delay.percentile(50)),
-        p99: ms(delay.percentile(99)),
-        max: ms(delay.max),
-        memoryMiB: Object.fromEntries(
-          Object.entries(process.memoryUsage()).map(([k, v]) => [
-            k,
-            Math.round(v / 2 ** 20),
-          ]),
-        ),
-      })}\n`,
-    );
+    const report = {
+      p50: ms(delay.percentile(50)),
+      p99: ms(delay.percentile(99)),
+      max: ms(delay.max),
+      memoryMiB: Object.fromEntries(
+        Object.entries(process.memoryUsage()).map(([k, v]) => [
+          k,
+          Math.round(v / 2 ** 20),
+        ]),
+      ),
+    };
     delay.reset();
-    profiler?.post('Profiler.stop', (error, result) => {
-      if (!error) {
-        writeFileSync(
-          join(profiles!, `${++profileNumber}.cpuprofile`),
-          JSON.stringify(result.profile),
-        );
-      }
-      profiler.post('Profiler.start');
-    });
+    const profile = await nextProfile();
+    process.stdout.write(
+      `DQ_EVENT_LOOP ${JSON.stringify({ ...report, profile })}\n`,
+    );
   });
 }
 
