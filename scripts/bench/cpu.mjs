@@ -4,6 +4,7 @@
 // slower in one run than in another then says whether something beside it
 // took the cores.
 import { readFileSync, readdirSync } from 'node:fs';
+import { statFields } from './proc.mjs';
 
 const TICKS_PER_SECOND = 100;
 
@@ -12,24 +13,14 @@ function machineTicks() {
     .split('\n')[0]
     .trim()
     .split(/\s+/);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] =
+  const [user, nice, system, , iowait, irq, softirq, steal] =
     fields.map(Number);
-  return {
-    busy: user + nice + system + irq + softirq + steal,
-    iowait,
-    idle,
-  };
+  return { busy: user + nice + system + irq + softirq + steal, iowait };
 }
 
 function processTicks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime: fields 14 and 15 of the whole line.
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined; // gone
-  }
+  const fields = statFields(pid);
+  return fields && Number(fields[11]) + Number(fields[12]);
 }
 
 function postgresTicks() {

@@ -4,7 +4,21 @@
 // database access (knex, the drivers, the SQLite reader threads' messages)
 // and the rest of the request path (Node's HTTP, Express and Backstage's
 // middleware: auth, request validation, compression, logging).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Makes the dev backends started from here on profile each span between
+ * two event-loop reports (dev/index.ts); answers the profiles' directory.
+ */
+export function profileBackends() {
+  const dir = mkdtempSync(join(tmpdir(), 'dq-profile-'));
+  process.env.DQ_CPU_PROFILE_DIR = dir;
+  return dir;
+}
+
+const pct = x => `${(100 * x).toFixed(1)} %`;
 
 const DATABASE =
   /^(knex|tarn|pg|pg-.*|better-sqlite3|node:internal\/worker.*|PLUGIN:database\/sqliteReader.*)$/;
@@ -70,10 +84,14 @@ export function profileSummary(file) {
 
 /** "main thread busy 94 %: plugin 6 %, database access 14 %, …". */
 export function formatProfile({ busyShare, groups }) {
-  const pct = x => `${(100 * x).toFixed(1)} %`;
   return `backend main thread busy ${pct(busyShare)}; of that: plugin ${pct(
     groups.plugin,
   )}, database access ${pct(groups.database)}, GC ${pct(
     groups.gc,
   )}, HTTP, Express and Backstage's middleware ${pct(groups.requestPath)}`;
+}
+
+/** The packages that took the most of it: "express 12.3 %, …". */
+export function formatTop({ top }) {
+  return top.map(([pkg, x]) => `${pkg} ${pct(x)}`).join(', ');
 }

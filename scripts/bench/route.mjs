@@ -24,7 +24,12 @@ import {
 } from '../reliability/harness.mjs';
 import { catalogEntities, generate, serviceIds } from './generate.mjs';
 import { httpLoad } from './load.mjs';
-import { formatProfile, profileSummary } from './profileSummary.mjs';
+import {
+  formatProfile,
+  formatTop,
+  profileBackends,
+  profileSummary,
+} from './profileSummary.mjs';
 
 const profile = process.argv.includes('--profile');
 const argv = process.argv.slice(2).filter(a => a !== '--profile');
@@ -49,8 +54,7 @@ const catalogFile = join(
   'entities.json',
 );
 writeFileSync(catalogFile, JSON.stringify(catalogEntities(services)));
-const profiles = profile && mkdtempSync(join(tmpdir(), 'dq-profile-'));
-if (profiles) process.env.DQ_CPU_PROFILE_DIR = profiles;
+const profiles = profile && profileBackends();
 const backend = await startBackend({
   port,
   database,
@@ -82,9 +86,7 @@ try {
     if (loop.profile) {
       const summary = profileSummary(loop.profile);
       log(`  ${formatProfile(summary)}`);
-      const pct = x => `${(100 * x).toFixed(1)} %`;
-      const { top } = summary;
-      log(`  by package: ${top.map(([p, x]) => `${p} ${pct(x)}`).join(', ')}`);
+      log(`  by package: ${formatTop(summary)}`);
     }
   }
 } finally {

@@ -2,15 +2,11 @@
 // and every descendant are sampled and the largest counts, so it holds
 // whether the backend runs directly or under a launcher.
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFields } from './proc.mjs';
 
 function parentOf(pid) {
-  try {
-    // "pid (comm) state ppid …": comm may hold spaces, so split after ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  return fields && Number(fields[1]);
 }
 
 function rssKiB(pid) {

@@ -10,9 +10,10 @@
 // --smoke: a small N and short runs (under 5 minutes, enforced), for the
 // test command; it checks only that every figure came out and is sane, and
 // leaves docs/performance.md alone unless --report is given.
-// --profile: the backend takes a CPU profile of each read route's run
-// (profiles cost it a few per cent), and the log says where its main
-// thread went: the plugin, its database access, GC, the request path.
+// --profile: the backend takes a CPU profile of each read route's run, and
+// the log says where its main thread went: the plugin, its database
+// access, GC, the request path. The profiler is work of its own: leave it
+// off for the figures of a report.
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { loadavg } from 'node:os';
@@ -33,6 +34,7 @@ import { benchScenario } from './scenario.mjs';
 import { benchHttp } from './http.mjs';
 import { benchIngest } from './ingest.mjs';
 import { benchReads } from './reads.mjs';
+import { profileBackends } from './profileSummary.mjs';
 import { writeReport } from './report.mjs';
 import { rssWatcher } from './rss.mjs';
 
@@ -42,10 +44,7 @@ const flags = new Set(
 );
 const args = cliArgs(argv.filter(a => !flags.has(a)));
 const smoke = flags.has('--smoke');
-if (flags.has('--profile')) {
-  // Read by the dev backend the harness starts (dev/index.ts).
-  process.env.DQ_CPU_PROFILE_DIR = mkdtempSync(join(tmpdir(), 'dq-profile-'));
-}
+if (flags.has('--profile')) profileBackends();
 const options = {
   dbs: (args.db ?? 'both') === 'both' ? ['pg', 'sqlite'] : [args.db],
   attempts: Number(args.attempts ?? (smoke ? 5_000 : 1_000_000)),

@@ -4,9 +4,9 @@
 // as the plugin's `configSchema`: what `backstage-cli package prepack`
 // would publish anyway. With a .d.ts there, every backend started from this
 // workspace loaded the TypeScript compiler at start (the root logger reads
-// the config schemas to find secrets): 85 MiB more RSS and a second more of
-// a blocked event loop than a published install, which the benchmark's pod
-// figures then carried.
+// the config schemas to find secrets), its program in memory and the event
+// loop blocked while it compiled, which a published install never pays and
+// the benchmark's pod figures then carried.
 // `--check` fails when config.schema.json is out of date, so CI catches drift.
 import { loadConfigSchema } from '@backstage/config-loader';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

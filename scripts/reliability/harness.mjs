@@ -278,7 +278,7 @@ export async function startBackend({
   // Stack traces through the TypeScript sources, for the reliability
   // tests' logs. The benchmark turns them off, as a pod runs the backend
   // (`node packages/backend`): with them Node parses the source map of
-  // every module it loads, 70 MiB of heap at start.
+  // every module it loads and keeps them in the heap.
   sourceMaps = true,
 }) {
   const configDir = mkdtempSync(join(tmpdir(), 'dq-config-'));
