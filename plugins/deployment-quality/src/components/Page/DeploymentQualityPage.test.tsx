@@ -286,7 +286,11 @@ describe('DeploymentQualityPage', () => {
         screen.getByRole('textbox', { name: 'Search services' }),
         'svc-19',
       );
-      expect(await screen.findByText('1–25 of 100')).toBeInTheDocument();
+      // Debounced, then a 2,000-row render: on a busy CI machine that
+      // outlasted findBy's default second once.
+      expect(
+        await screen.findByText('1–25 of 100', undefined, { timeout: 10_000 }),
+      ).toBeInTheDocument();
       expect(getClusterSummary).toHaveBeenLastCalledWith('mira-us-west-2', {
         limit: 25,
         offset: 0,
