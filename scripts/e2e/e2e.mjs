@@ -1008,6 +1008,51 @@ async function checkPhone(page, appUrl) {
   await page.setViewportSize({ width: 1440, height: 1000 });
 }
 
+// A webhook's deployment reaches an open cluster page without a reload,
+// through the signals backend's WebSocket: well before the page's own
+// minute refresh.
+async function checkLive(page, appUrl, backendUrl) {
+  const version = '9.9.7-live';
+  await open(
+    page,
+    `${appUrl}/deployment-quality/clusters/aquila-us-east-1`,
+    page.getByText('Cluster validations'),
+  );
+  const opened = Date.now();
+  await post(
+    `${backendUrl}/api/deployment-quality/ingest/webhook`,
+    {
+      source: 'e2e',
+      eventType: 'deployment',
+      payload: {
+        clusterId: 'aquila-us-east-1',
+        serviceId: 'billing',
+        buildVersion: version,
+        gitSha: 'c1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
+        status: 'SUCCESS',
+        startedAt: iso(MIN / 2),
+        endedAt: iso(MIN / 4),
+        trigger: 'merge',
+        runNumber: 1,
+      },
+    },
+    { 'x-webhook-secret': config.webhook },
+  );
+  const shown = await page
+    .getByText(version)
+    .first()
+    .waitFor({ timeout: 40_000 })
+    .then(() => true)
+    .catch(() => false);
+  const after = Date.now() - opened;
+  assert(
+    shown && after < 45_000,
+    `an open cluster page shows a new deployment live (${(after / 1000).toFixed(
+      1,
+    )} s after it opened; its own refresh comes at 60 s)`,
+  );
+}
+
 async function checkNotification(page, appUrl, backendUrl) {
   const version = '9.9.9-e2e';
   await post(
@@ -1448,6 +1493,9 @@ try {
     await checkNotification(page, appUrl, backendUrl);
     await checkAgentTools(backendUrl);
     await checkPhone(page, appUrl);
+    // Last: billing's new latest attempt would change what the checks
+    // above read.
+    await checkLive(page, appUrl, backendUrl);
   }
   log(
     `PASS in ${((Date.now() - started) / 1000).toFixed(

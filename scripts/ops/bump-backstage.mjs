@@ -5,11 +5,10 @@
 // given `--release`. Run `yarn install` afterwards. `--root DIR` bumps
 // another Backstage repository instead (the install check's fresh apps).
 //
-// On 2026-12-05 the registry's latest @backstage/backend-test-utils (1.11.7)
-// could not start @backstage/backend-plugin-api 1.12 / backend-defaults 0.19
-// plugins (catalog-node 3.0.0 asks for backend-test-utils ^1.12.0, which is
-// not published), so only the frontend packages were bumped: restore the
-// backend manifests and yarn.lock entries after running this.
+// Release 1.57 came without a new @backstage/backend-test-utils (the
+// registry's latest, 1.11.7, asks for backend-defaults ^0.18): the root
+// package.json's `resolutions` move it onto 1.57's backend-defaults and
+// backend-app-api. Check them after a bump (README, Development).
 //
 //   node scripts/ops/bump-backstage.mjs [--release 1.57.0] [--dry-run true]
 //        [--root DIR]

@@ -42,4 +42,5 @@ export {
 export type {
   DeploymentQualityApi,
   AttemptListOptions,
+  ReadOptions,
 } from './api/DeploymentQualityApi';

@@ -70,6 +70,17 @@ const NO_SERVICES: ClusterHealth = {
  * (see VisibilityResolver) and leaves hidden services out of its lists and
  * its aggregates; entity reads get a service the caller may read.
  */
+/** How a fleet-wide read may answer. */
+export interface FleetReadOptions {
+  /**
+   * Wait for the answer as of the latest write instead of one kept up to
+   * `maxStaleMs` (HTTP: `Cache-Control: no-cache`). A page reloading
+   * because a live signal told it of a write asks this way: the kept
+   * answer predates that write.
+   */
+  fresh?: boolean;
+}
+
 export class DeploymentQueries {
   private readonly quarantine?: Pick<Quarantine, 'failuresOf'>;
   private readonly testCases?: Pick<TestCaseStore, 'failedTestsOf'>;
@@ -126,9 +137,12 @@ export class DeploymentQueries {
     key: unknown[],
     visibility: Visibility,
     compute: () => Promise<T>,
-    /** Another counter the answer depends on. */
-    also?: () => Promise<number>,
+    options: FleetReadOptions & {
+      /** Another counter the answer depends on. */
+      also?: () => Promise<number>;
+    } = {},
   ): Promise<T> {
+    const { also, fresh = false } = options;
     // Every move counts: a write, or a sync that changed a catalog link.
     // Each counter only grows, so their sum moves whenever one does.
     const generation = async () => {
@@ -143,7 +157,7 @@ export class DeploymentQueries {
       JSON.stringify([...key, visibilityKey(visibility)]),
       generation,
       compute,
-      true,
+      !fresh,
     ) as Promise<T>;
   }
 
@@ -316,9 +330,17 @@ export class DeploymentQueries {
    * their writes don't move the rollups' generation that the fleet read
    * waits for.
    */
-  async listClusters(visibility: Visibility): Promise<ClustersResponse> {
+  async listClusters(
+    visibility: Visibility,
+    read: FleetReadOptions = {},
+  ): Promise<ClustersResponse> {
     const [clusters, validations] = await Promise.all([
-      this.fleetRead(['clusters'], visibility, () => this.clusters(visibility)),
+      this.fleetRead(
+        ['clusters'],
+        visibility,
+        () => this.clusters(visibility),
+        read,
+      ),
       this.validations.summaries(),
     ]);
     const known = new Set(clusters.map(c => c.id));
@@ -351,9 +373,13 @@ export class DeploymentQueries {
     clusterId: string,
     visibility: Visibility,
     page: { limit: number; offset: number; q?: string },
+    read: FleetReadOptions = {},
   ): Promise<ClusterSummaryResponse> {
-    return this.fleetRead(['summary', clusterId, page], visibility, () =>
-      this.summaryOf(clusterId, visibility, page),
+    return this.fleetRead(
+      ['summary', clusterId, page],
+      visibility,
+      () => this.summaryOf(clusterId, visibility, page),
+      read,
     );
   }
 
@@ -410,14 +436,18 @@ export class DeploymentQueries {
       cursor?: string;
     },
     visibility: Visibility,
+    read: FleetReadOptions = {},
   ): Promise<AttemptsPage> {
     const [page] = await Promise.all([
       // A cluster's lists (the overview asks each cluster for its failures)
       // are fleet reads; one service's are exact.
       query.serviceId
         ? this.attemptsPage({ ...query, visibility })
-        : this.fleetRead(['attempts', query], visibility, () =>
-            this.attemptsPage({ ...query, visibility }),
+        : this.fleetRead(
+            ['attempts', query],
+            visibility,
+            () => this.attemptsPage({ ...query, visibility }),
+            read,
           ),
       query.clusterId && this.getCluster(query.clusterId),
       query.serviceId && this.visible(visibility, query.serviceId),
@@ -458,9 +488,13 @@ export class DeploymentQueries {
   listServices(
     visibility: Visibility,
     page: { limit: number; offset: number; q?: string; clusterId?: string },
+    read: FleetReadOptions = {},
   ): Promise<ServicesResponse> {
-    return this.fleetRead(['services', page], visibility, () =>
-      this.servicesPage(visibility, page),
+    return this.fleetRead(
+      ['services', page],
+      visibility,
+      () => this.servicesPage(visibility, page),
+      read,
     );
   }
 
@@ -535,7 +569,7 @@ export class DeploymentQueries {
         const card = await this.scoreAll(query, policy, visibility);
         return { ...card, services: await this.withExternal(card.services) };
       },
-      () => this.externalScorecards.generation(),
+      { also: () => this.externalScorecards.generation() },
     );
   }
 

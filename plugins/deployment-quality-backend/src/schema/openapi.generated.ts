@@ -76,6 +76,11 @@ export const spec = {
         summary: 'List clusters with their health.',
         description:
           'Clusters declared in app-config (in their configured order), then\nclusters registered by `cluster-config` events, then cluster ids only\nseen in attempts or in validations (`configured: false`, name = id).\nEach with a health summary over the services the caller may see, and\nthe counts of its own validation suites (`cluster-test-result`\nevents), which belong to no service and are shown to every reader.\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/cacheControl',
+          },
+        ],
         responses: {
           '200': {
             description: 'The clusters.',
@@ -104,6 +109,9 @@ export const spec = {
         description:
           "Attempt totals on the cluster, and for every service deployed to it:\nthe current version, the latest attempt and the gates of that\nattempt.\n\n- `currentVersion` = `buildVersion` of the service's latest (by\n  `endedAt`) `SUCCESS`/`LIVE` attempt on the cluster, or the\n  `rollbackToBuild` of a later `ROLLBACK` that names one; null when\n  nothing was ever deployed.\n- `latestAttempt` = the attempt with the latest `startedAt`.\n\nServices come a page at a time (`limit`, `offset`; a cluster-region\nof a fleet holds thousands), failed and rolled back first, then in\nprogress, then the rest, by name (catalog title, else service id)\nwithin each; `q` keeps those whose id or title contains it, in any\ncase. `servicesPage.total` counts the matching services.\n",
         parameters: [
+          {
+            $ref: '#/components/parameters/cacheControl',
+          },
           {
             $ref: '#/components/parameters/clusterIdPath',
           },
@@ -148,6 +156,9 @@ export const spec = {
         description:
           "Attempts on all clusters, newest first (by `startedAt`, then id), each\nwith its gates: with `status`, the fleet's latest failures or\nrollbacks in one request rather than one per cluster. Attempts of\nservices the caller may not see are left out. Like the other\nfleet-wide views, an answer may be up to\n`deploymentQuality.analytics.maxStaleSeconds` old (default 60 s).\nPass `nextCursor` back as `cursor` for the next page; a page without\n`nextCursor` is the last.\n",
         parameters: [
+          {
+            $ref: '#/components/parameters/cacheControl',
+          },
           {
             $ref: '#/components/parameters/statusQuery',
           },
@@ -272,6 +283,9 @@ export const spec = {
           'Attempts on the cluster, newest first (by `startedAt`, then id), each\nwith its gates. Attempts of services the caller may not see are left\nout. Pass `nextCursor` back as `cursor` for the next page; a page\nwithout `nextCursor` is the last.\n',
         parameters: [
           {
+            $ref: '#/components/parameters/cacheControl',
+          },
+          {
             $ref: '#/components/parameters/clusterIdPath',
           },
           {
@@ -321,6 +335,9 @@ export const spec = {
         description:
           'The services with at least one attempt that the caller may see, a\npage at a time by service id, with the clusters each was deployed to\nand its catalog entity when one is linked (annotation\n`deployment-quality/service-id`, else a Component of the same name).\n`q` keeps the services whose id or catalog title contains it, in any\ncase; `clusterId` those deployed to that cluster.\n`servicesPage.total` counts the matching services.\n',
         parameters: [
+          {
+            $ref: '#/components/parameters/cacheControl',
+          },
           {
             $ref: '#/components/parameters/servicePageLimit',
           },
@@ -1957,6 +1974,17 @@ export const spec = {
       },
     },
     parameters: {
+      cacheControl: {
+        name: 'Cache-Control',
+        in: 'header',
+        required: false,
+        description:
+          '`no-cache`: the answer as of the latest write. Without it, a\nfleet-wide answer may be one kept up to\n`deploymentQuality.analytics.maxStaleSeconds` (60 s by default)\nafter a write, while a fresh one is computed. A page that reloads\nbecause a live signal told it of a write asks with it.\n',
+        schema: {
+          type: 'string',
+        },
+        example: 'no-cache',
+      },
       caseId: {
         name: 'caseId',
         in: 'path',

@@ -42,7 +42,7 @@ import { spec } from '../schema/openapi.generated';
 import { createIngestRouter } from './ingestRouter';
 import { internalErrorHandler } from './errors';
 import { VisibilityResolver } from '../visibility/VisibilityResolver';
-import { DeploymentQueries } from '../read/DeploymentQueries';
+import { DeploymentQueries, FleetReadOptions } from '../read/DeploymentQueries';
 import { StatusReporter } from '../status/StatusReporter';
 import { scorecardCsv } from './csv';
 import { DeadLetterRedrive } from '../queue/deadLetters';
@@ -243,7 +243,10 @@ export async function createRouter(
   });
 
   api.get('/clusters', async (req, res) => {
-    await sendJson(res, await queries.listClusters(await readerOf(req)));
+    await sendJson(
+      res,
+      await queries.listClusters(await readerOf(req), freshness(req)),
+    );
   });
 
   api.get('/clusters/:clusterId/summary', async (req, res) => {
@@ -251,7 +254,12 @@ export async function createRouter(
     const page = parseQuery(clusterSummaryQuerySchema, req.query);
     await sendJson(
       res,
-      await queries.clusterSummary(req.params.clusterId, visibility, page),
+      await queries.clusterSummary(
+        req.params.clusterId,
+        visibility,
+        page,
+        freshness(req),
+      ),
     );
   });
 
@@ -275,7 +283,10 @@ export async function createRouter(
   api.get('/attempts', async (req, res) => {
     const visibility = await readerOf(req);
     const query = parseQuery(attemptsQuerySchema, req.query);
-    await sendJson(res, await queries.listAttempts(query, visibility));
+    await sendJson(
+      res,
+      await queries.listAttempts(query, visibility, freshness(req)),
+    );
   });
 
   api.get('/clusters/:clusterId/attempts', async (req, res) => {
@@ -286,6 +297,7 @@ export async function createRouter(
       await queries.listAttempts(
         { ...query, clusterId: req.params.clusterId },
         visibility,
+        freshness(req),
       ),
     );
   });
@@ -293,7 +305,10 @@ export async function createRouter(
   api.get('/services', async (req, res) => {
     const visibility = await readerOf(req);
     const page = parseQuery(servicesQuerySchema, req.query);
-    await sendJson(res, await queries.listServices(visibility, page));
+    await sendJson(
+      res,
+      await queries.listServices(visibility, page, freshness(req)),
+    );
   });
 
   api.get('/services/:serviceId/attempts', async (req, res) => {
@@ -529,6 +544,17 @@ export async function createRouter(
 
   router.use(internalErrorHandler(logger));
   return router;
+}
+
+/**
+ * `Cache-Control: no-cache` on a fleet-wide read: the answer as of the
+ * latest write, not one kept a while (see FleetReadOptions).
+ */
+function freshness(req: {
+  headers: { 'cache-control'?: string };
+}): FleetReadOptions {
+  const directives = (req.headers['cache-control'] ?? '').toLowerCase();
+  return { fresh: directives.split(',').some(d => d.trim() === 'no-cache') };
 }
 
 /**

@@ -83,6 +83,37 @@ describe('DeploymentQualityClient', () => {
     ]);
   });
 
+  it('asks for a fresh fleet-wide answer with Cache-Control: no-cache, only when told to', async () => {
+    const sent: Array<[string, string | null]> = [];
+    const api = new DeploymentQualityClient({
+      discoveryApi: {
+        getBaseUrl: async (id: string) => `http://backend/api/${id}`,
+      },
+      fetchApi: {
+        fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+          const request = new Request(input, init);
+          sent.push([request.url, request.headers.get('cache-control')]);
+          return json({});
+        },
+      },
+    });
+    await api.getClusters({ fresh: true });
+    await api.getClusters();
+    await api.getClusterSummary('c1', { limit: 25 }, { fresh: true });
+    await api.getClusterAttempts('c1', { limit: 20 }, { fresh: true });
+    await api.getAttempts({ status: 'FAILED' }, { fresh: true });
+    await api.getServices({ limit: 20 }, { fresh: false });
+    const base = 'http://backend/api/deployment-quality';
+    expect(sent).toEqual([
+      [`${base}/clusters`, 'no-cache'],
+      [`${base}/clusters`, null],
+      [`${base}/clusters/c1/summary?limit=25`, 'no-cache'],
+      [`${base}/clusters/c1/attempts?limit=20`, 'no-cache'],
+      [`${base}/attempts?status=FAILED`, 'no-cache'],
+      [`${base}/services?limit=20`, null],
+    ]);
+  });
+
   it('turns an error answer into a ResponseError carrying Backstage’s error', async () => {
     const { api } = client(() =>
       json(

@@ -50,13 +50,27 @@ export interface AttemptListOptions {
   cursor?: string;
 }
 
+/**
+ * How a fleet-wide read may answer. `fresh`: as of the latest write, not
+ * an answer the backend kept a while (up to its `analytics.maxStaleSeconds`)
+ * — what a reload asked for by a live signal wants.
+ * @public
+ */
+export interface ReadOptions {
+  fresh?: boolean;
+}
+
+const freshness = (read?: ReadOptions) =>
+  read?.fresh ? { 'Cache-Control': 'no-cache' } : {};
+
 /** Client of the deployment-quality backend. @public */
 export interface DeploymentQualityApi {
-  getClusters(): Promise<ClustersResponse>;
+  getClusters(read?: ReadOptions): Promise<ClustersResponse>;
   /** The cluster's totals and one page of its services. */
   getClusterSummary(
     clusterId: string,
     page?: ClusterSummaryQuery,
+    read?: ReadOptions,
   ): Promise<ClusterSummaryResponse>;
   /** A cluster-region's own validation suites: latest run and recent strip. */
   getClusterValidations(clusterId: string): Promise<ClusterValidationsResponse>;
@@ -65,13 +79,18 @@ export interface DeploymentQualityApi {
   /** Every cluster's attempts, newest first (e.g. the fleet's failures). */
   getAttempts(
     options?: Omit<AttemptListOptions, 'clusterId'>,
+    read?: ReadOptions,
   ): Promise<AttemptsPage>;
   getClusterAttempts(
     clusterId: string,
     options?: Omit<AttemptListOptions, 'clusterId'> & { serviceId?: string },
+    read?: ReadOptions,
   ): Promise<AttemptsPage>;
   /** One page of the services, optionally searched or on one cluster. */
-  getServices(query?: ServicesQuery): Promise<ServicesResponse>;
+  getServices(
+    query?: ServicesQuery,
+    read?: ReadOptions,
+  ): Promise<ServicesResponse>;
   getBuild(attemptId: string): Promise<BuildDetailResponse>;
   getAnalytics(query?: AnalyticsQuery): Promise<AnalyticsResponse>;
   getScorecard(window?: {
@@ -197,16 +216,22 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     });
   }
 
-  async getClusters() {
-    const { data } = await (await this.client()).GET('/clusters');
+  async getClusters(read?: ReadOptions) {
+    const { data } = await (
+      await this.client()
+    ).GET('/clusters', { params: { header: freshness(read) } });
     return data!;
   }
 
-  async getClusterSummary(clusterId: string, page: ClusterSummaryQuery = {}) {
+  async getClusterSummary(
+    clusterId: string,
+    page: ClusterSummaryQuery = {},
+    read?: ReadOptions,
+  ) {
     const { data } = await (
       await this.client()
     ).GET('/clusters/{clusterId}/summary', {
-      params: { path: { clusterId }, query: page },
+      params: { path: { clusterId }, query: page, header: freshness(read) },
     });
     return data!;
   }
@@ -220,10 +245,15 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     return data!;
   }
 
-  async getAttempts(options: Omit<AttemptListOptions, 'clusterId'> = {}) {
+  async getAttempts(
+    options: Omit<AttemptListOptions, 'clusterId'> = {},
+    read?: ReadOptions,
+  ) {
     const { data } = await (
       await this.client()
-    ).GET('/attempts', { params: { query: options } });
+    ).GET('/attempts', {
+      params: { query: options, header: freshness(read) },
+    });
     return data!;
   }
 
@@ -232,11 +262,12 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     options: Omit<AttemptListOptions, 'clusterId'> & {
       serviceId?: string;
     } = {},
+    read?: ReadOptions,
   ) {
     const { data } = await (
       await this.client()
     ).GET('/clusters/{clusterId}/attempts', {
-      params: { path: { clusterId }, query: options },
+      params: { path: { clusterId }, query: options, header: freshness(read) },
     });
     return data!;
   }
@@ -246,10 +277,10 @@ export class DeploymentQualityClient implements DeploymentQualityApi {
     return data!;
   }
 
-  async getServices(query: ServicesQuery = {}) {
+  async getServices(query: ServicesQuery = {}, read?: ReadOptions) {
     const { data } = await (
       await this.client()
-    ).GET('/services', { params: { query } });
+    ).GET('/services', { params: { query, header: freshness(read) } });
     return data!;
   }
 

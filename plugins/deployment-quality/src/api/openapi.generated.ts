@@ -2507,6 +2507,15 @@ export interface components {
   };
   parameters: {
     /**
+     * @description `no-cache`: the answer as of the latest write. Without it, a
+     *     fleet-wide answer may be one kept up to
+     *     `deploymentQuality.analytics.maxStaleSeconds` (60 s by default)
+     *     after a write, while a fresh one is computed. A page that reloads
+     *     because a live signal told it of a write asks with it.
+     * @example no-cache
+     */
+    cacheControl: string;
+    /**
      * @description The test's `caseId`, as the flaky list or a history names it.
      * @example 42
      */
@@ -2604,7 +2613,17 @@ export interface operations {
   listClusters: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description `no-cache`: the answer as of the latest write. Without it, a
+         *     fleet-wide answer may be one kept up to
+         *     `deploymentQuality.analytics.maxStaleSeconds` (60 s by default)
+         *     after a write, while a fresh one is computed. A page that reloads
+         *     because a live signal told it of a write asks with it.
+         * @example no-cache
+         */
+        'Cache-Control'?: components['parameters']['cacheControl'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2636,7 +2655,17 @@ export interface operations {
          */
         q?: components['parameters']['serviceSearch'];
       };
-      header?: never;
+      header?: {
+        /**
+         * @description `no-cache`: the answer as of the latest write. Without it, a
+         *     fleet-wide answer may be one kept up to
+         *     `deploymentQuality.analytics.maxStaleSeconds` (60 s by default)
+         *     after a write, while a fresh one is computed. A page that reloads
+         *     because a live signal told it of a write asks with it.
+         * @example no-cache
+         */
+        'Cache-Control'?: components['parameters']['cacheControl'];
+      };
       path: {
         /**
          * @description A cluster id, as configured or as reported in events.
@@ -2676,7 +2705,17 @@ export interface operations {
          */
         cursor?: components['parameters']['cursor'];
       };
-      header?: never;
+      header?: {
+        /**
+         * @description `no-cache`: the answer as of the latest write. Without it, a
+         *     fleet-wide answer may be one kept up to
+         *     `deploymentQuality.analytics.maxStaleSeconds` (60 s by default)
+         *     after a write, while a fresh one is computed. A page that reloads
+         *     because a live signal told it of a write asks with it.
+         * @example no-cache
+         */
+        'Cache-Control'?: components['parameters']['cacheControl'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2795,7 +2834,17 @@ export interface operations {
          */
         cursor?: components['parameters']['cursor'];
       };
-      header?: never;
+      header?: {
+        /**
+         * @description `no-cache`: the answer as of the latest write. Without it, a
+         *     fleet-wide answer may be one kept up to
+         *     `deploymentQuality.analytics.maxStaleSeconds` (60 s by default)
+         *     after a write, while a fresh one is computed. A page that reloads
+         *     because a live signal told it of a write asks with it.
+         * @example no-cache
+         */
+        'Cache-Control'?: components['parameters']['cacheControl'];
+      };
       path: {
         /**
          * @description A cluster id, as configured or as reported in events.
@@ -2840,7 +2889,17 @@ export interface operations {
          */
         clusterId?: components['parameters']['clusterIdQuery'];
       };
-      header?: never;
+      header?: {
+        /**
+         * @description `no-cache`: the answer as of the latest write. Without it, a
+         *     fleet-wide answer may be one kept up to
+         *     `deploymentQuality.analytics.maxStaleSeconds` (60 s by default)
+         *     after a write, while a fresh one is computed. A page that reloads
+         *     because a live signal told it of a write asks with it.
+         * @example no-cache
+         */
+        'Cache-Control'?: components['parameters']['cacheControl'];
+      };
       path?: never;
       cookie?: never;
     };

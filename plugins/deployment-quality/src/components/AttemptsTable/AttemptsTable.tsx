@@ -16,6 +16,7 @@ import { ServiceFilter } from '../shared/ServiceFilter';
 import { FilterOption, SelectFilter } from '../shared/SelectFilter';
 import { duration } from '../shared/time';
 import { LiveFilter, useAutoRefresh } from '../shared/useAutoRefresh';
+import { ReadOptions } from '../../api/DeploymentQualityApi';
 import { useCursorPaging } from '../shared/useCursorPaging';
 import { STATUS_OPTIONS } from '../shared/useFilterOptions';
 
@@ -104,7 +105,7 @@ export const AttemptsTable = ({
   title = 'Deployment attempts',
   live,
 }: {
-  load: (query: AttemptQuery) => Promise<AttemptsPage>;
+  load: (query: AttemptQuery, read?: ReadOptions) => Promise<AttemptsPage>;
   clusterOptions?: FilterOption[];
   /** Filter by service, searched among those deployed to `clusterId`. */
   serviceFilter?: { clusterId?: string };
@@ -119,14 +120,17 @@ export const AttemptsTable = ({
   const paging = useCursorPaging();
 
   const state = useAutoRefresh(
-    () =>
-      load({
-        clusterId: clusterId || undefined,
-        serviceId: serviceId || undefined,
-        status: (status || undefined) as AttemptStatus | undefined,
-        limit: PAGE_SIZE,
-        cursor: paging.cursor,
-      }),
+    read =>
+      load(
+        {
+          clusterId: clusterId || undefined,
+          serviceId: serviceId || undefined,
+          status: (status || undefined) as AttemptStatus | undefined,
+          limit: PAGE_SIZE,
+          cursor: paging.cursor,
+        },
+        read,
+      ),
     [load, clusterId, serviceId, status, paging.cursor],
     { live },
   );

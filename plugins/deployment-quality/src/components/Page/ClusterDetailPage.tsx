@@ -16,7 +16,10 @@ import {
 import { useCallback, useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useNavigate } from 'react-router-dom';
-import { deploymentQualityApiRef } from '../../api/DeploymentQualityApi';
+import {
+  deploymentQualityApiRef,
+  ReadOptions,
+} from '../../api/DeploymentQualityApi';
 import { clusterRouteRef } from '../../routes';
 import { AttemptQuery, AttemptsTable } from '../AttemptsTable/AttemptsTable';
 import { AsyncView } from '../shared/AsyncView';
@@ -120,17 +123,18 @@ export const ClusterDetailPage = () => {
     [search],
   );
   const state = useAutoRefresh(
-    () =>
-      api.getClusterSummary(clusterId, {
-        limit: PAGE_SIZE,
-        offset: page * PAGE_SIZE,
-        ...(q ? { q } : {}),
-      }),
+    read =>
+      api.getClusterSummary(
+        clusterId,
+        { limit: PAGE_SIZE, offset: page * PAGE_SIZE, ...(q ? { q } : {}) },
+        read,
+      ),
     [api, clusterId, page, q],
     { live: onCluster(clusterId) },
   );
   const loadAttempts = useCallback(
-    (query: AttemptQuery) => api.getClusterAttempts(clusterId, query),
+    (query: AttemptQuery, read?: ReadOptions) =>
+      api.getClusterAttempts(clusterId, query, read),
     [api, clusterId],
   );
 

@@ -118,7 +118,7 @@ const Clusters = ({
 export const ClustersOverview = () => {
   const api = useApi(deploymentQualityApiRef);
   const columns = useColumns();
-  const state = useAutoRefresh(() => api.getClusters(), [api], {
+  const state = useAutoRefresh(read => api.getClusters(read), [api], {
     live: () => true,
   });
   // The backend's status loads on its own: it says why when the clusters

@@ -176,10 +176,12 @@ describe('DeploymentQualityPage', () => {
       );
 
       expect(await screen.findByText('smoke tests failed')).toBeInTheDocument();
-      expect(api.getClusterSummary).toHaveBeenCalledWith('mira-us-west-2', {
-        limit: 25,
-        offset: 0,
-      });
+      // Kept figures will do: no signal asked for this load.
+      expect(api.getClusterSummary).toHaveBeenCalledWith(
+        'mira-us-west-2',
+        { limit: 25, offset: 0 },
+        { fresh: false },
+      );
     });
 
     it('shows the cluster-region’s own validations, failing first, with their last runs', async () => {
@@ -231,6 +233,7 @@ describe('DeploymentQualityPage', () => {
         expect(api.getClusterAttempts).toHaveBeenLastCalledWith(
           'mira-us-west-2',
           expect.objectContaining({ serviceId: 'authn', cursor: undefined }),
+          { fresh: false },
         ),
       );
     });
@@ -277,10 +280,11 @@ describe('DeploymentQualityPage', () => {
 
       await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
       expect(await screen.findByText('svc-0025')).toBeInTheDocument();
-      expect(getClusterSummary).toHaveBeenLastCalledWith('mira-us-west-2', {
-        limit: 25,
-        offset: 25,
-      });
+      expect(getClusterSummary).toHaveBeenLastCalledWith(
+        'mira-us-west-2',
+        { limit: 25, offset: 25 },
+        { fresh: false },
+      );
 
       await userEvent.type(
         screen.getByRole('textbox', { name: 'Search services' }),
@@ -291,11 +295,11 @@ describe('DeploymentQualityPage', () => {
       expect(
         await screen.findByText('1–25 of 100', undefined, { timeout: 10_000 }),
       ).toBeInTheDocument();
-      expect(getClusterSummary).toHaveBeenLastCalledWith('mira-us-west-2', {
-        limit: 25,
-        offset: 0,
-        q: 'svc-19',
-      });
+      expect(getClusterSummary).toHaveBeenLastCalledWith(
+        'mira-us-west-2',
+        { limit: 25, offset: 0, q: 'svc-19' },
+        { fresh: false },
+      );
       expect(rows()[0]).toHaveTextContent('svc-1900');
     }, 60_000);
 

@@ -71,10 +71,12 @@ export const RecentProblems = () => {
   const api = useApi(deploymentQualityApiRef);
   const columns = useColumns();
   const state = useAutoRefresh(
-    async () => {
+    async read => {
       const since = Date.now() - RECENT_MS;
       const pages = await Promise.all(
-        PROBLEMS.map(status => api.getAttempts({ status, limit: PER_LIST })),
+        PROBLEMS.map(status =>
+          api.getAttempts({ status, limit: PER_LIST }, read),
+        ),
       );
       return pages
         .flatMap(p => p.attempts)

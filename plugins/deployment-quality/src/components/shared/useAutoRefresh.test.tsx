@@ -12,6 +12,7 @@ import {
   onCluster,
   useAutoRefresh,
 } from './useAutoRefresh';
+import { ReadOptions } from '../../api/DeploymentQualityApi';
 
 /** A signals API whose messages the test sends. */
 function fakeSignals() {
@@ -77,7 +78,7 @@ describe('useAutoRefresh', () => {
     jest.useFakeTimers();
     const signals = fakeSignals();
     let n = 0;
-    const load = jest.fn(async () => ++n);
+    const load = jest.fn(async (_read: ReadOptions) => ++n);
     const { result } = renderHook(
       () => useAutoRefresh(load, [], { live: onCluster('prod-eu') }),
       { wrapper: signals.wrapper },
@@ -101,6 +102,17 @@ describe('useAutoRefresh', () => {
     act(() => jest.advanceTimersByTime(100));
     await waitFor(() => expect(result.current.value).toBe(3));
     expect(load).toHaveBeenCalledTimes(3);
+
+    // A signalled reload asks for figures as of the write; the others may
+    // take what the backend kept.
+    act(() => jest.advanceTimersByTime(REFRESH_INTERVAL_MS));
+    await waitFor(() => expect(result.current.value).toBe(4));
+    expect(load.mock.calls.map(([read]) => read)).toEqual([
+      { fresh: false },
+      { fresh: true },
+      { fresh: true },
+      { fresh: false },
+    ]);
   });
 
   it('does not listen without a filter, nor without the signals plugin', async () => {

@@ -6,6 +6,7 @@ import {
 } from '@deployment-quality/plugin-deployment-quality-common';
 import { DependencyList, useEffect, useRef } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { ReadOptions } from '../../api/DeploymentQualityApi';
 
 /** How often views reload their data on their own. */
 export const REFRESH_INTERVAL_MS = 60_000;
@@ -43,15 +44,23 @@ export const onCluster =
  * With `live`, and the signals plugin installed in the app, the view also
  * reloads when the backend says a cluster-region it shows got new attempts
  * or test runs (at most every {@link LIVE_MIN_INTERVAL_MS}); the minute's
- * refresh stays as the fallback.
+ * refresh stays as the fallback. That reload asks `load` for `fresh`
+ * figures: the backend may otherwise answer a fleet-wide read with one it
+ * kept from before the write it signalled.
  */
 export function useAutoRefresh<T>(
-  load: () => Promise<T>,
+  load: (read: ReadOptions) => Promise<T>,
   deps: DependencyList,
   options: { intervalMs?: number; live?: LiveFilter } = {},
 ): AsyncState<T> {
   const { intervalMs = REFRESH_INTERVAL_MS, live } = options;
-  const state = useAsyncRetry(load, deps);
+  // Set just before a reload a signal asked for; that load takes it.
+  const freshNext = useRef(false);
+  const state = useAsyncRetry(() => {
+    const fresh = freshNext.current;
+    freshNext.current = false;
+    return load({ fresh });
+  }, deps);
   const { retry } = state;
   useEffect(() => {
     const timer = setInterval(() => {
@@ -82,7 +91,10 @@ export function useAutoRefresh<T>(
         pending = setTimeout(() => {
           pending = undefined;
           last = Date.now();
-          if (document.visibilityState !== 'hidden') reload.current();
+          if (document.visibilityState !== 'hidden') {
+            freshNext.current = true;
+            reload.current();
+          }
         }, Math.max(0, last + LIVE_MIN_INTERVAL_MS - Date.now()));
       },
     );
