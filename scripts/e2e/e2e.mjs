@@ -928,6 +928,51 @@ async function checkViews(page, appUrl) {
  * sideways, and a row's status and gates lie inside the viewport (tables
  * become one card per row there).
  */
+// A laptop's 1,280 px: the Deployments tab's attempts show their last
+// column (each attempt's Details) without scrolling the table.
+async function checkLaptop(page, appUrl) {
+  const WIDTH = 1280;
+  await page.setViewportSize({ width: WIDTH, height: 800 });
+  const { webhook } = E2E;
+  await open(
+    page,
+    `${appUrl}${E2E.entity}/deployments`,
+    page.getByText(webhook.version),
+  );
+  const details = page
+    .getByRole('button', {
+      name: `Details of build ${webhook.version} on ${webhook.cluster}`,
+    })
+    .first();
+  await details.waitFor();
+  // Against the edge of the box it scrolls in (the table scrolls within its
+  // card), not only the window's.
+  const { right, edge } = await details.evaluate(el => {
+    let clip = el.parentElement;
+    while (
+      clip &&
+      !['auto', 'scroll'].includes(getComputedStyle(clip).overflowX)
+    ) {
+      clip = clip.parentElement;
+    }
+    return {
+      right: el.getBoundingClientRect().right,
+      edge: Math.min(
+        clip?.getBoundingClientRect().right ?? Infinity,
+        window.innerWidth,
+      ),
+    };
+  });
+  assert(
+    right <= edge,
+    `at ${WIDTH} px, the Deployments tab shows an attempt's last column without scrolling (Details ends at x ${right.toFixed(
+      0,
+    )}, its table at ${edge.toFixed(0)})`,
+  );
+  await shot(page, 'laptop-deployments-tab');
+  await page.setViewportSize({ width: 1440, height: 1000 });
+}
+
 async function checkPhone(page, appUrl) {
   const WIDTH = 390;
   await page.setViewportSize({ width: WIDTH, height: 844 });
@@ -1008,6 +1053,24 @@ async function checkPhone(page, appUrl) {
   await page.setViewportSize({ width: 1440, height: 1000 });
 }
 
+/** A merge's first deployment run on aquila-us-east-1, through the webhook. */
+function sendDeployment(backendUrl, payload) {
+  return post(
+    `${backendUrl}/api/deployment-quality/ingest/webhook`,
+    {
+      source: 'e2e',
+      eventType: 'deployment',
+      payload: {
+        clusterId: 'aquila-us-east-1',
+        trigger: 'merge',
+        runNumber: 1,
+        ...payload,
+      },
+    },
+    { 'x-webhook-secret': config.webhook },
+  );
+}
+
 // A webhook's deployment reaches an open cluster page without a reload,
 // through the signals backend's WebSocket: well before the page's own
 // minute refresh.
@@ -1019,25 +1082,14 @@ async function checkLive(page, appUrl, backendUrl) {
     page.getByText('Cluster validations'),
   );
   const opened = Date.now();
-  await post(
-    `${backendUrl}/api/deployment-quality/ingest/webhook`,
-    {
-      source: 'e2e',
-      eventType: 'deployment',
-      payload: {
-        clusterId: 'aquila-us-east-1',
-        serviceId: 'billing',
-        buildVersion: version,
-        gitSha: 'c1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
-        status: 'SUCCESS',
-        startedAt: iso(MIN / 2),
-        endedAt: iso(MIN / 4),
-        trigger: 'merge',
-        runNumber: 1,
-      },
-    },
-    { 'x-webhook-secret': config.webhook },
-  );
+  await sendDeployment(backendUrl, {
+    serviceId: 'billing',
+    buildVersion: version,
+    gitSha: 'c1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
+    status: 'SUCCESS',
+    startedAt: iso(MIN / 2),
+    endedAt: iso(MIN / 4),
+  });
   const shown = await page
     .getByText(version)
     .first()
@@ -1055,26 +1107,15 @@ async function checkLive(page, appUrl, backendUrl) {
 
 async function checkNotification(page, appUrl, backendUrl) {
   const version = '9.9.9-e2e';
-  await post(
-    `${backendUrl}/api/deployment-quality/ingest/webhook`,
-    {
-      source: 'e2e',
-      eventType: 'deployment',
-      payload: {
-        clusterId: 'aquila-us-east-1',
-        serviceId: 'authn',
-        buildVersion: version,
-        gitSha: 'b1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
-        status: 'FAILED',
-        startedAt: iso(6 * MIN),
-        endedAt: iso(4 * MIN),
-        trigger: 'merge',
-        runNumber: 1,
-        failureReason: 'readiness probe failed: connection refused',
-      },
-    },
-    { 'x-webhook-secret': config.webhook },
-  );
+  await sendDeployment(backendUrl, {
+    serviceId: 'authn',
+    buildVersion: version,
+    gitSha: 'b1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4',
+    status: 'FAILED',
+    startedAt: iso(6 * MIN),
+    endedAt: iso(4 * MIN),
+    failureReason: 'readiness probe failed: connection refused',
+  });
   const title = page.getByText(
     new RegExp(
       `${version.replace(/\./g, '\\.')} failed to deploy on Aquila US-East-1`,
@@ -1493,6 +1534,7 @@ try {
     await checkNotification(page, appUrl, backendUrl);
     await checkAgentTools(backendUrl);
     await checkPhone(page, appUrl);
+    await checkLaptop(page, appUrl);
     // Last: billing's new latest attempt would change what the checks
     // above read.
     await checkLive(page, appUrl, backendUrl);
@@ -1513,6 +1555,7 @@ try {
     .catch(() => {});
   try {
     const tail = readFileSync(portalLog, 'utf8').split('\n').slice(-40);
+    log(`the last 40 lines of the portal's log (all of it: ${portalLog}):`);
     console.error(tail.join('\n'));
   } catch {
     // no log

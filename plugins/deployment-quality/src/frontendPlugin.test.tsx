@@ -105,9 +105,10 @@ describe('new frontend system plugin', () => {
     expect(
       screen.getByRole('link', { name: /authentication/ }),
     ).toHaveAttribute('href', '/catalog/default/component/authentication');
-    expect(api.getClusterSummary).toHaveBeenCalledWith('mira-us-west-2', {
-      limit: 25,
-      offset: 0,
-    });
+    expect(api.getClusterSummary).toHaveBeenCalledWith(
+      'mira-us-west-2',
+      { limit: 25, offset: 0 },
+      { fresh: false },
+    );
   });
 });

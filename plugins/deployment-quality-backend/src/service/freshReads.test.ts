@@ -36,54 +36,44 @@ describe.each(databases.eachSupportedId())(
       );
       const read = (path: string, headers: Record<string, string> = {}) =>
         request(server).get(`${BASE}${path}`).set(headers).expect(200);
-      try {
-        await send(webhookDeployment({ status: 'FAILED' })).expect(202);
-        const before = await Promise.all(
-          READS.map(async ([path, pick]) => pick((await read(path)).body)),
-        );
-        await send(
+      /** Every read, one after another, as [path, what it shows]. */
+      const readAll = async (headers?: Record<string, string>) => {
+        const answers = [];
+        for (const [path, pick] of READS) {
+          answers.push([path, pick((await read(path, headers)).body)]);
+        }
+        return answers;
+      };
+      let run = 0;
+      const failed = (serviceId: string, buildVersion: string, at: string) =>
+        send(
           webhookDeployment({
-            serviceId: 'billing',
-            buildVersion: '9.0.0',
+            serviceId,
+            buildVersion,
             status: 'FAILED',
-            startedAt: '2026-02-24T09:30:00Z',
-            endedAt: '2026-02-24T09:40:00Z',
-            runNumber: 8,
+            startedAt: `2026-02-24T${at}:00Z`,
+            endedAt: `2026-02-24T${at}:30Z`,
+            runNumber: ++run,
           }),
         ).expect(202);
-        // The first read after the write, so nothing has refreshed yet.
-        const fresh = await Promise.all(
-          READS.map(async ([path, pick]) => [
-            path,
-            pick((await read(path, { 'Cache-Control': 'no-cache' })).body),
-          ]),
-        );
-        for (const [i, [path]] of READS.entries()) {
-          expect(fresh[i]).not.toEqual([path, before[i]]);
+      const NO_CACHE = { 'Cache-Control': 'no-cache' };
+      try {
+        await failed('authn', '3.4.3', '09:00');
+        const before = await readAll();
+        await failed('billing', '9.0.0', '09:30');
+        // The first reads after the write, so nothing has refreshed yet.
+        const fresh = await readAll(NO_CACHE);
+        for (const [i, answer] of fresh.entries()) {
+          expect(answer).not.toEqual(before[i]);
         }
         expect(fresh[2]).toEqual([
           `/clusters/${CLUSTER}/attempts?limit=20`,
           ['9.0.0', '3.4.3'],
         ]);
 
-        await send(
-          webhookDeployment({
-            serviceId: 'payments',
-            buildVersion: '1.0.0',
-            status: 'FAILED',
-            startedAt: '2026-02-24T10:00:00Z',
-            endedAt: '2026-02-24T10:10:00Z',
-            runNumber: 9,
-          }),
-        ).expect(202);
+        await failed('payments', '1.0.0', '10:00');
         // Without it, the first read after a write is the kept answer.
-        const kept = await Promise.all(
-          READS.map(async ([path, pick]) => [
-            path,
-            pick((await read(path)).body),
-          ]),
-        );
-        expect(kept).toEqual(fresh);
+        expect(await readAll()).toEqual(fresh);
         // Other directives beside it count too.
         const attempts = await read(`/clusters/${CLUSTER}/attempts?limit=20`, {
           'Cache-Control': 'max-age=0, no-cache',

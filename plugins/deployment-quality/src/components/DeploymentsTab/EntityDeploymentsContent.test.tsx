@@ -17,7 +17,8 @@ describe('EntityDeploymentsContent', () => {
       screen.getByLabelText('functional gate failed: 18 of 20 passed'),
     ).toBeInTheDocument();
     expect(await screen.findByText('smoke tests failed')).toBeInTheDocument();
-    expect(screen.getAllByText('4m 30s')).toHaveLength(2);
+    // How long and what started it, under when.
+    expect(screen.getAllByText('4m 30s · merge')).toHaveLength(2);
     const promotions = await screen.findByRole('list', { name: 'Promotions' });
     expect(promotions).toHaveTextContent(
       '3.4.1 from mira-us-west-2 to vega-eu-west-1',

@@ -56,7 +56,7 @@ export const EntityDeploymentsContent = () => {
             <Grid item xs={12}>
               <ClusterMatrix clusters={s.clusters} />
             </Grid>
-            <Grid item xs={12} lg={8}>
+            <Grid item xs={12} xl={8}>
               <AttemptsTable
                 load={loadAttempts}
                 live={live}
@@ -67,7 +67,7 @@ export const EntityDeploymentsContent = () => {
                 onSelectAttempt={setSelected}
               />
             </Grid>
-            <Grid item xs={12} lg={4}>
+            <Grid item xs={12} xl={4}>
               <PromotionTimeline entityRef={entityRef} />
             </Grid>
           </Grid>
