@@ -63,13 +63,6 @@ const NO_SERVICES: ClusterHealth = {
   latestAttemptAt: null,
 };
 
-/**
- * The read side: composes store queries, configured clusters and catalog
- * links into the answers of the contract. Knows nothing about HTTP or
- * credentials: each cluster-wide read gets the caller's {@link Visibility}
- * (see VisibilityResolver) and leaves hidden services out of its lists and
- * its aggregates; entity reads get a service the caller may read.
- */
 /** How a fleet-wide read may answer. */
 export interface FleetReadOptions {
   /**
@@ -81,6 +74,13 @@ export interface FleetReadOptions {
   fresh?: boolean;
 }
 
+/**
+ * The read side: composes store queries, configured clusters and catalog
+ * links into the answers of the contract. Knows nothing about HTTP or
+ * credentials: each cluster-wide read gets the caller's {@link Visibility}
+ * (see VisibilityResolver) and leaves hidden services out of its lists and
+ * its aggregates; entity reads get a service the caller may read.
+ */
 export class DeploymentQueries {
   private readonly quarantine?: Pick<Quarantine, 'failuresOf'>;
   private readonly testCases?: Pick<TestCaseStore, 'failedTestsOf'>;

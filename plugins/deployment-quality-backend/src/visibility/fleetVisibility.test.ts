@@ -571,5 +571,72 @@ describe.each(databases.eachSupportedId())(
         );
       }
     });
+
+    // Last: it writes to the fleet.
+    it('answers a no-cache read (a live reload) as of the latest write, still with only what alice may see', async () => {
+      const hidden = serviceIdOf(1);
+      const own = serviceIdOf(ALICE_TEAM);
+      const fresh = (user: string) => (path: string) =>
+        as(user)(path).set('Cache-Control', 'no-cache').expect(200);
+      const attention = async (user: string, headers = {}) =>
+        (
+          await as(user)('/clusters').set(headers).expect(200)
+        ).body.clusters.find((c: any) => c.id === CLUSTERS[0]).summary
+          .attention;
+      const before = {
+        alice: await attention(ALICE),
+        admin: await attention(ADMIN_USER),
+      };
+      // Both healthy on the first cluster-region until now.
+      expect([failsOn(1, 0), failsOn(ALICE_TEAM, 0)]).toEqual([false, false]);
+      for (const serviceId of [hidden, own]) {
+        await request(backends.server)
+          .post(`${BASE}/ingest/webhook`)
+          .set('X-Webhook-Secret', WEBHOOK_SECRET)
+          .send(
+            webhookDeployment({
+              serviceId,
+              clusterId: CLUSTERS[0],
+              buildVersion: `fresh-${serviceId}`,
+              status: 'FAILED',
+              runNumber: 2,
+              startedAt: new Date(Date.now() - 60_000).toISOString(),
+              endedAt: new Date(Date.now() - 30_000).toISOString(),
+            }),
+          )
+          .expect(202);
+      }
+      const NO_CACHE = { 'Cache-Control': 'no-cache' };
+      expect({
+        alice: await attention(ALICE, NO_CACHE),
+        admin: await attention(ADMIN_USER, NO_CACHE),
+      }).toEqual({ alice: before.alice + 1, admin: before.admin + 2 });
+
+      const versions = (body: any) =>
+        body.attempts.map((a: any) => a.buildVersion);
+      for (const path of [
+        `/clusters/${CLUSTERS[0]}/attempts?limit=20`,
+        '/attempts?status=FAILED&limit=20',
+      ]) {
+        const alice = versions((await fresh(ALICE)(path)).body);
+        expect({ path, first: alice[0] }).toEqual({
+          path,
+          first: `fresh-${own}`,
+        });
+        expect(alice).not.toContain(`fresh-${hidden}`);
+        expect(versions((await fresh(ADMIN_USER)(path)).body)).toEqual(
+          expect.arrayContaining([`fresh-${own}`, `fresh-${hidden}`]),
+        );
+      }
+      const summary = (
+        await fresh(ALICE)(`/clusters/${CLUSTERS[0]}/summary?q=${own}`)
+      ).body.services;
+      expect(summary.map((x: any) => x.latestAttempt.buildVersion)).toEqual([
+        `fresh-${own}`,
+      ]);
+      await fresh(ALICE)(`/clusters/${CLUSTERS[0]}/summary?q=${hidden}`).then(
+        res => expect(res.body.services).toEqual([]),
+      );
+    });
   },
 );
